@@ -1,0 +1,136 @@
+"""Campaigns (营销活动): theme, goals, audience, time and place, budget lines, spend, and the
+targeting list with its randomised control group (the basis of every uplift estimate)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from loanpilot.customers.models import Channel
+from loanpilot.db.base import Base, IdMixin, TimestampMixin
+from loanpilot.db.types import FK, Json, Money, UTCDateTime, enum_column
+
+
+class CampaignStatus(StrEnum):
+    PLANNED = "planned"
+    APPROVED = "approved"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class BudgetCategory(StrEnum):
+    PLANNING = "planning"  # 策划
+    VENUE = "venue"  # 场地
+    MATERIALS = "materials"  # 物料
+    PROMOTION = "promotion"  # 推广 / 广告
+    PERSONNEL = "personnel"  # 人员
+
+
+class PlaceKind(StrEnum):
+    BRANCH = "branch"  # 网点
+    COMMUNITY = "community"  # 社区
+    MALL = "mall"  # 商场
+    ENTERPRISE = "enterprise"  # 企业 / 代发单位
+    PARTNER_SITE = "partner_site"  # 合作方现场 (售楼处、4S 店)
+    ONLINE = "online"  # 线上
+
+
+class Campaign(IdMixin, TimestampMixin, Base):
+    """A marketing campaign with its audience definition and time window."""
+
+    __tablename__ = "campaigns"
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    theme: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[CampaignStatus] = mapped_column(enum_column(CampaignStatus))
+    owner_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    branch_id: Mapped[int | None] = mapped_column(FK, ForeignKey("branches.id"), index=True)
+    product_id: Mapped[int | None] = mapped_column(FK, ForeignKey("loan_products.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    audience: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    starts_on: Mapped[date] = mapped_column(Date, index=True)
+    ends_on: Mapped[date] = mapped_column(Date)
+    control_share: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.1"))
+    contact_cost_fen: Mapped[int] = mapped_column(Money, default=0)
+
+
+class CampaignGoal(IdMixin, Base):
+    """A measurable goal: applications, disbursed amount, new customers, response rate..."""
+
+    __tablename__ = "campaign_goals"
+    __table_args__ = (UniqueConstraint("campaign_id", "metric"),)
+
+    campaign_id: Mapped[int] = mapped_column(FK, ForeignKey("campaigns.id"), index=True)
+    metric: Mapped[str] = mapped_column(String(32))
+    target: Mapped[Decimal] = mapped_column(Numeric(20, 4))
+
+
+class CampaignPlace(IdMixin, Base):
+    """Where and when a campaign is held (time windows per place)."""
+
+    __tablename__ = "campaign_places"
+
+    campaign_id: Mapped[int] = mapped_column(FK, ForeignKey("campaigns.id"), index=True)
+    kind: Mapped[PlaceKind] = mapped_column(enum_column(PlaceKind))
+    name: Mapped[str] = mapped_column(String(200))
+    branch_id: Mapped[int | None] = mapped_column(FK, ForeignKey("branches.id"))
+    city: Mapped[str | None] = mapped_column(String(32))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BudgetLine(IdMixin, Base):
+    """Planned spend of one category."""
+
+    __tablename__ = "campaign_budget_lines"
+    __table_args__ = (UniqueConstraint("campaign_id", "category"),)
+
+    campaign_id: Mapped[int] = mapped_column(FK, ForeignKey("campaigns.id"), index=True)
+    category: Mapped[BudgetCategory] = mapped_column(enum_column(BudgetCategory))
+    planned_fen: Mapped[int] = mapped_column(Money)
+
+
+class Expense(IdMixin, Base):
+    """Actual spend booked against a budget line."""
+
+    __tablename__ = "campaign_expenses"
+
+    budget_line_id: Mapped[int] = mapped_column(
+        FK, ForeignKey("campaign_budget_lines.id"), index=True
+    )
+    spent_on: Mapped[date] = mapped_column(Date)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    vendor: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class TargetGroup(StrEnum):
+    TREATMENT = "treatment"
+    CONTROL = "control"  # randomised hold-out: never contacted
+
+
+class CampaignTarget(IdMixin, Base):
+    """One customer on a campaign's list: randomised group, offer, contact and response."""
+
+    __tablename__ = "campaign_targets"
+    __table_args__ = (UniqueConstraint("campaign_id", "customer_id"),)
+
+    campaign_id: Mapped[int] = mapped_column(FK, ForeignKey("campaigns.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(FK, ForeignKey("customers.id"), index=True)
+    group: Mapped[TargetGroup] = mapped_column(enum_column(TargetGroup, 12))
+    offer_product_id: Mapped[int | None] = mapped_column(FK, ForeignKey("loan_products.id"))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    segment_code: Mapped[str | None] = mapped_column(String(32))
+    contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded: Mapped[bool] = mapped_column(Boolean, default=False)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    application_id: Mapped[int | None] = mapped_column(FK, ForeignKey("applications.id"))
+    contact_attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,80 @@
+"""The ``loanpilot`` command line (Typer + Rich). Each area adds its own sub-application."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from loanpilot.config import Settings, get_settings
+from loanpilot.kit.errors import DomainError
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="loanpilot",
+    help="LoanPilot: the personal-loan marketing work plan of a bank, from segment to collections.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+db_app = typer.Typer(help="Database schema: migrate and inspect.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def load_settings() -> Settings:
+    """Settings for a CLI command; configuration errors are shown, not raised as tracebacks."""
+    try:
+        return get_settings()
+    except DomainError as exc:
+        err_console.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision")] = "head",
+) -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    from loanpilot.db import migrate
+
+    settings = load_settings()
+    migrate.upgrade(settings.database_url, revision)
+    console.print(
+        f"Database at revision [bold]{migrate.current_revision(settings.database_url)}[/bold]"
+    )
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the revision the database is at and the newest available."""
+    from loanpilot.db import migrate
+
+    settings = load_settings()
+    console.print(f"current: {migrate.current_revision(settings.database_url) or '(empty)'}")
+    console.print(f"head:    {migrate.head_revision()}")
+
+
+def _register_subcommands() -> None:
+    from loanpilot.demo.cli import demo_app
+    from loanpilot.imports.cli import import_app
+    from loanpilot.web.cli import register as register_web
+
+    app.add_typer(demo_app, name="demo")
+    app.add_typer(import_app, name="import")
+    register_web(app)
+
+
+_register_subcommands()
+
+
+def main() -> None:
+    """Entry point of the ``loanpilot`` script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except DomainError as exc:
+        err_console.print(f"[red]{exc.code}[/red]: {exc}")
+        raise SystemExit(1) from exc

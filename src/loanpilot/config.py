@@ -1,0 +1,148 @@
+"""One validated ``Settings``: read from the environment (``LOANPILOT_*``) or a ``.env`` file.
+
+Never read at import time: build it with ``get_settings()`` at the entry point and pass it on.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from loanpilot.kit.errors import ConfigurationError
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+DEV_KEY_FILE = "dev-keys.env"
+
+
+class Settings(BaseSettings):
+    """LoanPilot configuration. Every field can be set as ``LOANPILOT_<NAME>``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="LOANPILOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    var_dir: Path = Field(
+        default=Path("var"), description="Working directory for the SQLite file and dev keys"
+    )
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; default sqlite:///<var_dir>/loanpilot.db"
+    )
+    timezone: str = "Asia/Shanghai"
+    secret_key: SecretStr = Field(default=SecretStr(""), description="Signs sessions and tokens")
+    data_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Base64 of 64 random bytes: encrypts personal data and keys its lookup hashes",
+    )
+    data_key_id: int = Field(
+        default=1, ge=1, le=255, description="Key version stamped on every ciphertext"
+    )
+    mask_phone_keep_head: int = Field(default=3, ge=0, le=11)
+    mask_phone_keep_tail: int = Field(default=4, ge=0, le=11)
+    mask_id_keep_head: int = Field(default=3, ge=0, le=18)
+    mask_id_keep_tail: int = Field(default=4, ge=0, le=18)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.var_dir / 'loanpilot.db').as_posix()}"
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def data_key_bytes(self) -> bytes:
+        """The 64-byte personal-data key, decoded and checked."""
+        raw = self.data_key.get_secret_value()
+        try:
+            key = base64.b64decode(raw, validate=True)
+        except ValueError as exc:
+            raise ConfigurationError(
+                "config.data_key", "LOANPILOT_DATA_KEY is not valid base64"
+            ) from exc
+        if len(key) != 64:
+            raise ConfigurationError(
+                "config.data_key", f"LOANPILOT_DATA_KEY must decode to 64 bytes, got {len(key)}"
+            )
+        return key
+
+
+def _load_or_create_dev_keys(var_dir: Path) -> dict[str, str]:
+    """Development keys live in ``<var_dir>/dev-keys.env``, created on first run (mode 0600)."""
+    path = var_dir / DEV_KEY_FILE
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        content = (
+            f"LOANPILOT_SECRET_KEY={secrets.token_urlsafe(48)}\n"
+            f"LOANPILOT_DATA_KEY={base64.b64encode(secrets.token_bytes(64)).decode()}\n"
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(content)
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        name, sep, value = line.partition("=")
+        if sep:
+            values[name.strip()] = value.strip()
+    return values
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Build and check the settings.
+
+    Outside production, missing secrets come from ``<var_dir>/dev-keys.env`` (created on first run).
+    In production, missing or development secrets are refused.
+    """
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    missing = not settings.secret_key.get_secret_value() or not settings.data_key.get_secret_value()
+    if settings.environment is Environment.PRODUCTION:
+        if missing:
+            raise ConfigurationError(
+                "config.secrets",
+                "LOANPILOT_SECRET_KEY and LOANPILOT_DATA_KEY must be set in production",
+            )
+        dev_file = settings.var_dir / DEV_KEY_FILE
+        if dev_file.exists():
+            dev = _load_or_create_dev_keys(settings.var_dir)
+            if dev.get("LOANPILOT_DATA_KEY") == settings.data_key.get_secret_value():
+                raise ConfigurationError(
+                    "config.secrets", "the development data key is refused in production"
+                )
+    elif missing:
+        dev = _load_or_create_dev_keys(settings.var_dir)
+        if not settings.secret_key.get_secret_value():
+            settings.secret_key = SecretStr(dev["LOANPILOT_SECRET_KEY"])
+        if not settings.data_key.get_secret_value():
+            settings.data_key = SecretStr(dev["LOANPILOT_DATA_KEY"])
+    settings.data_key_bytes()
+    return settings

@@ -1,0 +1,1 @@
+"""Database: declarative base, portable column types, engines and sessions."""

@@ -1,0 +1,180 @@
+"""Fast column-wise bulk inserts for the demo generator and imports.
+
+``bulk_insert(conn, table, columns)`` takes a mapping of column name → numpy array / list (one entry
+per row) and writes it in one pass: SQLite through the driver's ``executemany`` with values already in
+SQLAlchemy's storage format, PostgreSQL through ``COPY``. Type conversion is vectorised per column;
+no ORM objects are built. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from enum import Enum
+from typing import Any, cast
+
+import numpy as np
+from sqlalchemy import JSON, Boolean, Connection, Date, LargeBinary, Numeric, Table, text
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy.types import TypeDecorator
+
+from loanpilot.db.types import UTCDateTime
+
+ColumnData = np.ndarray[Any, Any] | Sequence[Any]
+
+_SQLITE_BATCH = 50_000
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _iso_dates(values: np.ndarray[Any, Any]) -> list[Any]:
+    """datetime64 / date objects → 'YYYY-MM-DD' strings (SQLAlchemy's SQLite DATE format)."""
+    if values.dtype.kind != "M":
+        values = np.array(
+            [None if v is None else np.datetime64(v, "D") for v in values], dtype="M8[D]"
+        )
+    out = values.astype("M8[D]").astype("U10").astype(object)
+    out[np.isnat(values)] = None
+    return cast(list[Any], out.tolist())
+
+
+def _iso_datetimes(values: np.ndarray[Any, Any]) -> list[Any]:
+    """UTC datetime64 → 'YYYY-MM-DD HH:MM:SS.ffffff' (SQLAlchemy's SQLite DATETIME format)."""
+    if values.dtype.kind != "M":
+        values = np.array(
+            [None if v is None else np.datetime64(v.replace(tzinfo=None), "us") for v in values],
+            dtype="M8[us]",
+        )
+    text_values = values.astype("M8[us]").astype("U26")
+    chars = text_values.view(np.uint32).reshape(len(text_values), 26)
+    chars[:, 10] = ord(" ")
+    out = text_values.astype(object)
+    out[np.isnat(values)] = None
+    return cast(list[Any], out.tolist())
+
+
+def _to_python(values: np.ndarray[Any, Any]) -> list[Any]:
+    if values.dtype.kind == "f":
+        obj = values.astype(object)
+        obj[np.isnan(values)] = None
+        return cast(list[Any], obj.tolist())
+    return cast(list[Any], values.tolist())
+
+
+def _column_values(col_type: Any, raw: ColumnData, dialect: str) -> list[Any]:
+    values = np.asarray(raw) if not isinstance(raw, np.ndarray) else raw
+    impl = col_type
+    if isinstance(col_type, UTCDateTime):
+        if dialect == "sqlite":
+            return _iso_datetimes(values)
+        py = values.astype("M8[us]").astype(object) if values.dtype.kind == "M" else values
+        return [None if v is None else v for v in py.tolist()]
+    if isinstance(col_type, TypeDecorator):
+        impl = col_type.impl
+    if isinstance(impl, Date):
+        return _iso_dates(values) if dialect == "sqlite" else _to_python(values.astype("M8[D]"))
+    if isinstance(impl, SAEnum):
+        return [v.value if isinstance(v, Enum) else v for v in values.tolist()]
+    if isinstance(impl, Boolean):
+        return [None if v is None else bool(v) for v in values.tolist()]
+    if isinstance(impl, Numeric):
+        if dialect == "sqlite":
+            return (
+                _to_python(values.astype(float)) if values.dtype.kind in "iuf" else values.tolist()
+            )
+        return [None if v is None or _is_nan(v) else Decimal(str(v)) for v in values.tolist()]
+    if isinstance(impl, LargeBinary):
+        return list(values.tolist())
+    return _to_python(values)
+
+
+def _json_type(col_type: Any) -> bool:
+    impl = col_type.impl if isinstance(col_type, TypeDecorator) else col_type
+    variants = getattr(col_type, "_variant_mapping", {})
+    return isinstance(impl, JSON) or any(isinstance(v, JSON) for v in variants.values())
+
+
+def prepare_rows(
+    table: Table, columns: Mapping[str, ColumnData], dialect: str
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Convert columns to storage values and transpose them into row tuples."""
+    names = list(columns)
+    unknown = [n for n in names if n not in table.c]
+    if unknown:
+        raise KeyError(f"{table.name} has no column(s) {', '.join(unknown)}")
+    lengths = {len(columns[n]) for n in names}
+    if len(lengths) > 1:
+        raise ValueError(f"columns for {table.name} have different lengths: {sorted(lengths)}")
+    converted = []
+    for name in names:
+        col_type = table.c[name].type
+        if _json_type(col_type):
+            raw = columns[name]
+            seq = raw.tolist() if isinstance(raw, np.ndarray) else list(raw)
+            converted.append(
+                [None if v is None else json.dumps(v, ensure_ascii=False) for v in seq]
+            )
+        else:
+            converted.append(_column_values(col_type, columns[name], dialect))
+    return names, list(zip(*converted, strict=True))
+
+
+def bulk_insert(conn: Connection, table: Table, columns: Mapping[str, ColumnData]) -> int:
+    """Insert all rows; returns the row count. Runs inside the caller's transaction."""
+    if not columns:
+        return 0
+    dialect = conn.dialect.name
+    names, rows = prepare_rows(table, columns, dialect)
+    if not rows:
+        return 0
+    quoted = ", ".join(f'"{n}"' for n in names)
+    if dialect == "sqlite":
+        placeholders = ", ".join("?" for _ in names)
+        sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders})'  # noqa: S608
+        dbapi = conn.connection.driver_connection
+        assert dbapi is not None
+        cursor = dbapi.cursor()
+        try:
+            for start in range(0, len(rows), _SQLITE_BATCH):
+                cursor.executemany(sql, rows[start : start + _SQLITE_BATCH])
+        finally:
+            cursor.close()
+    elif dialect == "postgresql":
+        dbapi = conn.connection.driver_connection
+        assert dbapi is not None
+        with dbapi.cursor() as cursor:
+            cursor.execute("SET LOCAL TIME ZONE 'UTC'")
+            with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
+                for row in rows:
+                    copy.write_row(row)
+    else:
+        conn.execute(table.insert(), [dict(zip(names, r, strict=True)) for r in rows])
+    return len(rows)
+
+
+def reset_sequences(conn: Connection, tables: Iterable[Table]) -> None:
+    """After inserting explicit ids on PostgreSQL, move each id sequence past the largest id."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        if "id" not in table.c:
+            continue
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "  # noqa: S608
+                f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+            )
+        )
+
+
+def max_id(conn: Connection, table: Table) -> int:
+    """The largest id in a table (0 when empty): new explicit ids start after it."""
+    value = conn.execute(text(f'SELECT COALESCE(MAX(id), 0) FROM "{table.name}"')).scalar()  # noqa: S608
+    return int(value or 0)
+
+
+__all__ = ["bulk_insert", "max_id", "prepare_rows", "reset_sequences"]

@@ -1,0 +1,162 @@
+"""Evaluation and feedback (效果评估与反馈): tickets, improvement actions, KPIs, work plans."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from loanpilot.db.base import Base, IdMixin, TimestampMixin
+from loanpilot.db.types import FK, UTCDateTime, enum_column
+
+
+class TicketChannel(StrEnum):
+    PHONE = "phone"  # 电话（客服热线）
+    EMAIL = "email"  # 电子邮件
+    ONLINE = "online"  # 网上门户 / 手机银行
+    SOCIAL_MEDIA = "social_media"  # 社交媒体
+    BRANCH = "branch"  # 网点
+    SURVEY = "survey"  # 满意度调查
+
+
+class TicketType(StrEnum):
+    COMPLAINT = "complaint"  # 投诉
+    SUGGESTION = "suggestion"  # 建议
+    INQUIRY = "inquiry"  # 咨询
+
+
+class TopicSource(StrEnum):
+    MODEL = "model"  # 模型自动分类
+    STAFF = "staff"  # 人工分类
+
+
+class TicketPriority(StrEnum):
+    LOW = "low"  # 低
+    NORMAL = "normal"  # 普通
+    HIGH = "high"  # 高
+    URGENT = "urgent"  # 紧急
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"  # 待处理
+    IN_PROGRESS = "in_progress"  # 处理中
+    RESOLVED = "resolved"  # 已解决
+    CLOSED = "closed"  # 已办结
+    REOPENED = "reopened"  # 重新打开
+
+
+class ActionSourceKind(StrEnum):
+    TICKET = "ticket"  # 客户反馈
+    SURVEY = "survey"  # 满意度调查
+    ALERT = "alert"  # 风险预警
+    KPI = "kpi"  # 指标偏离
+    REVIEW = "review"  # 质量检查
+
+
+class ActionStatus(StrEnum):
+    PROPOSED = "proposed"  # 已提出
+    IN_PROGRESS = "in_progress"  # 实施中
+    DONE = "done"  # 已完成
+    VERIFIED = "verified"  # 已验证效果
+    CANCELLED = "cancelled"  # 已取消
+
+
+class FeedbackTicket(IdMixin, TimestampMixin, Base):
+    """A complaint, suggestion or inquiry, with its SLA, handling and the customer's confirmation.
+
+    ``topic`` is set by the text classifier (``topic_source='model'``, with its version) or by
+    staff (``topic_source='staff'``).
+    """
+
+    __tablename__ = "feedback_tickets"
+
+    ticket_no: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_id: Mapped[int | None] = mapped_column(FK, ForeignKey("customers.id"), index=True)
+    channel: Mapped[TicketChannel] = mapped_column(enum_column(TicketChannel))
+    type: Mapped[TicketType] = mapped_column(enum_column(TicketType), index=True)
+    topic: Mapped[str | None] = mapped_column(String(32), index=True)
+    topic_source: Mapped[TopicSource | None] = mapped_column(enum_column(TopicSource))
+    topic_model_version: Mapped[str | None] = mapped_column(String(64))  # e.g. topics@3
+    priority: Mapped[TicketPriority] = mapped_column(
+        enum_column(TicketPriority), default=TicketPriority.NORMAL
+    )
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"), index=True)
+    branch_id: Mapped[int | None] = mapped_column(FK, ForeignKey("branches.id"), index=True)
+    status: Mapped[TicketStatus] = mapped_column(
+        enum_column(TicketStatus), default=TicketStatus.OPEN, index=True
+    )
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    customer_confirmed: Mapped[bool | None] = mapped_column(Boolean)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    product_id: Mapped[int | None] = mapped_column(FK, ForeignKey("loan_products.id"), index=True)
+    loan_id: Mapped[int | None] = mapped_column(FK, ForeignKey("loans.id"), index=True)
+
+
+class ImprovementAction(IdMixin, TimestampMixin, Base):
+    """A corrective action with owner and deadline, and the metric that proves it worked.
+
+    Closing the loop: ``baseline_value`` before, ``target_value`` aimed at, ``after_value`` measured
+    once done; ``verified_on`` is set when the after value has been checked against the target.
+    """
+
+    __tablename__ = "improvement_actions"
+
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    source_kind: Mapped[ActionSourceKind] = mapped_column(enum_column(ActionSourceKind))
+    source_ticket_id: Mapped[int | None] = mapped_column(
+        FK, ForeignKey("feedback_tickets.id"), index=True
+    )
+    source_alert_id: Mapped[int | None] = mapped_column(
+        FK, ForeignKey("risk_alerts.id"), index=True
+    )
+    owner_id: Mapped[int] = mapped_column(FK, ForeignKey("staff.id"), index=True)
+    deadline: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[ActionStatus] = mapped_column(
+        enum_column(ActionStatus), default=ActionStatus.PROPOSED, index=True
+    )
+    metric_code: Mapped[str | None] = mapped_column(String(32))  # a KpiSnapshot.kpi_code
+    baseline_value: Mapped[Decimal] = mapped_column(Numeric(24, 8))
+    target_value: Mapped[Decimal] = mapped_column(Numeric(24, 8))
+    after_value: Mapped[Decimal | None] = mapped_column(Numeric(24, 8))
+    verified_on: Mapped[date | None] = mapped_column(Date)
+
+
+class KpiSnapshot(IdMixin, Base):
+    """One KPI value for a period and a slice; the overall value has dimension and value ``all``.
+
+    ``dimension`` is one of all / branch / product / channel / segment / manager; ratios keep their
+    numerator and denominator so slices can be re-aggregated exactly.
+    """
+
+    __tablename__ = "kpi_snapshots"
+    __table_args__ = (UniqueConstraint("kpi_code", "period", "dimension", "dimension_value"),)
+
+    kpi_code: Mapped[str] = mapped_column(String(32))
+    period: Mapped[str] = mapped_column(String(16), index=True)  # e.g. 2026-10, 2026Q4
+    dimension: Mapped[str] = mapped_column(String(32))
+    dimension_value: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Decimal] = mapped_column(Numeric(24, 8))
+    numerator: Mapped[Decimal | None] = mapped_column(Numeric(24, 8))
+    denominator: Mapped[Decimal | None] = mapped_column(Numeric(24, 8))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WorkPlanReport(IdMixin, Base):
+    """A generated marketing work-plan report (营销工作方案) for a period, as rendered HTML."""
+
+    __tablename__ = "work_plan_reports"
+
+    period: Mapped[str] = mapped_column(String(16), index=True)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(String(8))  # zh-CN, en
+    content_html: Mapped[str] = mapped_column(Text)
+    generated_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))

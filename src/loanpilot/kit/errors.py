@@ -1,0 +1,91 @@
+"""One typed error hierarchy, translated once per surface (JSON, console, portal, CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One problem with one input field, located as precisely as the input allows."""
+
+    field: str
+    message: str
+    row: int | None = None
+    source: str | None = None
+    value: str | None = None
+
+    def location(self) -> str:
+        """Human-readable location: ``file, row 12, column id_number``."""
+        parts: list[str] = []
+        if self.source:
+            parts.append(self.source)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        parts.append(f"column {self.field}" if self.row is not None else self.field)
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        return f"{self.location()}: {self.message}"
+
+
+@dataclass
+class DomainError(Exception):
+    """Base of every error LoanPilot raises on purpose.
+
+    ``code`` is a stable machine-readable identifier (``customer.not_found``); ``message`` is for
+    people. ``problems`` lists every field problem when validation collected several.
+    """
+
+    code: str
+    message: str
+    problems: list[FieldProblem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        lines = [self.message, *(f"  - {p}" for p in self.problems)]
+        return "\n".join(lines)
+
+
+class ValidationError(DomainError):
+    """Input failed validation; ``problems`` lists every problem found, not just the first."""
+
+
+class NotFoundError(DomainError):
+    """A referenced record does not exist."""
+
+
+class ConflictError(DomainError):
+    """The request conflicts with the current state (duplicate, illegal transition...)."""
+
+
+class ConfigurationError(DomainError):
+    """Settings are missing or unsafe."""
+
+
+class ImportFileError(DomainError):
+    """An import file cannot be read at all (empty, truncated, wrong encoding, unknown column)."""
+
+
+class ProblemCollector:
+    """Collects problems during validation, then raises once."""
+
+    def __init__(self, source: str | None = None) -> None:
+        self.source = source
+        self.problems: list[FieldProblem] = []
+
+    def add(
+        self, field: str, message: str, *, row: int | None = None, value: str | None = None
+    ) -> None:
+        self.problems.append(FieldProblem(field, message, row, self.source, value))
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    def raise_if_any(self, code: str = "validation.failed", message: str = "Invalid input") -> None:
+        if self.problems:
+            raise ValidationError(code, message, list(self.problems))
