@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,65 @@ def migrated_engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def session_factory(migrated_engine: Engine) -> sessionmaker[Session]:
     return make_session_factory(migrated_engine)
+
+
+DEMO_CUSTOMERS = 1_500
+DEMO_SEED = 7
+DEMO_AS_OF = "2026-11-29"
+
+
+@dataclass(frozen=True)
+class DemoBank:
+    """A small demo bank built once per backend for the whole test session."""
+
+    url: str
+    settings: Settings
+    engine: Engine
+
+
+@pytest.fixture(
+    scope="session",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ],
+)
+def demo_bank(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoBank]:
+    """A migrated database holding a 1,500-customer demo bank (seed 7, as of 2026-11-29)."""
+    from datetime import date
+
+    from loanpilot.db.migrate import upgrade
+    from loanpilot.demo import builder
+    from loanpilot.kit.crypto import FieldCipher
+
+    var_dir = tmp_path_factory.mktemp(f"demo-{request.param}")
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{(var_dir / 'demo.db').as_posix()}"])
+    else:
+        server_url = os.environ.get(POSTGRES_URL_ENV, "").strip()
+        if not server_url:
+            reason = f"{POSTGRES_URL_ENV} is not set (make test starts a server and sets it)"
+            if _running_in_ci():
+                pytest.fail(f"CI is set but {reason}", pytrace=False)
+            pytest.skip(reason)
+        urls = _postgres_database(server_url)
+    url = next(urls)
+    settings = get_settings(environment="test", var_dir=var_dir, database_url=url)
+    upgrade(url)
+    engine = make_engine(url)
+    builder.build(
+        engine,
+        n_customers=DEMO_CUSTOMERS,
+        seed=DEMO_SEED,
+        as_of=date.fromisoformat(DEMO_AS_OF),
+        cipher=FieldCipher(settings.data_key_bytes(), settings.data_key_id),
+        truth_dir=var_dir,
+    )
+    try:
+        yield DemoBank(url=url, settings=settings, engine=engine)
+    finally:
+        engine.dispose()
+        for _ in urls:  # runs the PostgreSQL generator's clean-up (drops the database)
+            pass

@@ -138,6 +138,7 @@ def bulk_insert(conn: Connection, table: Table, columns: Mapping[str, ColumnData
         dbapi = conn.connection.driver_connection
         assert dbapi is not None
         cursor = dbapi.cursor()
+        cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB while bulk loading: index inserts
         try:
             for start in range(0, len(rows), _SQLITE_BATCH):
                 cursor.executemany(sql, rows[start : start + _SQLITE_BATCH])

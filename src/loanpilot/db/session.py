@@ -31,6 +31,8 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA cache_size=-65536")
+            cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
 
     return engine

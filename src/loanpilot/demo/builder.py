@@ -1,0 +1,209 @@
+"""Builds the demo bank: runs the generator steps, then writes every table in one transaction.
+
+Deterministic for a given (seed, as-of date, customer count): the same arguments give the same
+rows, the same ciphertexts included (the field cipher is deterministic, see ``kit.crypto``) as long
+as the data key is the same. The whole build is one transaction: a crash leaves the database as it
+was, and the build can simply be run again.
+"""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, Table, func, select, text
+
+from loanpilot.customers.models import Customer
+from loanpilot.db.bulk import bulk_insert, reset_sequences
+from loanpilot.db.models import metadata
+from loanpilot.demo.context import DemoContext
+from loanpilot.demo.truth import DemoTruth
+from loanpilot.kit.crypto import FieldCipher
+from loanpilot.kit.errors import ConflictError, ValidationError
+
+#: Columns written as NULL first and filled after the referenced table exists (circular keys).
+DEFERRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "org_units": ("head_staff_id",),
+    "staff": ("manager_id",),
+}
+
+Progress = Callable[[str, int, int], None]
+"""progress(label, done, total): called as steps and tables complete."""
+
+
+@dataclass
+class BuildReport:
+    customers: int
+    seed: int
+    as_of: date
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds_generate: float = 0.0
+    seconds_write: float = 0.0
+    truth_path: Path | None = None
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def _steps() -> list[tuple[str, Callable[[DemoContext], None]]]:
+    from loanpilot.demo import aftercare, lending, marketing, people
+
+    return [
+        ("organisation 机构与员工", people.organisation),
+        ("products and rates 产品与利率", people.products),
+        ("customers 客户", people.customers),
+        ("campaigns 营销活动", marketing.campaigns),
+        ("applications 贷款申请", lending.applications),
+        ("loans and repayments 贷款与还款", lending.loans),
+        ("collections and alerts 催收与预警", lending.collections),
+        ("service and feedback 服务与反馈", aftercare.service),
+        ("team and market 团队与市场", aftercare.team_and_market),
+    ]
+
+
+def customer_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(Customer)).scalar_one())
+
+
+def generate(
+    n_customers: int, seed: int, as_of: date, cipher: FieldCipher, progress: Progress | None = None
+) -> DemoContext:
+    """Run every generator step in memory."""
+    if n_customers < 100:
+        raise ValidationError(
+            "demo.customers", f"--customers must be at least 100, got {n_customers}"
+        )
+    ctx = DemoContext(
+        seed=seed,
+        as_of=as_of,
+        n_customers=n_customers,
+        cipher=cipher,
+        truth=DemoTruth(seed=seed, as_of=as_of.isoformat(), customers=n_customers),
+    )
+    steps = _steps()
+    for i, (label, step) in enumerate(steps):
+        if progress:
+            progress(label, i, len(steps))
+        step(ctx)
+    if progress:
+        progress("generated", len(steps), len(steps))
+    return ctx
+
+
+def _ordered_tables(ctx: DemoContext) -> list[Table]:
+    return [t for t in metadata.sorted_tables if t.name in ctx.tables]
+
+
+def write(engine: Engine, ctx: DemoContext, progress: Progress | None = None) -> dict[str, int]:
+    """Write every generated table in one transaction (FK order; circular keys filled after)."""
+    tables = _ordered_tables(ctx)
+    unknown = set(ctx.tables) - {t.name for t in tables}
+    if unknown:
+        raise ValueError(f"generator produced unknown tables: {sorted(unknown)}")
+    rows: dict[str, int] = {}
+    total = sum(ctx.count(t.name) for t in tables)
+    done = 0
+    with engine.begin() as conn:
+        later = []
+        for table in tables:
+            columns = dict(ctx.tables[table.name])
+            deferred = {c: columns.pop(c) for c in DEFERRED_COLUMNS.get(table.name, ()) if c in columns}
+            rows[table.name] = bulk_insert(conn, table, columns)
+            done += rows[table.name]
+            if progress:
+                progress(f"write {table.name}", done, total)
+            if deferred:
+                later.append((table, columns["id"], deferred))
+        for table, ids, deferred in later:
+            _fill_deferred(conn, table, ids, deferred)
+        reset_sequences(conn, tables)
+    return rows
+
+
+def _fill_deferred(conn: Any, table: Table, ids: Any, deferred: dict[str, Any]) -> None:
+    for column, values in deferred.items():
+        values = np.asarray(values, dtype=object)
+        mask = np.array([v is not None and v == v for v in values], dtype=bool)
+        pairs = [
+            {"v": int(v), "i": int(i)} for v, i in zip(values[mask], np.asarray(ids)[mask], strict=True)
+        ]
+        if pairs:
+            conn.execute(
+                text(f'UPDATE "{table.name}" SET "{column}" = :v WHERE id = :i'),  # noqa: S608
+                pairs,
+            )
+
+
+def clear(engine: Engine) -> None:
+    """Delete every row of every LoanPilot table (used by ``demo build --reset``)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            return
+        conn.execute(text("PRAGMA defer_foreign_keys=ON"))
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+def build(
+    engine: Engine,
+    *,
+    n_customers: int,
+    seed: int,
+    as_of: date,
+    cipher: FieldCipher,
+    truth_dir: Path,
+    reset: bool = False,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Generate and write the demo bank; refuses to write over existing customers unless ``reset``."""
+    existing = customer_count(engine)
+    if existing and not reset:
+        raise ConflictError(
+            "demo.exists",
+            f"the database already holds {existing} customers; "
+            "use --reset to replace them or --if-missing to keep them",
+        )
+    report = BuildReport(customers=n_customers, seed=seed, as_of=as_of)
+    started = time.perf_counter()
+    ctx = generate(n_customers, seed, as_of, cipher, progress)
+    report.seconds_generate = time.perf_counter() - started
+    if existing:
+        clear(engine)
+    started = time.perf_counter()
+    report.rows = write(engine, ctx, progress)
+    report.seconds_write = time.perf_counter() - started
+    report.truth_path = save_truth(ctx, truth_dir)
+    return report
+
+
+def save_truth(ctx: DemoContext, directory: Path) -> Path:
+    """Write the latent model's parameters and the per-row true probabilities beside the data."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "demo-truth.json"
+    ctx.truth.save(path)
+    for name, columns in ctx.latent.get("truth_tables", {}).items():
+        import pandas as pd
+
+        pd.DataFrame(columns).to_csv(directory / f"demo-truth-{name}.csv", index=False)
+    return path
+
+
+def peak_memory_of(fn: Callable[[], Any]) -> tuple[Any, int]:
+    """Run ``fn`` under tracemalloc; returns (result, peak bytes of Python allocations)."""
+    tracemalloc.start()
+    try:
+        result = fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return result, peak

@@ -1,0 +1,123 @@
+"""The demo bank as written to a real database (SQLite file and PostgreSQL): consistent books,
+valid personal data, honest history, and the truth of the latent model saved beside it."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from loanpilot.campaigns.models import CampaignTarget
+from loanpilot.customers.models import Customer
+from loanpilot.demo import builder
+from loanpilot.kit.crypto import FieldCipher
+from loanpilot.kit.errors import ConflictError
+from loanpilot.kit.ids import parse_resident_id, parse_mobile
+from loanpilot.lending.models import Application, Loan, Repayment, ScheduleLine
+from loanpilot.risk.models import DelinquencySnapshot
+from loanpilot.risk.rules import five_class_floor, worse_class
+
+
+def test_every_customer_has_a_valid_encrypted_id_and_phone(demo_bank) -> None:
+    cipher = FieldCipher(demo_bank.settings.data_key_bytes(), demo_bank.settings.data_key_id)
+    with Session(demo_bank.engine) as s:
+        rows = s.execute(
+            select(Customer.id_number_enc, Customer.id_number_hash, Customer.phone_enc, Customer.birth_date, Customer.gender)
+        ).all()
+    assert len(rows) == 1_500
+    for enc, index, phone_enc, birth, gender in rows:
+        number = cipher.decrypt(enc, "id_number")
+        parsed = parse_resident_id(number, today=date(2026, 11, 29))
+        assert parsed.birth_date == birth
+        assert parsed.gender == (gender.value if hasattr(gender, "value") else gender)
+        assert cipher.blind_index(number, "id_number") == index
+        assert parse_mobile(cipher.decrypt(phone_enc, "phone"))
+    assert len({r[1] for r in rows}) == len(rows), "one customer per ID number"
+
+
+def test_ledger_balances_for_every_loan(demo_bank) -> None:
+    """disbursed = repaid principal + outstanding principal + written off, to the fen."""
+    with Session(demo_bank.engine) as s:
+        repaid = dict(
+            s.execute(select(Repayment.loan_id, func.sum(Repayment.principal_fen)).group_by(Repayment.loan_id)).all()
+        )
+        scheduled = dict(
+            s.execute(select(ScheduleLine.loan_id, func.sum(ScheduleLine.principal_fen)).group_by(ScheduleLine.loan_id)).all()
+        )
+        paid_lines = dict(
+            s.execute(select(ScheduleLine.loan_id, func.sum(ScheduleLine.paid_principal_fen)).group_by(ScheduleLine.loan_id)).all()
+        )
+        loans = s.scalars(select(Loan)).all()
+    assert len(loans) > 100
+    for loan in loans:
+        assert scheduled[loan.id] == loan.principal_fen
+        assert int(repaid.get(loan.id, 0)) == int(paid_lines[loan.id])
+        assert loan.principal_fen == int(repaid.get(loan.id, 0)) + loan.outstanding_principal_fen + loan.written_off_fen
+
+
+def test_classification_never_better_than_the_rules(demo_bank) -> None:
+    with Session(demo_bank.engine) as s:
+        loans = s.scalars(select(Loan).where(Loan.status == "repaying")).all()
+        snaps = s.scalars(select(DelinquencySnapshot)).all()
+    for loan in loans:
+        floor = five_class_floor(loan.dpd)
+        assert worse_class(floor, loan.five_class) == loan.five_class
+    for snap in snaps[:5000]:
+        assert snap.five_class.value == five_class_floor(snap.dpd)
+    assert any(loan.five_class in ("substandard", "doubtful", "loss") for loan in loans), "some NPLs"
+
+
+def test_application_stages_are_in_order(demo_bank) -> None:
+    stages = ("submitted_at", "review_started_at", "decided_at", "offer_accepted_at", "signed_at", "disbursed_at")
+    with Session(demo_bank.engine) as s:
+        apps = s.scalars(select(Application)).all()
+    statuses = defaultdict(int)
+    for app in apps:
+        statuses[app.status.value] += 1
+        times = [getattr(app, name) for name in stages if getattr(app, name) is not None]
+        assert times == sorted(times), app.application_no
+    assert statuses["disbursed"] > 0 and statuses["declined"] > 0 and statuses["withdrawn"] > 0
+
+
+def test_control_groups_are_never_contacted_and_contacts_need_consent(demo_bank) -> None:
+    with Session(demo_bank.engine) as s:
+        control_contacted = s.scalar(
+            select(func.count()).select_from(CampaignTarget).where(CampaignTarget.group == "control", CampaignTarget.contacted_at.is_not(None))
+        )
+        n_control = s.scalar(select(func.count()).select_from(CampaignTarget).where(CampaignTarget.group == "control"))
+        no_consent = s.scalar(
+            select(func.count())
+            .select_from(CampaignTarget)
+            .join(Customer, Customer.id == CampaignTarget.customer_id)
+            .where(Customer.marketing_consent.is_(False), Customer.opted_out_at.is_(None))
+        )
+    assert n_control > 0
+    assert control_contacted == 0
+    assert no_consent == 0
+
+
+def test_truth_is_saved_beside_the_data(demo_bank) -> None:
+    path = Path(demo_bank.settings.var_dir) / "demo-truth.json"
+    truth = json.loads(path.read_text(encoding="utf-8"))
+    assert truth["seed"] == 7 and truth["customers"] == 1_500
+    assert truth["default"]["dti"] > 0 and truth["default"]["income"] < 0
+    assert set(truth["response"]["uplift"]) == {"young", "middle", "senior"}
+    assert (Path(demo_bank.settings.var_dir) / "demo-truth-loans.csv").exists()
+
+
+def test_build_refuses_to_overwrite_without_reset(demo_bank) -> None:
+    with pytest.raises(ConflictError, match="--reset"):
+        builder.build(
+            demo_bank.engine,
+            n_customers=200,
+            seed=1,
+            as_of=date(2026, 11, 29),
+            cipher=FieldCipher(demo_bank.settings.data_key_bytes()),
+            truth_dir=Path(demo_bank.settings.var_dir) / "other",
+        )
+    assert builder.customer_count(demo_bank.engine) == 1_500
