@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +28,10 @@ from loanpilot.db.session import make_engine, make_session_factory
 # per pool keeps runs fast under xdist and results reproducible.
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
+
+# Tests never write into the repository: no example database under .hypothesis/.
+hypothesis_settings.register_profile("loanpilot", database=None, deadline=None)
+hypothesis_settings.load_profile("loanpilot")
 
 POSTGRES_URL_ENV = "LOANPILOT_TEST_POSTGRES_URL"
 

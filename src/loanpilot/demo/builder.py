@@ -9,7 +9,6 @@ was, and the build can simply be run again.
 from __future__ import annotations
 
 import time
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -115,7 +114,9 @@ def write(engine: Engine, ctx: DemoContext, progress: Progress | None = None) ->
         later = []
         for table in tables:
             columns = dict(ctx.tables[table.name])
-            deferred = {c: columns.pop(c) for c in DEFERRED_COLUMNS.get(table.name, ()) if c in columns}
+            deferred = {
+                c: columns.pop(c) for c in DEFERRED_COLUMNS.get(table.name, ()) if c in columns
+            }
             rows[table.name] = bulk_insert(conn, table, columns)
             done += rows[table.name]
             if progress:
@@ -129,11 +130,11 @@ def write(engine: Engine, ctx: DemoContext, progress: Progress | None = None) ->
 
 
 def _fill_deferred(conn: Any, table: Table, ids: Any, deferred: dict[str, Any]) -> None:
-    for column, values in deferred.items():
-        values = np.asarray(values, dtype=object)
-        mask = np.array([v is not None and v == v for v in values], dtype=bool)
+    for column, raw in deferred.items():
         pairs = [
-            {"v": int(v), "i": int(i)} for v, i in zip(values[mask], np.asarray(ids)[mask], strict=True)
+            {"v": int(v), "i": int(i)}
+            for v, i in zip(raw, np.asarray(ids), strict=True)
+            if v is not None and not (isinstance(v, float) and np.isnan(v))
         ]
         if pairs:
             conn.execute(
@@ -196,14 +197,3 @@ def save_truth(ctx: DemoContext, directory: Path) -> Path:
 
         pd.DataFrame(columns).to_csv(directory / f"demo-truth-{name}.csv", index=False)
     return path
-
-
-def peak_memory_of(fn: Callable[[], Any]) -> tuple[Any, int]:
-    """Run ``fn`` under tracemalloc; returns (result, peak bytes of Python allocations)."""
-    tracemalloc.start()
-    try:
-        result = fn()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return result, peak

@@ -44,7 +44,7 @@ class DemoContext:
     def start64(self) -> np.datetime64:
         """First day of the 24-month history window."""
         first = np.datetime64(self.as_of, "M") - np.timedelta64(23, "M")
-        return first.astype("M8[D]")
+        return np.datetime64(str(first), "D")
 
     def rng(self, step: str) -> np.random.Generator:
         """An independent, deterministic random stream per step (stable if steps are reordered)."""
@@ -56,7 +56,9 @@ class DemoContext:
         if len(lengths) > 1:
             raise ValueError(f"{table}: columns of different lengths {sorted(lengths)}")
         if table not in self.tables:
-            self.tables[table] = {k: np.asarray(v) if not isinstance(v, list) else v for k, v in columns.items()}
+            self.tables[table] = {
+                k: np.asarray(v) if not isinstance(v, list) else v for k, v in columns.items()
+            }
             return
         current = self.tables[table]
         if set(current) != set(columns):
@@ -86,7 +88,7 @@ def local_to_utc(day: np.ndarray[Any, Any], hours: np.ndarray[Any, Any]) -> np.n
     """Business date + fractional local hour (Asia/Shanghai) → UTC instant (datetime64[us])."""
     micros = (np.asarray(hours, dtype=float) * 3_600_000_000).astype(np.int64)
     local = day.astype("M8[us]") + micros.astype("m8[us]")
-    return local - SHANGHAI_OFFSET
+    return np.asarray(local - SHANGHAI_OFFSET)
 
 
 def utc_to_local_date(instant: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -101,3 +103,11 @@ def pick(rng: np.random.Generator, options: Any, size: int, p: Any = None) -> np
         probs = probs / probs.sum()
         return opts[rng.choice(len(opts), size=size, p=probs)]
     return opts[rng.integers(0, len(opts), size=size)]
+
+
+def nullable(mask: Any, values: Any) -> np.ndarray[Any, Any]:
+    """``values`` where ``mask`` holds and None elsewhere: an object array for a nullable column."""
+    keep = np.asarray(mask, dtype=bool)
+    out = np.array(np.broadcast_to(np.asarray(values, dtype=object), keep.shape), dtype=object)
+    out[~keep] = None
+    return out

@@ -10,7 +10,7 @@ import numpy as np
 
 from loanpilot.analytics.finance import apr_batch, due_dates, schedule_batch
 from loanpilot.demo import reference as ref
-from loanpilot.demo.context import DemoContext, local_to_utc, pick, utc_to_local_date
+from loanpilot.demo.context import DemoContext, local_to_utc, nullable, pick, utc_to_local_date
 from loanpilot.demo.truth import pd12
 from loanpilot.risk.rules import dpd_bucket_many, five_class_floor_many
 
@@ -36,7 +36,16 @@ REASONS: dict[str, tuple[str, str]] = {
     "R20": ("信用评分处于人工复核区间", "Credit score in the manual-review band"),
 }
 
-_APP_CHANNEL = {"sms": "mobile", "call_center": "call_center", "branch": "branch", "mobile": "mobile", "online": "online", "wechat": "wechat", "partner": "partner", "referral": "referral"}
+_APP_CHANNEL = {
+    "sms": "mobile",
+    "call_center": "call_center",
+    "branch": "branch",
+    "mobile": "mobile",
+    "online": "online",
+    "wechat": "wechat",
+    "partner": "partner",
+    "referral": "referral",
+}
 
 
 def _product_arrays(ctx: DemoContext) -> dict[str, np.ndarray[Any, Any]]:
@@ -57,7 +66,9 @@ def _product_arrays(ctx: DemoContext) -> dict[str, np.ndarray[Any, Any]]:
     }
 
 
-def _choose_organic_products(ctx: DemoContext, rng: np.random.Generator, cust_idx: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def _choose_organic_products(
+    ctx: DemoContext, rng: np.random.Generator, cust_idx: np.ndarray[Any, Any]
+) -> np.ndarray[Any, Any]:
     cust = ctx.tables["customers"]
     code = ctx.latent["product_index"]
     n = len(cust_idx)
@@ -68,16 +79,29 @@ def _choose_organic_products(ctx: DemoContext, rng: np.random.Generator, cust_id
     income = cust["monthly_income_fen"][cust_idx]
     u = rng.random(n)
     young = pick(rng, ["CL-TRV", "CL-EDU", "CL-GEN", "CL-MED"], n, [0.3, 0.25, 0.35, 0.1])
-    middle = pick(rng, ["CL-RENO", "CL-AUTO", "CL-GEN", "CL-MED", "CL-EDU", "CL-TRV"], n, [0.25, 0.2, 0.25, 0.1, 0.1, 0.1])
+    middle = pick(
+        rng,
+        ["CL-RENO", "CL-AUTO", "CL-GEN", "CL-MED", "CL-EDU", "CL-TRV"],
+        n,
+        [0.25, 0.2, 0.25, 0.1, 0.1, 0.1],
+    )
     senior = pick(rng, ["CL-MED", "CL-GEN", "CL-TRV", "CL-RENO"], n, [0.35, 0.3, 0.2, 0.15])
     chosen = np.where(age < 30, young, np.where(age < 55, middle, senior)).astype(object)
     housing_ok = ~home & (age >= 24) & (age <= 48)
     housing = housing_ok & (u < 0.35)
-    chosen[housing] = np.where(pf[housing], pick(rng, ["HL-PF", "HL-COMBO", "HL-COM"], int(housing.sum()), [0.35, 0.35, 0.3]), "HL-COM")
+    chosen[housing] = np.where(
+        pf[housing],
+        pick(rng, ["HL-PF", "HL-COMBO", "HL-COM"], int(housing.sum()), [0.35, 0.35, 0.3]),
+        "HL-COM",
+    )
     switch = home & pf & (age < 50) & (u < 0.05)
     chosen[switch] = "HL-C2F"
     business = np.isin(occ, ["self_employed", "freelancer"]) & (u > 0.35) & (u < 0.85)
-    chosen[business] = np.where(occ[business] == "self_employed", pick(rng, ["BL-OPR", "BL-CRD", "BL-SEC"], int(business.sum()), [0.4, 0.35, 0.25]), "BL-CRD")
+    chosen[business] = np.where(
+        occ[business] == "self_employed",
+        pick(rng, ["BL-OPR", "BL-CRD", "BL-SEC"], int(business.sum()), [0.4, 0.35, 0.25]),
+        "BL-CRD",
+    )
     rich = (income > 8_000_000) & (u > 0.9)
     chosen[rich] = "PB-LUX"
     chosen[(occ == "student") & ~np.isin(chosen, ["CL-EDU", "CL-TRV", "CL-GEN"])] = "CL-EDU"
@@ -100,7 +124,9 @@ def applications(ctx: DemoContext) -> None:
     t_rows = lead_rows[applies]
     c_lead = np.flatnonzero(applies) + 1
     c_cust = targets["customer_id"][t_rows] - 1
-    c_time = targets["responded_at"][t_rows] + (rng.uniform(0, 72, len(t_rows)) * HOUR).astype("m8[us]")
+    c_time = targets["responded_at"][t_rows] + (rng.uniform(0, 72, len(t_rows)) * HOUR).astype(
+        "m8[us]"
+    )
     c_prod = targets["offer_product_id"][t_rows]
     c_chan = np.array([_APP_CHANNEL[c] for c in targets["channel"][t_rows]], dtype=object)
     c_camp = targets["campaign_id"][t_rows].astype(object)
@@ -115,25 +141,53 @@ def applications(ctx: DemoContext) -> None:
     w_cust = rng.integers(0, ctx.n_customers, n_walk)
     w_day = ctx.start64 + rng.integers(0, window + 1, n_walk).astype("m8[D]")
     w_time = local_to_utc(w_day, rng.uniform(8.5, 21.5, n_walk))
-    w_chan = pick(rng, ["branch", "mobile", "online", "wechat"], n_walk, [0.45, 0.3, 0.15, 0.1]).astype(object)
+    w_chan = pick(
+        rng, ["branch", "mobile", "online", "wechat"], n_walk, [0.45, 0.3, 0.15, 0.1]
+    ).astype(object)
 
     cust_idx = np.concatenate([c_cust, o_cust, w_cust]).astype(np.int64)
     n = len(cust_idx)
-    product_id = np.concatenate([c_prod, _choose_organic_products(ctx, rng, np.concatenate([o_cust, w_cust]).astype(np.int64))])
+    product_id = np.concatenate(
+        [
+            c_prod,
+            _choose_organic_products(ctx, rng, np.concatenate([o_cust, w_cust]).astype(np.int64)),
+        ]
+    )
     channel = np.concatenate([c_chan, o_chan, w_chan])
     submitted = np.concatenate([c_time, o_time, w_time])
     lead_id = np.concatenate([c_lead, conv + 1, np.full(n_walk, 0)]).astype(object)
     lead_id[lead_id == 0] = None
     campaign_id = np.concatenate([c_camp, np.full(len(conv) + n_walk, None, dtype=object)])
-    partner_id = np.concatenate([np.full(len(t_rows), None, dtype=object), leads["partner_id"][conv], np.full(n_walk, None, dtype=object)])
+    partner_id = np.concatenate(
+        [
+            np.full(len(t_rows), None, dtype=object),
+            leads["partner_id"][conv],
+            np.full(n_walk, None, dtype=object),
+        ]
+    )
     # keep applications submitted inside the window and before the end of the as-of day
     keep = submitted <= as_of_end
-    cust_idx, product_id, channel, submitted = cust_idx[keep], product_id[keep], channel[keep], submitted[keep]
+    cust_idx, product_id, channel, submitted = (
+        cust_idx[keep],
+        product_id[keep],
+        channel[keep],
+        submitted[keep],
+    )
     lead_id, campaign_id, partner_id = lead_id[keep], campaign_id[keep], partner_id[keep]
     target_of_app = np.concatenate([t_rows, np.full(len(conv) + n_walk, -1)])[keep]
     order = np.argsort(submitted, kind="stable")
-    cust_idx, product_id, channel, submitted = cust_idx[order], product_id[order], channel[order], submitted[order]
-    lead_id, campaign_id, partner_id, target_of_app = lead_id[order], campaign_id[order], partner_id[order], target_of_app[order]
+    cust_idx, product_id, channel, submitted = (
+        cust_idx[order],
+        product_id[order],
+        channel[order],
+        submitted[order],
+    )
+    lead_id, campaign_id, partner_id, target_of_app = (
+        lead_id[order],
+        campaign_id[order],
+        partner_id[order],
+        target_of_app[order],
+    )
     n = len(cust_idx)
 
     prod = _product_arrays(ctx)
@@ -157,9 +211,13 @@ def applications(ctx: DemoContext) -> None:
     scale = np.clip((income / 1_500_000.0) ** 0.5, 0.3, 3.0)
     wanted = prod["typical"][pidx] * scale * np.exp(rng.normal(0, 0.45, n))
     annuity = 0.045 / 12 / (1 - (1 + 0.045 / 12) ** (-term.astype(float)))
-    affordable = np.maximum(0.5 * income - debt_payment, 0.1 * income) / annuity * rng.uniform(0.6, 1.35, n)
+    affordable = (
+        np.maximum(0.5 * income - debt_payment, 0.1 * income) / annuity * rng.uniform(0.6, 1.35, n)
+    )
     amount = np.minimum(wanted, affordable)
-    amount = np.clip(np.round(amount / 100_000) * 100_000, prod["min"][pidx], prod["max"][pidx]).astype(np.int64)
+    amount = np.clip(
+        np.round(amount / 100_000) * 100_000, prod["min"][pidx], prod["max"][pidx]
+    ).astype(np.int64)
     methods = ctx.tables["loan_products"]["repayment_methods"]
     method = np.empty(n, dtype=object)
     first = rng.random(n) < 0.75
@@ -186,8 +244,12 @@ def applications(ctx: DemoContext) -> None:
     )
     est_logit = np.log(true_pd / (1 - true_pd)) + rng.normal(0, 0.55, n)
     est_pd = 1 / (1 + np.exp(-est_logit))
-    score = np.round(600 + 20 / np.log(2) * (np.log((1 - est_pd) / est_pd) - np.log(50))).astype(np.int64)
-    grade = np.array(["A", "B", "C", "D", "E"], dtype=object)[np.digitize(-score, [-660, -620, -590, -560])]
+    score = np.round(600 + 20 / np.log(2) * (np.log((1 - est_pd) / est_pd) - np.log(50))).astype(
+        np.int64
+    )
+    grade = np.array(["A", "B", "C", "D", "E"], dtype=object)[
+        np.digitize(-score, [-660, -620, -590, -560])
+    ]
 
     # legacy policy: hard rules, then score cut-offs
     reasons: list[list[dict[str, Any]]] = [[] for _ in range(n)]
@@ -199,7 +261,12 @@ def applications(ctx: DemoContext) -> None:
         ("R04", (income < 300_000) & (ptype != "consumer") | (income < 200_000), income / 100),
         ("R05", dti > 0.6, np.round(dti, 3)),
         ("R06", (ptype == "business") & ~np.isin(occ, ["self_employed", "freelancer"]), None),
-        ("R07", np.isin(prod["subtype"][pidx], ["provident_fund", "combination", "commercial_to_fund"]) & ~cust["has_provident_fund"][cust_idx], None),
+        (
+            "R07",
+            np.isin(prod["subtype"][pidx], ["provident_fund", "combination", "commercial_to_fund"])
+            & ~cust["has_provident_fund"][cust_idx],
+            None,
+        ),
     ]
     for code, mask, value in checks:
         for i in np.flatnonzero(mask):
@@ -212,25 +279,51 @@ def applications(ctx: DemoContext) -> None:
     refer = ~hard & (score >= CUTOFF_DECLINE) & (score < CUTOFF_APPROVE)
     decline = hard | (score < CUTOFF_DECLINE)
     for i in np.flatnonzero(~hard & (score < CUTOFF_DECLINE)):
-        reasons[i].append({"code": "R10", "zh": REASONS["R10"][0], "en": REASONS["R10"][1], "value": int(score[i])})
+        reasons[i].append(
+            {
+                "code": "R10",
+                "zh": REASONS["R10"][0],
+                "en": REASONS["R10"][1],
+                "value": int(score[i]),
+            }
+        )
     for i in np.flatnonzero(refer):
-        reasons[i].append({"code": "R20", "zh": REASONS["R20"][0], "en": REASONS["R20"][1], "value": int(score[i])})
+        reasons[i].append(
+            {
+                "code": "R20",
+                "zh": REASONS["R20"][0],
+                "en": REASONS["R20"][1],
+                "value": int(score[i]),
+            }
+        )
     # manual review approves the better half of the referred (officers see more than the score)
     manual_ok = refer & (rng.random(n) < np.clip(1.2 - true_pd * 8, 0.2, 0.9))
     approved = (~decline & ~refer) | manual_ok
 
     # stage timestamps
-    h = lambda lo, hi: (rng.uniform(lo, hi, n) * HOUR).astype("m8[us]")  # noqa: E731
+
+    def h(lo: float, hi: float) -> np.ndarray[Any, Any]:
+        """A random wait of lo..hi hours for every application."""
+        return (rng.uniform(lo, hi, n) * HOUR).astype("m8[us]")
+
     review = submitted + h(0.2, 8)
     is_housing, is_business = ptype == "housing", ptype == "business"
-    decide_wait = np.where(is_housing, rng.uniform(24, 200, n), np.where(is_business, rng.uniform(4, 72, n), rng.uniform(0.05, 20, n)))
+    decide_wait = np.where(
+        is_housing,
+        rng.uniform(24, 200, n),
+        np.where(is_business, rng.uniform(4, 72, n), rng.uniform(0.05, 20, n)),
+    )
     decide_wait += np.where(refer, rng.uniform(8, 48, n), 0)
     decided = review + (decide_wait * HOUR).astype("m8[us]")
     accepted_flag = approved & (rng.random(n) < 0.88)
     accepted = decided + h(0.5, 72)
     signed_flag = accepted_flag & (rng.random(n) < 0.97)
     signed = accepted + h(1, 96)
-    disb_wait = np.where(is_housing, rng.uniform(72, 600, n), np.where(is_business, rng.uniform(4, 72, n), rng.uniform(0.5, 24, n)))
+    disb_wait = np.where(
+        is_housing,
+        rng.uniform(72, 600, n),
+        np.where(is_business, rng.uniform(4, 72, n), rng.uniform(0.5, 24, n)),
+    )
     disbursed = signed + (disb_wait * HOUR).astype("m8[us]")
     withdrawn_flag = approved & ~accepted_flag
     withdrawn = decided + h(24, 240)
@@ -260,7 +353,9 @@ def applications(ctx: DemoContext) -> None:
 
     ids = np.arange(1, n + 1)
     day = utc_to_local_date(submitted).astype("U10")
-    app_no = np.char.add(np.char.add("A", np.char.replace(day, "-", "")), np.char.zfill(ids.astype("U7"), 7))
+    app_no = np.char.add(
+        np.char.add("A", np.char.replace(day, "-", "")), np.char.zfill(ids.astype("U7"), 7)
+    )
     manager = cust["manager_id"][cust_idx]
     purposes = np.array([s.purpose for s in ref.PRODUCTS], dtype=object)[pidx]
     ctx.add(
@@ -311,19 +406,38 @@ def applications(ctx: DemoContext) -> None:
     lpr5 = np.array([float(ref.pct(r[2])) for r in ref.LPR_HISTORY])[k]
     pf_dates = np.array([r[0] for r in ref.PROVIDENT_FUND_HISTORY], dtype="M8[D]")
     kf = np.clip(np.searchsorted(pf_dates, d_day, side="right") - 1, 0, len(pf_dates) - 1)
-    pf_rate = np.where(term > 60, np.array([float(ref.pct(r[2])) for r in ref.PROVIDENT_FUND_HISTORY])[kf], np.array([float(ref.pct(r[1])) for r in ref.PROVIDENT_FUND_HISTORY])[kf])
+    pf_rate = np.where(
+        term > 60,
+        np.array([float(ref.pct(r[2])) for r in ref.PROVIDENT_FUND_HISTORY])[kf],
+        np.array([float(ref.pct(r[1])) for r in ref.PROVIDENT_FUND_HISTORY])[kf],
+    )
     basis = prod["basis"][pidx]
-    base = np.where(basis == "lpr_5y", lpr5, np.where(basis == "lpr_1y", lpr1, np.where(basis == "provident_fund", pf_rate, 0.0)))
-    position = np.select([grade == "A", grade == "B", grade == "C", grade == "D"], [0.0, 0.25, 0.5, 0.75], 1.0)
-    spread = np.round(prod["min_spread"][pidx] + (prod["max_spread"][pidx] - prod["min_spread"][pidx]) * position, 4)
+    base = np.where(
+        basis == "lpr_5y",
+        lpr5,
+        np.where(basis == "lpr_1y", lpr1, np.where(basis == "provident_fund", pf_rate, 0.0)),
+    )
+    position = np.select(
+        [grade == "A", grade == "B", grade == "C", grade == "D"], [0.0, 0.25, 0.5, 0.75], 1.0
+    )
+    spread = np.round(
+        prod["min_spread"][pidx] + (prod["max_spread"][pidx] - prod["min_spread"][pidx]) * position,
+        4,
+    )
     rate = np.round(base + spread, 6)
-    approved_amount = np.where(grade == "D", np.round(amount * 0.8 / 100_000) * 100_000, amount).astype(np.int64)
+    approved_amount = np.where(
+        grade == "D", np.round(amount * 0.8 / 100_000) * 100_000, amount
+    ).astype(np.int64)
     approved_amount = np.maximum(approved_amount, prod["min"][pidx])
 
     decided_rows = np.flatnonzero(has_decision)
     staff = ctx.tables["staff"]
     approvers = staff["id"][staff["role"] == "approver"]
-    outcome = np.where(approved, "approve", np.where(refer & ~manual_ok, "decline", np.where(decline, "decline", "refer")))
+    outcome = np.where(
+        approved,
+        "approve",
+        np.where(refer & ~manual_ok, "decline", np.where(decline, "decline", "refer")),
+    )
     outcome = np.where(refer & manual_ok, "approve", outcome)
     ctx.add(
         "decisions",
@@ -337,16 +451,22 @@ def applications(ctx: DemoContext) -> None:
             "reasons": [reasons[i] for i in decided_rows],
             "model_version": np.full(len(decided_rows), MODEL_VERSION, dtype=object),
             "policy_version": np.full(len(decided_rows), POLICY_VERSION, dtype=object),
-            "approved_amount_fen": np.where(approved[decided_rows], approved_amount[decided_rows], None).astype(object),
-            "approved_rate": np.where(approved[decided_rows], rate[decided_rows], None).astype(object),
-            "approved_term_months": np.where(approved[decided_rows], term[decided_rows], None).astype(object),
+            "approved_amount_fen": nullable(approved[decided_rows], approved_amount[decided_rows]),
+            "approved_rate": nullable(approved[decided_rows], rate[decided_rows]),
+            "approved_term_months": nullable(approved[decided_rows], term[decided_rows]),
             "decided_at": decided_at[decided_rows],
-            "decided_by_id": np.where(refer[decided_rows], pick(rng, approvers, len(decided_rows)), None).astype(object),
+            "decided_by_id": nullable(refer[decided_rows], pick(rng, approvers, len(decided_rows))),
         },
     )
     ctx.latent["app"] = {
-        "true_pd": true_pd, "rate": rate, "base": base, "spread": spread, "basis": basis,
-        "approved_amount": approved_amount, "ptype": ptype, "grade": grade,
+        "true_pd": true_pd,
+        "rate": rate,
+        "base": base,
+        "spread": spread,
+        "basis": basis,
+        "approved_amount": approved_amount,
+        "ptype": ptype,
+        "grade": grade,
     }
 
 
@@ -368,13 +488,19 @@ def loans(ctx: DemoContext) -> None:
     total = lat["approved_amount"][src]
     is_combo = np.repeat(combo, np.where(combo, 2, 1))
     pf_amount = np.minimum(np.round(total * 0.5 / 100_000) * 100_000, 120_000_000).astype(np.int64)
-    principal = np.where(is_combo, np.where(part == 1, pf_amount, total - pf_amount), total).astype(np.int64)
+    principal = np.where(is_combo, np.where(part == 1, pf_amount, total - pf_amount), total).astype(
+        np.int64
+    )
     term = apps["term_months"][src]
     disbursed_on = utc_to_local_date(apps["disbursed_at"][src])
     d_day = utc_to_local_date(apps["decided_at"][src])
     pf_dates = np.array([r[0] for r in ref.PROVIDENT_FUND_HISTORY], dtype="M8[D]")
     kf = np.clip(np.searchsorted(pf_dates, d_day, side="right") - 1, 0, len(pf_dates) - 1)
-    pf_rate = np.where(term > 60, np.array([float(ref.pct(r[2])) for r in ref.PROVIDENT_FUND_HISTORY])[kf], np.array([float(ref.pct(r[1])) for r in ref.PROVIDENT_FUND_HISTORY])[kf])
+    pf_rate = np.where(
+        term > 60,
+        np.array([float(ref.pct(r[2])) for r in ref.PROVIDENT_FUND_HISTORY])[kf],
+        np.array([float(ref.pct(r[1])) for r in ref.PROVIDENT_FUND_HISTORY])[kf],
+    )
     basis = np.where(part == 1, "provident_fund", lat["basis"][src])
     base = np.where(part == 1, pf_rate, lat["base"][src])
     spread = np.where(part == 1, 0.0, lat["spread"][src])
@@ -399,23 +525,36 @@ def loans(ctx: DemoContext) -> None:
     ptype = prod["type"][pidx]
     prepay_q = np.select([ptype == "housing", ptype == "business"], [0.004, 0.01], 0.015)
     prepay_at = rng.geometric(prepay_q)
-    prepays = (prepay_at < np.where(defaults & ~cure, default_at, periods + 1)) & (prepay_at < periods)
+    prepays = (prepay_at < np.where(defaults & ~cure, default_at, periods + 1)) & (
+        prepay_at < periods
+    )
     period = sched.period
     d_row, e_row, k_row = default_at[li], prepay_at[li], cure_k[li]
     late = np.where(rng.random(n_rows) < 0.08, rng.integers(1, 6, n_rows), 0).astype("m8[D]")
     pay_date = due + late
     missed = defaults[li] & (period >= d_row)
     cured_rows = cure[li] & (period >= d_row) & (period <= d_row + k_row)
-    catch_up = due_dates(disbursed_on[li], np.minimum(d_row + k_row, periods[li])) + rng.integers(0, 6, n_rows).astype("m8[D]")
+    catch_up = due_dates(disbursed_on[li], np.minimum(d_row + k_row, periods[li])) + rng.integers(
+        0, 6, n_rows
+    ).astype("m8[D]")
     pay_date = np.where(missed & ~cure[li], NAT_D, pay_date)
     pay_date = np.where(cured_rows, catch_up, pay_date)
-    prepay_date = due_dates(disbursed_on, np.minimum(prepay_at, periods)) - rng.integers(0, 20, n).astype("m8[D]")
+    prepay_date = due_dates(disbursed_on, np.minimum(prepay_at, periods)) - rng.integers(
+        0, 20, n
+    ).astype("m8[D]")
     prepaid_row = prepays[li] & (period > e_row)
     pay_date = np.where(prepaid_row, prepay_date[li], pay_date)
     paid = ~np.isnat(pay_date) & (pay_date <= ctx.as_of64)
     days_late = np.where(paid, (pay_date - due).astype(np.int64), 0)
     rate_row = rate[li]
-    penalty = np.where(paid & (days_late > 0) & ~prepaid_row, np.floor((sched.principal_fen + sched.interest_fen) * rate_row * PENALTY_UPLIFT / 360 * days_late + 0.5), 0).astype(np.int64)
+    penalty = np.where(
+        paid & (days_late > 0) & ~prepaid_row,
+        np.floor(
+            (sched.principal_fen + sched.interest_fen) * rate_row * PENALTY_UPLIFT / 360 * days_late
+            + 0.5
+        ),
+        0,
+    ).astype(np.int64)
     paid_principal = np.where(paid, sched.principal_fen, 0)
     paid_interest = np.where(paid & ~prepaid_row, sched.interest_fen, 0)
     paid_fee = np.where(paid & ~prepaid_row, sched.fee_fen, 0)
@@ -425,13 +564,19 @@ def loans(ctx: DemoContext) -> None:
     unpaid_due = ~paid & (due <= ctx.as_of64)
     first_unpaid = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_unpaid, li[unpaid_due], due[unpaid_due].astype(np.int64))
-    dpd = np.where(first_unpaid < np.iinfo(np.int64).max, ctx.as_of64.astype(np.int64) - first_unpaid, 0)
+    dpd = np.where(
+        first_unpaid < np.iinfo(np.int64).max, ctx.as_of64.astype(np.int64) - first_unpaid, 0
+    )
     settled = outstanding == 0
     last_pay = np.full(n, np.iinfo(np.int64).min)
     np.maximum.at(last_pay, li[paid], pay_date[paid].astype(np.int64))
     writeoff_day = first_unpaid + rng.integers(361, 420, n)
-    written_off = (dpd > 360) & ~cure & (rng.random(n) < 0.7) & (writeoff_day <= ctx.as_of64.astype(np.int64))
-    status = np.where(settled, "settled", np.where(written_off, "written_off", "repaying")).astype(object)
+    written_off = (
+        (dpd > 360) & ~cure & (rng.random(n) < 0.7) & (writeoff_day <= ctx.as_of64.astype(np.int64))
+    )
+    status = np.where(settled, "settled", np.where(written_off, "written_off", "repaying")).astype(
+        object
+    )
     written_off_fen = np.where(written_off, outstanding, 0)
     five = five_class_floor_many(np.where(written_off, 9999, dpd))
     loan_no = np.char.add("LN", np.char.zfill(ids.astype("U10"), 10))
@@ -498,7 +643,16 @@ def loans(ctx: DemoContext) -> None:
     order = np.argsort(key, kind="stable")
     pr, key = pr[order], key[order]
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    sums = {name: np.add.reduceat(arr[pr], starts) if len(pr) else np.zeros(0, dtype=np.int64) for name, arr in (("principal", paid_principal), ("interest", paid_interest), ("fee", paid_fee), ("penalty", penalty), ("prepaid", prepaid_row.astype(np.int64)))}
+    sums = {
+        name: np.add.reduceat(arr[pr], starts) if len(pr) else np.zeros(0, dtype=np.int64)
+        for name, arr in (
+            ("principal", paid_principal),
+            ("interest", paid_interest),
+            ("fee", paid_fee),
+            ("penalty", penalty),
+            ("prepaid", prepaid_row.astype(np.int64)),
+        )
+    }
     m = len(starts)
     rp_loan = li[pr[starts]] + 1 if m else np.zeros(0, dtype=np.int64)
     rp_day = pay_date[pr[starts]] if m else np.zeros(0, dtype="M8[D]")
@@ -506,7 +660,9 @@ def loans(ctx: DemoContext) -> None:
         "repayments",
         {
             "id": np.arange(1, m + 1),
-            "txn_ref": np.char.add("RP", np.char.zfill(np.arange(1, m + 1).astype("U12"), 12)).astype(object),
+            "txn_ref": np.char.add(
+                "RP", np.char.zfill(np.arange(1, m + 1).astype("U12"), 12)
+            ).astype(object),
             "loan_id": rp_loan,
             "paid_on": rp_day,
             "amount_fen": sums["principal"] + sums["interest"] + sums["fee"] + sums["penalty"],
@@ -514,19 +670,43 @@ def loans(ctx: DemoContext) -> None:
             "interest_fen": sums["interest"],
             "fee_fen": sums["fee"],
             "penalty_fen": sums["penalty"],
-            "channel": pick(rng, ["auto_debit", "mobile", "branch", "online"], m, [0.8, 0.12, 0.05, 0.03]).astype(object),
+            "channel": pick(
+                rng, ["auto_debit", "mobile", "branch", "online"], m, [0.8, 0.12, 0.05, 0.03]
+            ).astype(object),
             "is_prepayment": sums["prepaid"] > 0,
             "reversal_of_id": np.full(m, None, dtype=object),
             "reversed_at": np.full(m, NAT_US),
         },
     )
     ctx.latent["loan"] = {
-        "first_unpaid": first_unpaid, "defaults": defaults, "cure": cure, "written_off": written_off,
-        "writeoff_day": writeoff_day, "true_pd": true_pd, "dpd": dpd, "settled": settled,
-        "last_pay": last_pay, "catch_up_by_loan": None,
+        "first_unpaid": first_unpaid,
+        "defaults": defaults,
+        "cure": cure,
+        "written_off": written_off,
+        "writeoff_day": writeoff_day,
+        "true_pd": true_pd,
+        "dpd": dpd,
+        "settled": settled,
+        "last_pay": last_pay,
+        "catch_up_by_loan": None,
     }
-    ctx.latent.setdefault("truth_tables", {})["loans"] = {"loan_id": ids, "true_pd12": np.round(true_pd, 6), "defaulted": defaults & ~cure}
-    _snapshots(ctx, li, due, pay_date, sched.principal_fen, sched.interest_fen, principal, disbursed_on, written_off, writeoff_day)
+    ctx.latent.setdefault("truth_tables", {})["loans"] = {
+        "loan_id": ids,
+        "true_pd12": np.round(true_pd, 6),
+        "defaulted": defaults & ~cure,
+    }
+    _snapshots(
+        ctx,
+        li,
+        due,
+        pay_date,
+        sched.principal_fen,
+        sched.interest_fen,
+        principal,
+        disbursed_on,
+        written_off,
+        writeoff_day,
+    )
 
 
 def _snapshots(
@@ -543,11 +723,15 @@ def _snapshots(
 ) -> None:
     """Month-end delinquency and classification history of every open loan."""
     n = len(principal)
-    month_ends = np.arange(ctx.start64.astype("M8[M]") + 1, ctx.as_of64.astype("M8[M]") + 1).astype("M8[D]") - np.timedelta64(1, "D")
+    month_ends = np.arange(ctx.start64.astype("M8[M]") + 1, ctx.as_of64.astype("M8[M]") + 1).astype(
+        "M8[D]"
+    ) - np.timedelta64(1, "D")
     pay_i = np.where(np.isnat(pay_date), np.iinfo(np.int64).max, pay_date.astype(np.int64))
     due_i = due.astype(np.int64)
     big = np.iinfo(np.int64).max
-    out: dict[str, list[np.ndarray[Any, Any]]] = {k: [] for k in ("loan_id", "as_of", "dpd", "outstanding", "over_p", "over_i")}
+    out: dict[str, list[np.ndarray[Any, Any]]] = {
+        k: [] for k in ("loan_id", "as_of", "dpd", "outstanding", "over_p", "over_i")
+    }
     for t in month_ends:
         ti = int(t.astype(np.int64))
         paid_by = pay_i <= ti
@@ -557,9 +741,17 @@ def _snapshots(
         first = np.full(n, big)
         np.minimum.at(first, li[overdue], due_i[overdue])
         dpd = np.where(first < big, ti - first, 0)
-        over_p = np.bincount(li, weights=np.where(overdue, principal_row, 0), minlength=n).astype(np.int64)
-        over_i = np.bincount(li, weights=np.where(overdue, interest_row, 0), minlength=n).astype(np.int64)
-        active = (disbursed_on.astype(np.int64) <= ti) & (outstanding > 0) & ~(written_off & (writeoff_day <= ti))
+        over_p = np.bincount(li, weights=np.where(overdue, principal_row, 0), minlength=n).astype(
+            np.int64
+        )
+        over_i = np.bincount(li, weights=np.where(overdue, interest_row, 0), minlength=n).astype(
+            np.int64
+        )
+        active = (
+            (disbursed_on.astype(np.int64) <= ti)
+            & (outstanding > 0)
+            & ~(written_off & (writeoff_day <= ti))
+        )
         idx = np.flatnonzero(active)
         out["loan_id"].append(idx + 1)
         out["as_of"].append(np.full(len(idx), t))
@@ -599,16 +791,30 @@ def collections(ctx: DemoContext) -> None:
     # cured loans: their case was opened on the first missed due date and closed at catch-up
     idx = np.flatnonzero(has_case | (lat["cure"] & lat["defaults"]))
     cure = lat["cure"][idx]
-    open_day = np.where(cure, np.minimum(lat["last_pay"][idx], as_of_i) - rng.integers(20, 60, len(idx)), opened[idx])
+    open_day = np.where(
+        cure,
+        np.minimum(lat["last_pay"][idx], as_of_i) - rng.integers(20, 60, len(idx)),
+        opened[idx],
+    )
     open_day = np.minimum(open_day, as_of_i)
     cur_dpd = loans_t["dpd"][idx]
     wo = lat["written_off"][idx]
     settled = lat["settled"][idx]
-    stage = np.select([cure | settled, wo, cur_dpd > 180, cur_dpd > 90, cur_dpd > 30], ["closed", "closed", "outsourced", "legal", "hard"], "soft").astype(object)
+    stage = np.select(
+        [cure | settled, wo, cur_dpd > 180, cur_dpd > 90, cur_dpd > 30],
+        ["closed", "closed", "outsourced", "legal", "hard"],
+        "soft",
+    ).astype(object)
     stage = np.where((stage == "outsourced") & (rng.random(len(idx)) < 0.5), "legal", stage)
-    closed_on = np.where(cure | settled, np.minimum(np.maximum(lat["last_pay"][idx], open_day), as_of_i), np.where(wo, lat["writeoff_day"][idx], np.iinfo(np.int64).min))
-    outcome = np.where(cure | settled, "cured", np.where(wo, "written_off", None)).astype(object)
-    recovered = np.where(wo, np.round(loans_t["written_off_fen"][idx] * rng.uniform(0, 0.2, len(idx)) / 100) * 100, 0).astype(np.int64)
+    closed_on = np.where(
+        cure | settled,
+        np.minimum(np.maximum(lat["last_pay"][idx], open_day), as_of_i),
+        np.where(wo, lat["writeoff_day"][idx], np.iinfo(np.int64).min),
+    )
+    outcome = np.where(cure | settled, "cured", nullable(wo, "written_off")).astype(object)
+    recovered = np.where(
+        wo, np.round(loans_t["written_off_fen"][idx] * rng.uniform(0, 0.2, len(idx)) / 100) * 100, 0
+    ).astype(np.int64)
     staff = ctx.tables["staff"]
     collectors = staff["id"][staff["role"] == "collector"]
     m = len(idx)
@@ -623,7 +829,9 @@ def collections(ctx: DemoContext) -> None:
             "dpd_at_open": np.maximum(open_day - np.minimum(first_unpaid[idx], open_day), 1),
             "stage": stage,
             "assigned_to_id": pick(rng, collectors, m),
-            "closed_on": np.where(closed_on > np.iinfo(np.int64).min, closed_on, np.iinfo(np.int64).min).astype("M8[D]"),
+            "closed_on": np.where(
+                closed_on > np.iinfo(np.int64).min, closed_on, np.iinfo(np.int64).min
+            ).astype("M8[D]"),
             "outcome": outcome,
             "recovered_fen": recovered,
         },
@@ -637,9 +845,25 @@ def collections(ctx: DemoContext) -> None:
     k = np.arange(len(case_of)) - np.repeat(np.cumsum(count) - count, count)
     day = open_day[case_of] + k * step[case_of]
     dpd_then = day - np.minimum(first_unpaid[idx], open_day)[case_of]
-    kind = np.select([dpd_then > 180, dpd_then > 90, dpd_then > 60, dpd_then > 30, k % 3 == 0], ["lawsuit", "legal_notice", "visit", "letter", "sms"], "phone").astype(object)
+    kind = np.select(
+        [dpd_then > 180, dpd_then > 90, dpd_then > 60, dpd_then > 30, k % 3 == 0],
+        ["lawsuit", "legal_notice", "visit", "letter", "sms"],
+        "phone",
+    ).astype(object)
     kind = np.where((kind == "lawsuit") & (rng.random(len(kind)) < 0.7), "phone", kind)
-    result = pick(rng, ["no_answer", "promise_to_pay", "refused", "wrong_number", "partial_payment", "negotiating"], len(kind), [0.35, 0.25, 0.12, 0.05, 0.08, 0.15]).astype(object)
+    result = pick(
+        rng,
+        [
+            "no_answer",
+            "promise_to_pay",
+            "refused",
+            "wrong_number",
+            "partial_payment",
+            "negotiating",
+        ],
+        len(kind),
+        [0.35, 0.25, 0.12, 0.05, 0.08, 0.15],
+    ).astype(object)
     is_last = np.r_[case_of[1:] != case_of[:-1], True]
     result = np.where(is_last & cure[case_of], "paid", result)
     promise = result == "promise_to_pay"
@@ -650,29 +874,54 @@ def collections(ctx: DemoContext) -> None:
             "case_id": case_of + 1,
             "at": local_to_utc(day.astype("M8[D]"), rng.uniform(9, 19, len(day))),
             "kind": kind,
-            "staff_id": np.where(kind == "sms", None, ctx.tables["collection_cases"]["assigned_to_id"][case_of]).astype(object),
+            "staff_id": nullable(
+                ~(kind == "sms"), ctx.tables["collection_cases"]["assigned_to_id"][case_of]
+            ),
             "result": result,
-            "promise_amount_fen": np.where(promise, np.round(loans_t["principal_fen"][idx][case_of] * 0.05 / 100) * 100, None).astype(object),
-            "promise_date": np.where(promise, (day + rng.integers(3, 15, len(day))).astype("M8[D]"), NAT_D),
-            "note": np.where(promise, "客户承诺近期还款", None).astype(object),
+            "promise_amount_fen": nullable(
+                promise, np.round(loans_t["principal_fen"][idx][case_of] * 0.05 / 100) * 100
+            ),
+            "promise_date": np.where(
+                promise, (day + rng.integers(3, 15, len(day))).astype("M8[D]"), NAT_D
+            ),
+            "note": nullable(promise, "客户承诺近期还款"),
         },
     )
     _overrides(ctx, rng, idx)
     _alerts(ctx, rng)
 
 
-def _overrides(ctx: DemoContext, rng: np.random.Generator, delinquent: np.ndarray[Any, Any]) -> None:
+def _overrides(
+    ctx: DemoContext, rng: np.random.Generator, delinquent: np.ndarray[Any, Any]
+) -> None:
     loans_t = ctx.tables["loans"]
-    open_rows = delinquent[(loans_t["status"][delinquent] == "repaying") & (loans_t["dpd"][delinquent] > 0)]
+    open_rows = delinquent[
+        (loans_t["status"][delinquent] == "repaying") & (loans_t["dpd"][delinquent] > 0)
+    ]
     take = open_rows[rng.random(len(open_rows)) < 0.12]
     m = len(take)
     if m == 0:
         return
     staff = ctx.tables["staff"]
     officers = staff["id"][staff["role"] == "risk_officer"]
-    worse = {"normal": "special_mention", "special_mention": "substandard", "substandard": "doubtful", "doubtful": "loss", "loss": "loss"}
+    worse = {
+        "normal": "special_mention",
+        "special_mention": "substandard",
+        "substandard": "doubtful",
+        "doubtful": "loss",
+        "loss": "loss",
+    }
     new_class = np.array([worse[c] for c in loans_t["five_class"][take]], dtype=object)
-    reasons = pick(rng, ["借款人经营状况恶化，第一还款来源不足", "抵押物价值下跌，覆盖率不足", "借款人涉诉，资产被冻结", "借款人失联，保证人代偿意愿弱"], m)
+    reasons = pick(
+        rng,
+        [
+            "借款人经营状况恶化，第一还款来源不足",
+            "抵押物价值下跌，覆盖率不足",
+            "借款人涉诉，资产被冻结",
+            "借款人失联，保证人代偿意愿弱",
+        ],
+        m,
+    )
     at_day = ctx.as_of64 - rng.integers(1, 90, m).astype("m8[D]")
     ctx.add(
         "classification_overrides",
@@ -709,11 +958,31 @@ def _alerts(ctx: DemoContext, rng: np.random.Generator) -> None:
             mask = branch_of[at_t] == b
             rate = (bal[mask] * m1[mask]).sum() / max(bal[mask].sum(), 1)
             if bal[mask].sum() > 0 and rate > max(overall * 2.0, 0.01):
-                rules.append({"rule": "branch_m1plus_rate_high", "dimension": "branch", "value_key": str(ctx.tables["branches"]["code"][b - 1]), "metric": "m1plus_balance_rate", "value": rate, "threshold": overall * 2.0, "day": t})
-    for d, one, five in ref.LPR_HISTORY:
+                rules.append(
+                    {
+                        "rule": "branch_m1plus_rate_high",
+                        "dimension": "branch",
+                        "value_key": str(ctx.tables["branches"]["code"][b - 1]),
+                        "metric": "m1plus_balance_rate",
+                        "value": rate,
+                        "threshold": overall * 2.0,
+                        "day": t,
+                    }
+                )
+    for d, _one, five in ref.LPR_HISTORY:
         day = np.datetime64(d, "D")
         if ctx.start64 <= day <= ctx.as_of64:
-            rules.append({"rule": "market_lpr_change", "dimension": "all", "value_key": "LPR", "metric": "lpr_5y", "value": float(ref.pct(five)), "threshold": 0.0, "day": day})
+            rules.append(
+                {
+                    "rule": "market_lpr_change",
+                    "dimension": "all",
+                    "value_key": "LPR",
+                    "metric": "lpr_5y",
+                    "value": float(ref.pct(five)),
+                    "threshold": 0.0,
+                    "day": day,
+                }
+            )
     staff = ctx.tables["staff"]
     officers = staff["id"][staff["role"] == "risk_officer"]
     n = len(rules)
@@ -721,10 +990,29 @@ def _alerts(ctx: DemoContext, rng: np.random.Generator) -> None:
         return
     days = np.array([r["day"] for r in rules], dtype="M8[D]")
     age_days = (ctx.as_of64 - days).astype(np.int64)
-    status = np.where(age_days > 60, "closed", np.where(age_days > 20, "actioned", pick(rng, ["open", "acknowledged"], n))).astype(object)
+    status = np.where(
+        age_days > 60,
+        "closed",
+        np.where(age_days > 20, "actioned", pick(rng, ["open", "acknowledged"], n)),
+    ).astype(object)
     actions = [
-        [{"at": str(r["day"]), "action_zh": "约谈支行负责人，收紧该网点新增审批", "action_en": "Met the branch head; tightened approvals at the branch"}] if r["rule"] == "branch_m1plus_rate_high" and s != "open"
-        else [{"at": str(r["day"]), "action_zh": "重新评估存量浮动利率贷款定价", "action_en": "Re-priced floating-rate loans"}] if s != "open" else []
+        [
+            {
+                "at": str(r["day"]),
+                "action_zh": "约谈支行负责人，收紧该网点新增审批",
+                "action_en": "Met the branch head; tightened approvals at the branch",
+            }
+        ]
+        if r["rule"] == "branch_m1plus_rate_high" and s != "open"
+        else [
+            {
+                "at": str(r["day"]),
+                "action_zh": "重新评估存量浮动利率贷款定价",
+                "action_en": "Re-priced floating-rate loans",
+            }
+        ]
+        if s != "open"
+        else []
         for r, s in zip(rules, status, strict=True)
     ]
     ctx.add(
@@ -733,7 +1021,15 @@ def _alerts(ctx: DemoContext, rng: np.random.Generator) -> None:
             "id": np.arange(1, n + 1),
             "alert_no": np.array([f"RA{i:08d}" for i in range(1, n + 1)], dtype=object),
             "rule_code": np.array([r["rule"] for r in rules], dtype=object),
-            "severity": np.array(["high" if r["rule"] == "branch_m1plus_rate_high" and r["value"] > r["threshold"] * 1.5 else "medium" for r in rules], dtype=object),
+            "severity": np.array(
+                [
+                    "high"
+                    if r["rule"] == "branch_m1plus_rate_high" and r["value"] > r["threshold"] * 1.5
+                    else "medium"
+                    for r in rules
+                ],
+                dtype=object,
+            ),
             "dimension": np.array([r["dimension"] for r in rules], dtype=object),
             "dimension_value": np.array([r["value_key"] for r in rules], dtype=object),
             "metric": np.array([r["metric"] for r in rules], dtype=object),
@@ -744,6 +1040,10 @@ def _alerts(ctx: DemoContext, rng: np.random.Generator) -> None:
             "due_on": days + np.timedelta64(14, "D"),
             "status": status,
             "actions": actions,
-            "closed_at": np.where(status == "closed", local_to_utc(days + np.timedelta64(30, "D"), np.full(n, 17.0)), NAT_US),
+            "closed_at": np.where(
+                status == "closed",
+                local_to_utc(days + np.timedelta64(30, "D"), np.full(n, 17.0)),
+                NAT_US,
+            ),
         },
     )

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from loanpilot.demo import reference as ref
-from loanpilot.demo.context import DemoContext, local_to_utc, pick
+from loanpilot.demo.context import DemoContext, local_to_utc, nullable, pick
 from loanpilot.kit.ids import make_resident_ids
 
 YUAN = 100  # fen per yuan
@@ -88,7 +88,13 @@ def organisation(ctx: DemoContext) -> None:
             "province": np.array(provinces, dtype=object),
             "city": np.array(cities, dtype=object),
             "district": np.array(districts, dtype=object),
-            "address": np.array([f"{c}{d or ''}人民路{i * 7 + 1}号" for i, (c, d) in enumerate(zip(cities, districts, strict=True))], dtype=object),
+            "address": np.array(
+                [
+                    f"{c}{d or ''}人民路{i * 7 + 1}号"
+                    for i, (c, d) in enumerate(zip(cities, districts, strict=True))
+                ],
+                dtype=object,
+            ),
             "city_tier": np.array(tiers),
             "opened_on": opened,
         },
@@ -101,7 +107,13 @@ def organisation(ctx: DemoContext) -> None:
     # org units: HQ marketing department with three groups, the risk team, one sales team per sub-branch
     ou_codes = ["HQ-MKT", "HQ-MKT-ANA", "HQ-MKT-PRO", "HQ-MKT-SVC", "HQ-RISK"]
     ou_names = ["市场营销部", "市场分析组", "产品推广组", "客户服务组", "风险管理部"]
-    ou_kinds = ["marketing_department", "market_analysis_group", "product_promotion_group", "customer_service_group", "risk_team"]
+    ou_kinds = [
+        "marketing_department",
+        "market_analysis_group",
+        "product_promotion_group",
+        "customer_service_group",
+        "risk_team",
+    ]
     ou_branch = [1, 1, 1, 1, 1]
     ou_parent: list[int | None] = [None, 1, 1, 1, None]
     for bid in sub_ids:
@@ -155,10 +167,15 @@ def organisation(ctx: DemoContext) -> None:
     # the org-unit head and each staff member's line manager
     head_of_ou: dict[int, int] = {}
     for sid, role, ou in zip(staff_ids, roles, staff_ou, strict=True):
-        if role in ("branch_head", "administrator") or (ou not in head_of_ou and role != "sales_consultant"):
+        if role in ("branch_head", "administrator") or (
+            ou not in head_of_ou and role != "sales_consultant"
+        ):
             head_of_ou.setdefault(ou, int(sid))
     manager = np.array(
-        [head_of_ou.get(ou) if head_of_ou.get(ou) != sid else None for sid, ou in zip(staff_ids, staff_ou, strict=True)],
+        [
+            head_of_ou.get(ou) if head_of_ou.get(ou) != sid else None
+            for sid, ou in zip(staff_ids, staff_ou, strict=True)
+        ],
         dtype=object,
     )
     limit_yuan = {"approver": 3_000_000, "risk_officer": 500_000, "branch_head": 1_000_000}
@@ -176,7 +193,9 @@ def organisation(ctx: DemoContext) -> None:
             "hired_on": hired,
             "status": pick(rng, ["active", "on_leave"], n_staff, [0.97, 0.03]).astype(object),
             "email": np.array([f"e{i:05d}@demo-bank.example" for i in staff_ids], dtype=object),
-            "approval_limit_fen": np.array([limit_yuan[r] * YUAN if r in limit_yuan else None for r in roles], dtype=object),
+            "approval_limit_fen": np.array(
+                [limit_yuan[r] * YUAN if r in limit_yuan else None for r in roles], dtype=object
+            ),
         },
     )
     ctx.add(
@@ -224,13 +243,26 @@ def products(ctx: DemoContext) -> None:
             "monthly_fee_rate": np.array([float(ref.pct(s.monthly_fee)) for s in specs]),
             "upfront_fee_rate": np.zeros(n),
             "repayment_methods": [list(s.methods) for s in specs],
-            "max_ltv": np.array([None if s.max_ltv is None else float(ref.pct(s.max_ltv)) for s in specs], dtype=object),
+            "max_ltv": np.array(
+                [None if s.max_ltv is None else float(ref.pct(s.max_ltv)) for s in specs],
+                dtype=object,
+            ),
             "collateral_required": np.array([s.collateral for s in specs], dtype=object),
             "eligibility": [dict(s.eligibility) for s in specs],
             "component_product_ids": components,
-            "description_zh": np.array([f"{s.name_zh}：用于{s.purpose}，额度{s.min_amount_yuan // 10_000 or s.min_amount_yuan}起" for s in specs], dtype=object),
-            "description_en": np.array([f"{s.name_en} for {s.subtype.replace('_', ' ')}" for s in specs], dtype=object),
-            "launched_on": np.array([np.datetime64("2018-01-01") + np.timedelta64(90 * i, "D") for i in range(n)]),
+            "description_zh": np.array(
+                [
+                    f"{s.name_zh}：用于{s.purpose}，额度{s.min_amount_yuan // 10_000 or s.min_amount_yuan}起"
+                    for s in specs
+                ],
+                dtype=object,
+            ),
+            "description_en": np.array(
+                [f"{s.name_en} for {s.subtype.replace('_', ' ')}" for s in specs], dtype=object
+            ),
+            "launched_on": np.array(
+                [np.datetime64("2018-01-01") + np.timedelta64(90 * i, "D") for i in range(n)]
+            ),
         },
     )
     ctx.latent["product_index"] = by_code
@@ -238,11 +270,51 @@ def products(ctx: DemoContext) -> None:
     offers: list[tuple[str, str, str, str, str, float, bool]] = []
     for year in range(ctx.start64.astype(object).year, ctx.as_of.year + 1):
         offers += [
-            ("CL-TRV", "春节出游季", "Spring Festival travel", f"{year}-01-10", f"{year}-02-28", 0.005, True),
-            ("CL-EDU", "开学季助学优惠", "Back-to-school", f"{year}-07-15", f"{year}-09-15", 0.004, False),
-            ("HL-COM", "金九银十购房季", "Golden autumn home season", f"{year}-09-01", f"{year}-10-31", 0.001, False),
-            ("CL-RENO", "春季家装节", "Spring renovation fair", f"{year}-03-01", f"{year}-04-30", 0.003, True),
-            ("CL-GEN", "双十一消费季", "Double-11 shopping season", f"{year}-10-25", f"{year}-11-20", 0.004, False),
+            (
+                "CL-TRV",
+                "春节出游季",
+                "Spring Festival travel",
+                f"{year}-01-10",
+                f"{year}-02-28",
+                0.005,
+                True,
+            ),
+            (
+                "CL-EDU",
+                "开学季助学优惠",
+                "Back-to-school",
+                f"{year}-07-15",
+                f"{year}-09-15",
+                0.004,
+                False,
+            ),
+            (
+                "HL-COM",
+                "金九银十购房季",
+                "Golden autumn home season",
+                f"{year}-09-01",
+                f"{year}-10-31",
+                0.001,
+                False,
+            ),
+            (
+                "CL-RENO",
+                "春季家装节",
+                "Spring renovation fair",
+                f"{year}-03-01",
+                f"{year}-04-30",
+                0.003,
+                True,
+            ),
+            (
+                "CL-GEN",
+                "双十一消费季",
+                "Double-11 shopping season",
+                f"{year}-10-25",
+                f"{year}-11-20",
+                0.004,
+                False,
+            ),
         ]
     ctx.add(
         "seasonal_offers",
@@ -257,7 +329,9 @@ def products(ctx: DemoContext) -> None:
             "fee_waived": np.array([o[6] for o in offers]),
         },
     )
-    lpr_rows = [(d, t, r) for d, one, five in ref.LPR_HISTORY for t, r in (("1y", one), ("5y", five))]
+    lpr_rows = [
+        (d, t, r) for d, one, five in ref.LPR_HISTORY for t, r in (("1y", one), ("5y", five))
+    ]
     ctx.add(
         "lpr_rates",
         {
@@ -285,15 +359,29 @@ def products(ctx: DemoContext) -> None:
 
 
 # occupation mix by age band: civil servant, employee, freelancer, self-employed, student, retired
-_OCC_BY_AGE = {
+_OCC_BY_AGE: dict[tuple[int, int], tuple[float, ...]] = {
     (18, 25): (0.03, 0.42, 0.10, 0.05, 0.40, 0.0),
     (25, 55): (0.12, 0.54, 0.12, 0.22, 0.0, 0.0),
     (55, 60): (0.10, 0.33, 0.05, 0.20, 0.0, 0.32),
     (60, 200): (0.02, 0.06, 0.02, 0.10, 0.0, 0.80),
 }
-_INCOME_MEDIAN_YUAN = {"civil_servant": 11_000, "company_employee": 9_500, "freelancer": 8_500, "self_employed": 14_000, "student": 1_800, "retired": 5_200}
-_INCOME_SIGMA = {"civil_servant": 0.30, "company_employee": 0.50, "freelancer": 0.65, "self_employed": 0.80, "student": 0.45, "retired": 0.40}
-_EDU_BY_OCC = {
+_INCOME_MEDIAN_YUAN: dict[str, float] = {
+    "civil_servant": 11_000,
+    "company_employee": 9_500,
+    "freelancer": 8_500,
+    "self_employed": 14_000,
+    "student": 1_800,
+    "retired": 5_200,
+}
+_INCOME_SIGMA: dict[str, float] = {
+    "civil_servant": 0.30,
+    "company_employee": 0.50,
+    "freelancer": 0.65,
+    "self_employed": 0.80,
+    "student": 0.45,
+    "retired": 0.40,
+}
+_EDU_BY_OCC: dict[str, tuple[float, ...]] = {
     "civil_servant": (0.01, 0.06, 0.18, 0.55, 0.20),
     "company_employee": (0.06, 0.20, 0.28, 0.38, 0.08),
     "freelancer": (0.10, 0.25, 0.30, 0.30, 0.05),
@@ -330,15 +418,40 @@ def customers(ctx: DemoContext) -> None:
         edu[mask] = pick(rng, np.array(ref.EDUCATIONS), int(mask.sum()), probs)
     city_factor = np.array([c.income_factor for c in ref.CITIES])[city_idx]
     age_curve = np.exp(-(((age - 45) / 22.0) ** 2)) * 0.45 + 0.75
-    edu_factor = _by_key(edu, {"below_high_school": 0.75, "high_school": 0.88, "college": 1.0, "bachelor": 1.18, "postgraduate": 1.45})
-    median = _by_key(occupation, _INCOME_MEDIAN_YUAN) * city_factor * np.where(np.isin(occupation, ["student", "retired"]), 1.0, age_curve * edu_factor)
+    edu_factor = _by_key(
+        edu,
+        {
+            "below_high_school": 0.75,
+            "high_school": 0.88,
+            "college": 1.0,
+            "bachelor": 1.18,
+            "postgraduate": 1.45,
+        },
+    )
+    median = (
+        _by_key(occupation, _INCOME_MEDIAN_YUAN)
+        * city_factor
+        * np.where(np.isin(occupation, ["student", "retired"]), 1.0, age_curve * edu_factor)
+    )
     sigma = _by_key(occupation, _INCOME_SIGMA)
     income_yuan = np.round(median * np.exp(rng.normal(0, 1, n) * sigma) / 10) * 10
     income_fen = (np.maximum(income_yuan, 800) * 100).astype(np.int64)
-    pf_prob = _by_key(occupation, {"civil_servant": 0.98, "company_employee": 0.72, "freelancer": 0.08, "self_employed": 0.10, "student": 0.0, "retired": 0.0})
+    pf_prob = _by_key(
+        occupation,
+        {
+            "civil_servant": 0.98,
+            "company_employee": 0.72,
+            "freelancer": 0.08,
+            "self_employed": 0.10,
+            "student": 0.0,
+            "retired": 0.0,
+        },
+    )
     has_pf = rng.random(n) < pf_prob
     pf_monthly = np.where(has_pf, np.minimum(income_fen * 0.24, 1_000_000), 0).astype(np.int64)
-    owns_home = rng.random(n) < np.clip(0.1 + (age - 25) * 0.02 + np.log(income_fen / 1_000_000) * 0.15, 0.02, 0.92)
+    owns_home = rng.random(n) < np.clip(
+        0.1 + (age - 25) * 0.02 + np.log(income_fen / 1_000_000) * 0.15, 0.02, 0.92
+    )
     married = rng.random(n) < np.clip((age - 22) * 0.06, 0.0, 0.85)
     marital = np.where(married, "married", "single").astype(object)
     marital[(age > 40) & (rng.random(n) < 0.08)] = "divorced"
@@ -385,19 +498,47 @@ def customers(ctx: DemoContext) -> None:
     manager_col[~assigned] = None
 
     young, senior = age < 35, age >= 55
-    source = np.where(young, pick(rng, ref.CHANNELS, n, [0.20, 0.35, 0.12, 0.10, 0.02, 0.0, 0.14, 0.07]),
-                      np.where(senior, pick(rng, ref.CHANNELS, n, [0.05, 0.08, 0.70, 0.05, 0.05, 0.0, 0.02, 0.05]),
-                               pick(rng, ref.CHANNELS, n, [0.15, 0.25, 0.35, 0.12, 0.03, 0.0, 0.05, 0.05]))).astype(object)
-    preferred = np.where(young, pick(rng, ["mobile", "online", "wechat", "branch"], n, [0.5, 0.2, 0.2, 0.1]),
-                         np.where(senior, pick(rng, ["branch", "call_center", "mobile", "sms"], n, [0.65, 0.2, 0.1, 0.05]),
-                                  pick(rng, ["mobile", "branch", "online", "call_center", "wechat"], n, [0.35, 0.35, 0.1, 0.1, 0.1]))).astype(object)
+    source = np.where(
+        young,
+        pick(rng, ref.CHANNELS, n, [0.20, 0.35, 0.12, 0.10, 0.02, 0.0, 0.14, 0.07]),
+        np.where(
+            senior,
+            pick(rng, ref.CHANNELS, n, [0.05, 0.08, 0.70, 0.05, 0.05, 0.0, 0.02, 0.05]),
+            pick(rng, ref.CHANNELS, n, [0.15, 0.25, 0.35, 0.12, 0.03, 0.0, 0.05, 0.05]),
+        ),
+    ).astype(object)
+    preferred = np.where(
+        young,
+        pick(rng, ["mobile", "online", "wechat", "branch"], n, [0.5, 0.2, 0.2, 0.1]),
+        np.where(
+            senior,
+            pick(rng, ["branch", "call_center", "mobile", "sms"], n, [0.65, 0.2, 0.1, 0.05]),
+            pick(
+                rng,
+                ["mobile", "branch", "online", "call_center", "wechat"],
+                n,
+                [0.35, 0.35, 0.1, 0.1, 0.1],
+            ),
+        ),
+    ).astype(object)
     consent = rng.random(n) < np.where(young, 0.66, 0.76)
     since = ctx.as_of64 - rng.integers(30, 365 * 9, n).astype("m8[D]")
     opt_out = consent & (rng.random(n) < 0.04)
     opt_out_day = since + ((ctx.as_of64 - since).astype(np.int64) * rng.random(n)).astype("m8[D]")
-    opted_out_at = np.where(opt_out, local_to_utc(opt_out_day, rng.uniform(8, 21, n)), np.datetime64("NaT", "us"))
+    opted_out_at = np.where(
+        opt_out, local_to_utc(opt_out_day, rng.uniform(8, 21, n)), np.datetime64("NaT", "us")
+    )
     blacklisted = rng.random(n) < 0.003
 
+    employer_kind = np.full(n, None, dtype=object)
+    employer_kind[occupation == "civil_servant"] = "government"
+    employed = occupation == "company_employee"
+    employer_kind[employed] = pick(
+        rng,
+        ["state_owned", "private", "foreign", "listed"],
+        int(employed.sum()),
+        [0.25, 0.55, 0.08, 0.12],
+    )
     cipher = ctx.cipher
     ctx.add(
         "customers",
@@ -412,12 +553,12 @@ def customers(ctx: DemoContext) -> None:
             "birth_date": birth,
             "gender": np.where(male, "M", "F").astype(object),
             "occupation": occupation,
-            "employer_kind": np.where(occupation == "civil_servant", "government", np.where(occupation == "company_employee", pick(rng, ["state_owned", "private", "foreign", "listed"], n, [0.25, 0.55, 0.08, 0.12]), None)).astype(object),
+            "employer_kind": employer_kind,
             "education": edu,
             "marital_status": marital,
             "monthly_income_fen": income_fen,
             "has_provident_fund": has_pf,
-            "provident_fund_monthly_fen": np.where(has_pf, pf_monthly, None).astype(object),
+            "provident_fund_monthly_fen": nullable(has_pf, pf_monthly),
             "owns_home": owns_home,
             "province": np.array([c.province for c in ref.CITIES], dtype=object)[city_idx],
             "city": np.array([c.name for c in ref.CITIES], dtype=object)[city_idx],
@@ -449,17 +590,30 @@ def _bureau_and_cards(
     n = len(age)
     ids = ctx.tables["customers"]["id"]
     # a latent credit behaviour: riskier people miss payments, shop for credit and max their cards
-    behaviour = rng.normal(0, 1, n) + _by_key(occupation, {"freelancer": 0.3, "self_employed": 0.2, "student": 0.3, "civil_servant": -0.4})
+    behaviour = rng.normal(0, 1, n) + _by_key(
+        occupation, {"freelancer": 0.3, "self_employed": 0.2, "student": 0.3, "civil_servant": -0.4}
+    )
     history = np.clip((age - 18) * 12 * rng.uniform(0.2, 1.0, n), 0, 480).astype(np.int64)
     open_accounts = rng.poisson(1.2 + np.log1p(income_fen / 1_000_000)).astype(np.int64)
     mortgage = owns_home & (age < 60) & (rng.random(n) < 0.55)
-    debt = np.where(mortgage, rng.uniform(300_000, 2_500_000, n) * 100, 0) + open_accounts * rng.uniform(0, 60_000, n) * 100
+    debt = (
+        np.where(mortgage, rng.uniform(300_000, 2_500_000, n) * 100, 0)
+        + open_accounts * rng.uniform(0, 60_000, n) * 100
+    )
     debt_payment = np.where(mortgage, debt * 0.0055, debt * 0.03).astype(np.int64)
     delinquent = rng.poisson(np.exp(behaviour - 2.2)).astype(np.int64)
-    max_dpd = np.where(delinquent > 0, pick(rng, [5, 15, 25, 45, 75, 120], n, [0.3, 0.25, 0.15, 0.15, 0.1, 0.05]), 0)
+    max_dpd = np.where(
+        delinquent > 0,
+        pick(rng, [5, 15, 25, 45, 75, 120], n, [0.3, 0.25, 0.15, 0.15, 0.1, 0.05]),
+        0,
+    )
     inquiries = rng.poisson(np.exp(0.3 * behaviour - 0.2)).astype(np.int64)
     current_overdue = (delinquent > 0) & (rng.random(n) < 0.15)
-    score = np.clip(np.round(720 - 60 * behaviour - 25 * delinquent + history / 12 + rng.normal(0, 20, n)), 350, 950)
+    score = np.clip(
+        np.round(720 - 60 * behaviour - 25 * delinquent + history / 12 + rng.normal(0, 20, n)),
+        350,
+        950,
+    )
     util = np.clip(0.25 + 0.18 * behaviour + rng.normal(0, 0.15, n), 0.0, 1.0)
     ctx.add(
         "bureau_reports",
@@ -481,7 +635,9 @@ def _bureau_and_cards(
     month_end = (np.datetime64(ctx.as_of, "M")).astype("M8[D]") - np.timedelta64(1, "D")
     deposit = (income_fen * rng.lognormal(0.8, 1.0, n)).astype(np.int64)
     has_card = rng.random(n) < np.where(occupation == "student", 0.35, 0.7)
-    limit = np.where(has_card, np.round(income_fen * rng.uniform(1.5, 4.0, n) / 100_000) * 100_000, 0).astype(np.int64)
+    limit = np.where(
+        has_card, np.round(income_fen * rng.uniform(1.5, 4.0, n) / 100_000) * 100_000, 0
+    ).astype(np.int64)
     ctx.add(
         "customer_financials",
         {
@@ -490,12 +646,17 @@ def _bureau_and_cards(
             "as_of": np.full(n, month_end),
             "deposit_balance_fen": deposit,
             "avg_deposit_6m_fen": (deposit * rng.uniform(0.8, 1.2, n)).astype(np.int64),
-            "wealth_balance_fen": np.where(rng.random(n) < 0.25, deposit * rng.uniform(0.5, 6.0, n), 0).astype(np.int64),
-            "salary_account": np.isin(occupation, ["civil_servant", "company_employee"]) & (rng.random(n) < 0.45),
+            "wealth_balance_fen": np.where(
+                rng.random(n) < 0.25, deposit * rng.uniform(0.5, 6.0, n), 0
+            ).astype(np.int64),
+            "salary_account": np.isin(occupation, ["civil_servant", "company_employee"])
+            & (rng.random(n) < 0.45),
             "card_limit_fen": limit,
             "card_utilisation": np.where(has_card, np.round(util, 4), 0.0),
             "card_spend_monthly_fen": (limit * util * rng.uniform(0.3, 0.9, n)).astype(np.int64),
-            "card_late_payments_12m": np.where(has_card, rng.poisson(np.exp(behaviour - 1.8)), 0).astype(np.int64),
+            "card_late_payments_12m": np.where(
+                has_card, rng.poisson(np.exp(behaviour - 1.8)), 0
+            ).astype(np.int64),
         },
     )
     ctx.latent["card_utilisation"] = np.where(has_card, util, 0.0)
@@ -516,10 +677,33 @@ def _consents_links_assignments(
     at = local_to_utc(since, rng.uniform(9, 18, n))
     # data processing + credit inquiry for everyone; marketing as granted; withdrawals for opt-outs
     cid = np.concatenate([ids, ids, ids[consent], ids[opt_out]])
-    kind = np.concatenate([np.full(n, "data_processing"), np.full(n, "credit_inquiry"), np.full(int(consent.sum()), "marketing"), np.full(int(opt_out.sum()), "marketing")])
-    granted = np.concatenate([np.ones(2 * n + int(consent.sum()), dtype=bool), np.zeros(int(opt_out.sum()), dtype=bool)])
-    when = np.concatenate([at, at, at[consent], local_to_utc(opt_out_day[opt_out], rng.uniform(8, 21, int(opt_out.sum())))])
-    channel = np.concatenate([source, source, source[consent], pick(rng, ["mobile", "call_center", "branch", "sms"], int(opt_out.sum()))])
+    kind = np.concatenate(
+        [
+            np.full(n, "data_processing"),
+            np.full(n, "credit_inquiry"),
+            np.full(int(consent.sum()), "marketing"),
+            np.full(int(opt_out.sum()), "marketing"),
+        ]
+    )
+    granted = np.concatenate(
+        [np.ones(2 * n + int(consent.sum()), dtype=bool), np.zeros(int(opt_out.sum()), dtype=bool)]
+    )
+    when = np.concatenate(
+        [
+            at,
+            at,
+            at[consent],
+            local_to_utc(opt_out_day[opt_out], rng.uniform(8, 21, int(opt_out.sum()))),
+        ]
+    )
+    channel = np.concatenate(
+        [
+            source,
+            source,
+            source[consent],
+            pick(rng, ["mobile", "call_center", "branch", "sms"], int(opt_out.sum())),
+        ]
+    )
     channel = np.where(channel == "referral", "branch", channel)
     ctx.add(
         "consents",
@@ -535,15 +719,21 @@ def _consents_links_assignments(
     )
     second = rng.random(n) < 0.3
     link_cid = np.concatenate([ids, ids[second]])
-    link_channel = np.concatenate([source, pick(rng, ["mobile", "online", "wechat"], int(second.sum()))])
-    link_at = np.concatenate([at, at[second] + rng.integers(1, 900, int(second.sum())).astype("m8[D]").astype("m8[us]")])
+    link_channel = np.concatenate(
+        [source, pick(rng, ["mobile", "online", "wechat"], int(second.sum()))]
+    )
+    link_at = np.concatenate(
+        [at, at[second] + rng.integers(1, 900, int(second.sum())).astype("m8[D]").astype("m8[us]")]
+    )
     ctx.add(
         "customer_channel_links",
         {
             "id": np.arange(1, len(link_cid) + 1),
             "customer_id": link_cid,
             "channel": link_channel.astype(object),
-            "external_ref": np.char.add("X", np.char.zfill(np.arange(1, len(link_cid) + 1).astype("U10"), 10)).astype(object),
+            "external_ref": np.char.add(
+                "X", np.char.zfill(np.arange(1, len(link_cid) + 1).astype("U10"), 10)
+            ).astype(object),
             "first_seen_at": link_at,
         },
     )
@@ -558,8 +748,12 @@ def _consents_links_assignments(
     a_cid = np.concatenate([ids[has_mgr][reassigned], ids[has_mgr]])
     a_staff = np.concatenate([prev_mgr, np.asarray(manager[has_mgr], dtype=np.int64)])
     a_start = np.concatenate([prev_start, start])
-    a_end = np.concatenate([start[reassigned], np.full(int(has_mgr.sum()), np.datetime64("NaT", "D"))])
-    a_reason = np.concatenate([np.full(int(reassigned.sum()), "客户经理岗位调整"), np.full(int(has_mgr.sum()), "")]).astype(object)
+    a_end = np.concatenate(
+        [start[reassigned], np.full(int(has_mgr.sum()), np.datetime64("NaT", "D"))]
+    )
+    a_reason = np.concatenate(
+        [np.full(int(reassigned.sum()), "客户经理岗位调整"), np.full(int(has_mgr.sum()), "")]
+    ).astype(object)
     a_reason[a_reason == ""] = None
     ctx.add(
         "portfolio_assignments",

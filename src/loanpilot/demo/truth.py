@@ -98,19 +98,73 @@ class ResponseModel:
     )
     affinity: dict[str, dict[str, float]] = field(
         default_factory=lambda: {
-            "civil_servant": {"housing": 0.6, "consumer": 0.3, "business": -1.5, "private_banking": -0.5},
-            "company_employee": {"housing": 0.5, "consumer": 0.5, "business": -1.2, "private_banking": -0.8},
-            "freelancer": {"housing": -0.2, "consumer": 0.6, "business": 0.3, "private_banking": -0.8},
-            "self_employed": {"housing": 0.0, "consumer": 0.1, "business": 1.0, "private_banking": 0.0},
-            "student": {"housing": -2.0, "consumer": 0.4, "business": -2.0, "private_banking": -3.0},
-            "retired": {"housing": -0.8, "consumer": -0.2, "business": -1.5, "private_banking": 0.2},
+            "civil_servant": {
+                "housing": 0.6,
+                "consumer": 0.3,
+                "business": -1.5,
+                "private_banking": -0.5,
+            },
+            "company_employee": {
+                "housing": 0.5,
+                "consumer": 0.5,
+                "business": -1.2,
+                "private_banking": -0.8,
+            },
+            "freelancer": {
+                "housing": -0.2,
+                "consumer": 0.6,
+                "business": 0.3,
+                "private_banking": -0.8,
+            },
+            "self_employed": {
+                "housing": 0.0,
+                "consumer": 0.1,
+                "business": 1.0,
+                "private_banking": 0.0,
+            },
+            "student": {
+                "housing": -2.0,
+                "consumer": 0.4,
+                "business": -2.0,
+                "private_banking": -3.0,
+            },
+            "retired": {
+                "housing": -0.8,
+                "consumer": -0.2,
+                "business": -1.5,
+                "private_banking": 0.2,
+            },
         }
     )
     uplift: dict[str, dict[str, float]] = field(
         default_factory=lambda: {
-            "young": {"sms": 0.15, "call_center": 0.20, "branch": 0.35, "mobile": 0.90, "online": 0.75, "wechat": 0.85, "partner": 0.40},
-            "middle": {"sms": 0.25, "call_center": 0.55, "branch": 0.70, "mobile": 0.50, "online": 0.40, "wechat": 0.45, "partner": 0.60},
-            "senior": {"sms": 0.05, "call_center": 0.45, "branch": 0.95, "mobile": 0.10, "online": 0.05, "wechat": 0.15, "partner": 0.30},
+            "young": {
+                "sms": 0.15,
+                "call_center": 0.20,
+                "branch": 0.35,
+                "mobile": 0.90,
+                "online": 0.75,
+                "wechat": 0.85,
+                "partner": 0.40,
+            },
+            "middle": {
+                "sms": 0.25,
+                "call_center": 0.55,
+                "branch": 0.70,
+                "mobile": 0.50,
+                "online": 0.40,
+                "wechat": 0.45,
+                "partner": 0.60,
+            },
+            "senior": {
+                "sms": 0.05,
+                "call_center": 0.45,
+                "branch": 0.95,
+                "mobile": 0.10,
+                "online": 0.05,
+                "wechat": 0.15,
+                "partner": 0.30,
+            },
         }
     )
 
@@ -140,7 +194,7 @@ def age_band(age: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 
 def sigmoid(x: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    return 1.0 / (1.0 + np.exp(-x))
+    return np.asarray(1.0 / (1.0 + np.exp(-x)))
 
 
 def _lookup(table: dict[str, float], keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

@@ -95,7 +95,7 @@ def resident_id_reason(number: str, today: date | None = None) -> str | None:
 
 
 def parse_resident_id(value: str, *, today: date | None = None) -> ResidentId:
-    """Parse and check one resident ID; raise ``ValidationError`` (code ``id.invalid``) with the reason.
+    """Parse and check one resident ID; ``ValidationError`` (``id.invalid``) with the reason if not.
 
     A lower-case final ``x`` is accepted and returned as ``X``. With ``today`` given, a birth date
     after it is rejected. The raw value is not echoed into the error: IDs are C2 data.
@@ -119,9 +119,9 @@ def validate_resident_ids(values: npt.ArrayLike, today: date) -> tuple[BoolArray
 
     Agrees with :func:`resident_id_reason` row by row; missing values count as empty strings.
     """
-    lengths, codes = _stripped_codes(to_string_array(values))
+    lengths, codes = _stripped_codes(to_string_array(values, keep_fixed=True))
     codes[:, 17] = np.where(codes[:, 17] == _LOWER_X, _UPPER_X, codes[:, 17])
-    is_digit = (codes >= _ZERO) & (codes <= _NINE)
+    is_digit = _is_digit(codes)
     digits = codes[:, :17].astype(np.int32) - _ZERO
     birth = digits[:, 6:14].astype(np.int64) @ _DATE_PLACES
     year, month, day = birth // 10000, birth // 100 % 100, birth % 100
@@ -169,7 +169,7 @@ def validate_resident_ids(values: npt.ArrayLike, today: date) -> tuple[BoolArray
 
 
 def make_resident_id(region_code: str, birth: date, seq3: int, male: bool) -> str:
-    """Build a valid ID; the order code is ``seq3`` with its last digit's parity set by ``male``."""
+    """A valid ID; the order code is ``seq3`` with its last digit's parity set by ``male``."""
     ids = make_resident_ids(
         np.array([region_code]),
         np.array([birth], dtype="datetime64[D]"),
@@ -187,8 +187,8 @@ def make_resident_ids(
 ) -> StringArray:
     """Vectorised :func:`make_resident_id`: an ``<U18`` array of valid IDs.
 
-    ``seqs`` are order codes 0-999; the last digit is moved to the nearest lower odd (men) or even
-    (women) digit, as the standard reserves odd for men.
+    ``seqs`` are order codes 0-999 whose last digit is made odd for men (an even one goes up by 1)
+    and even for women (an odd one goes down by 1), as the standard requires.
     """
     regions = np.asarray(region_codes).astype(str)
     days = np.asarray(births, dtype="datetime64[D]")
@@ -246,7 +246,10 @@ def mobile_reason(value: str) -> tuple[str, str | None]:
 
 
 def parse_mobile(value: str) -> str:
-    """Normalise a mainland mobile number to 11 digits; ``ValidationError`` (field ``phone``) otherwise."""
+    """A mainland mobile number as 11 digits; ``ValidationError`` (``phone.invalid``) if not.
+
+    Spaces, dashes and a ``+86``/``86`` prefix are removed; the raw value is not echoed (C2 data).
+    """
     number, reason = mobile_reason(value)
     if reason is not None:
         problem = FieldProblem("phone", reason)
@@ -255,27 +258,47 @@ def parse_mobile(value: str) -> str:
 
 
 def validate_mobiles(values: npt.ArrayLike) -> tuple[ObjectArray, BoolArray, ObjectArray]:
-    """Vectorised :func:`parse_mobile`: ``(normalised, ok, reason)``; ``normalised`` is ``None`` if not ok."""
-    numbers = to_string_array(values)
-    for sep in PHONE_SEPARATORS:
-        numbers = np.strings.replace(numbers, sep, "")
-    plus = np.strings.startswith(numbers, "+86")
-    numbers[plus] = np.strings.slice(numbers[plus], 3, None)
-    lengths = np.strings.str_len(numbers)
-    bare = ~plus & (lengths == 13) & np.strings.startswith(numbers, "86")
-    numbers[bare] = np.strings.slice(numbers[bare], 2, None)
-    lengths[bare] = 11
-    reasons = _Reasons(len(numbers))
-    reasons.fail(np.strings.str_len(np.strings.strip(numbers, _PHONE_DIGITS)) > 0, _MOBILE_FORMAT)
+    """Vectorised :func:`parse_mobile`: ``(normalised, ok, reason)``.
+
+    ``normalised[i]`` is the 11-digit number, or ``None`` where the value is invalid. Rows that
+    are already 11 ASCII digits (the usual case) skip the separator and ``+86`` handling.
+    """
+    numbers = to_string_array(values, keep_fixed=True)
+    n = len(numbers)
+    lengths = np.strings.str_len(numbers).astype(np.int64)
+    codes = _fixed_codes(numbers, lengths, 11)
+    non_digit = np.asarray(~_is_digit(codes).all(axis=1), dtype=bool)
+    dirty = np.flatnonzero((lengths != 11) | non_digit)
+    if dirty.size:
+        cleaned = numbers[dirty]
+        for sep in PHONE_SEPARATORS:
+            cleaned = np.strings.replace(cleaned, sep, "")
+        plus = np.strings.startswith(cleaned, "+86")
+        cleaned[plus] = np.strings.slice(cleaned[plus], 3, None)
+        sub_lengths = np.strings.str_len(cleaned).astype(np.int64)
+        bare = ~plus & (sub_lengths == 13) & np.strings.startswith(cleaned, "86")
+        cleaned[bare] = np.strings.slice(cleaned[bare], 2, None)
+        sub_lengths[bare] = 11
+        lengths[dirty] = sub_lengths
+        non_digit[dirty] = _non_digit_count(cleaned) > 0
+        codes[dirty] = _fixed_codes(cleaned, sub_lengths, 11)
+
+    reasons = _Reasons(n)
+    reasons.fail(non_digit, _MOBILE_FORMAT)
     reasons.fail(lengths != 11, lambda i: _join("must be 11 digits, got ", lengths[i].astype(str)))
-    head = np.zeros((len(numbers), 2), dtype=np.uint32)
-    fits = np.flatnonzero(reasons.pending)
-    head[fits] = codepoints(numbers[fits], 11)[:, :2]
-    bad_head = (head[:, 0] != ord("1")) | (head[:, 1] < ord("3")) | (head[:, 1] > _NINE)
-    reasons.fail(bad_head, "must start with 13 to 19")
-    normalised = np.full(len(numbers), None, dtype=object)
-    normalised[reasons.pending] = numbers[reasons.pending].astype(object)
-    return normalised, reasons.pending, reasons.reason
+    reasons.fail(
+        (codes[:, 0] != ord("1")) | (codes[:, 1] < ord("3")) | (codes[:, 1] > _NINE),
+        "must start with 13 to 19",
+    )
+    ok = reasons.pending
+    normalised = np.full(n, None, dtype=object)
+    normalised[ok] = from_codepoints(codes[ok]).astype(object)
+    return normalised, ok, reasons.reason
+
+
+def _non_digit_count(strings: StringArray) -> npt.NDArray[np.int64]:
+    """How many characters are left once ASCII digits are stripped from both ends."""
+    return np.strings.str_len(np.strings.strip(strings, _PHONE_DIGITS)).astype(np.int64)
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -288,20 +311,23 @@ class _Reasons:
         self.pending: BoolArray = np.ones(n, dtype=bool)
         self.reason: ObjectArray = np.full(n, None, dtype=object)
 
-    def fail(self, failed: BoolArray, text: str | _TextFn) -> None:
+    def fail(self, failed: npt.ArrayLike, text: str | _TextFn) -> None:
         """Give rows that are still passing and ``failed`` the reason ``text``."""
-        hit = np.flatnonzero(self.pending & failed)
+        hit = np.flatnonzero(self.pending & np.asarray(failed, dtype=bool))
         if hit.size:
             self.reason[hit] = text if isinstance(text, str) else text(hit).astype(object)
             self.pending[hit] = False
 
 
-def to_string_array(values: npt.ArrayLike) -> StringArray:
+def to_string_array(values: npt.ArrayLike, *, keep_fixed: bool = False) -> StringArray:
     """A 1-d ``StringDType`` copy of ``values``; ``None``/``NaN``/``NA`` become ``""``.
 
     Goes through ``object`` rather than ``<U``, so one very long cell cannot blow up memory.
+    With ``keep_fixed``, a ``<U`` array is returned as it is (not copied: do not modify it).
     """
-    if isinstance(values, np.ndarray) and values.dtype.kind in "UT":
+    if isinstance(values, np.ndarray) and values.dtype.kind == "U" and keep_fixed:
+        array: StringArray = values
+    elif isinstance(values, np.ndarray) and values.dtype.kind in "UT":
         array = values.astype(StringDType())
     else:
         import pandas as pd
@@ -342,25 +368,37 @@ def _digits_of(numbers: npt.NDArray[np.int64], width: int) -> npt.NDArray[np.int
     return (numbers[:, None] // places) % 10
 
 
+def _fixed_codes(
+    strings: StringArray, lengths: npt.NDArray[np.int64], width: int
+) -> npt.NDArray[np.uint32]:
+    """``(n, width)`` code points of the rows exactly ``width`` long; other rows are zeros."""
+    fit = np.flatnonzero(lengths == width)
+    if fit.size == len(strings):  # the usual case: no gather, no scatter
+        return codepoints(strings, width)
+    codes = np.zeros((len(strings), width), dtype=np.uint32)
+    codes[fit] = codepoints(strings[fit], width)
+    return codes
+
+
+def _is_digit(codes: npt.NDArray[np.uint32]) -> BoolArray:
+    """Which code points are ASCII 0-9."""
+    digit: BoolArray = (codes >= _ZERO) & (codes <= _NINE)
+    return digit
+
+
 def _stripped_codes(strings: StringArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint32]]:
     """Lengths after stripping and an ``(n, 18)`` code-point matrix (zeros where length != 18).
 
     Only rows that need it are stripped: most rows are already 18 characters with no space.
     """
     lengths = np.strings.str_len(strings).astype(np.int64)
-    codes = np.zeros((len(strings), ID_LENGTH), dtype=np.uint32)
-    fit = np.flatnonzero(lengths == ID_LENGTH)
-    codes[fit] = codepoints(strings[fit], ID_LENGTH)
-    edge = np.isin(codes[fit, 0], _STRIP_CODES) | np.isin(codes[fit, -1], _STRIP_CODES)
-    redo = lengths != ID_LENGTH
-    redo[fit[edge]] = True
-    rows = np.flatnonzero(redo)
+    codes = _fixed_codes(strings, lengths, ID_LENGTH)
+    edge = np.isin(codes[:, 0], _STRIP_CODES) | np.isin(codes[:, -1], _STRIP_CODES)
+    rows = np.flatnonzero((lengths != ID_LENGTH) | edge)
     if rows.size:
         stripped = np.strings.strip(strings[rows], ID_STRIP)
         lengths[rows] = np.strings.str_len(stripped)
-        codes[rows] = 0
-        now_fit = lengths[rows] == ID_LENGTH
-        codes[rows[now_fit]] = codepoints(stripped[now_fit], ID_LENGTH)
+        codes[rows] = _fixed_codes(stripped, lengths[rows], ID_LENGTH)
     return lengths, codes
 
 
@@ -371,7 +409,8 @@ def _is_date(
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_ok = (month >= 1) & (month <= 12)
     limit = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + (leap & (month == 2))
-    return (year >= 1) & month_ok & (day >= 1) & (day <= limit)
+    valid: BoolArray = (year >= 1) & month_ok & (day >= 1) & (day <= limit)
+    return valid
 
 
 def _all_ascii_digits(text: str) -> bool:

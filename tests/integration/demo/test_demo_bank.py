@@ -17,7 +17,7 @@ from loanpilot.customers.models import Customer
 from loanpilot.demo import builder
 from loanpilot.kit.crypto import FieldCipher
 from loanpilot.kit.errors import ConflictError
-from loanpilot.kit.ids import parse_resident_id, parse_mobile
+from loanpilot.kit.ids import parse_mobile, parse_resident_id
 from loanpilot.lending.models import Application, Loan, Repayment, ScheduleLine
 from loanpilot.risk.models import DelinquencySnapshot
 from loanpilot.risk.rules import five_class_floor, worse_class
@@ -27,7 +27,13 @@ def test_every_customer_has_a_valid_encrypted_id_and_phone(demo_bank) -> None:
     cipher = FieldCipher(demo_bank.settings.data_key_bytes(), demo_bank.settings.data_key_id)
     with Session(demo_bank.engine) as s:
         rows = s.execute(
-            select(Customer.id_number_enc, Customer.id_number_hash, Customer.phone_enc, Customer.birth_date, Customer.gender)
+            select(
+                Customer.id_number_enc,
+                Customer.id_number_hash,
+                Customer.phone_enc,
+                Customer.birth_date,
+                Customer.gender,
+            )
         ).all()
     assert len(rows) == 1_500
     for enc, index, phone_enc, birth, gender in rows:
@@ -44,20 +50,35 @@ def test_ledger_balances_for_every_loan(demo_bank) -> None:
     """disbursed = repaid principal + outstanding principal + written off, to the fen."""
     with Session(demo_bank.engine) as s:
         repaid = dict(
-            s.execute(select(Repayment.loan_id, func.sum(Repayment.principal_fen)).group_by(Repayment.loan_id)).all()
+            s.execute(
+                select(Repayment.loan_id, func.sum(Repayment.principal_fen)).group_by(
+                    Repayment.loan_id
+                )
+            ).all()
         )
         scheduled = dict(
-            s.execute(select(ScheduleLine.loan_id, func.sum(ScheduleLine.principal_fen)).group_by(ScheduleLine.loan_id)).all()
+            s.execute(
+                select(ScheduleLine.loan_id, func.sum(ScheduleLine.principal_fen)).group_by(
+                    ScheduleLine.loan_id
+                )
+            ).all()
         )
         paid_lines = dict(
-            s.execute(select(ScheduleLine.loan_id, func.sum(ScheduleLine.paid_principal_fen)).group_by(ScheduleLine.loan_id)).all()
+            s.execute(
+                select(ScheduleLine.loan_id, func.sum(ScheduleLine.paid_principal_fen)).group_by(
+                    ScheduleLine.loan_id
+                )
+            ).all()
         )
         loans = s.scalars(select(Loan)).all()
     assert len(loans) > 100
     for loan in loans:
         assert scheduled[loan.id] == loan.principal_fen
         assert int(repaid.get(loan.id, 0)) == int(paid_lines[loan.id])
-        assert loan.principal_fen == int(repaid.get(loan.id, 0)) + loan.outstanding_principal_fen + loan.written_off_fen
+        assert (
+            loan.principal_fen
+            == int(repaid.get(loan.id, 0)) + loan.outstanding_principal_fen + loan.written_off_fen
+        )
 
 
 def test_classification_never_better_than_the_rules(demo_bank) -> None:
@@ -69,11 +90,20 @@ def test_classification_never_better_than_the_rules(demo_bank) -> None:
         assert worse_class(floor, loan.five_class) == loan.five_class
     for snap in snaps[:5000]:
         assert snap.five_class.value == five_class_floor(snap.dpd)
-    assert any(loan.five_class in ("substandard", "doubtful", "loss") for loan in loans), "some NPLs"
+    assert any(loan.five_class in ("substandard", "doubtful", "loss") for loan in loans), (
+        "some NPLs"
+    )
 
 
 def test_application_stages_are_in_order(demo_bank) -> None:
-    stages = ("submitted_at", "review_started_at", "decided_at", "offer_accepted_at", "signed_at", "disbursed_at")
+    stages = (
+        "submitted_at",
+        "review_started_at",
+        "decided_at",
+        "offer_accepted_at",
+        "signed_at",
+        "disbursed_at",
+    )
     with Session(demo_bank.engine) as s:
         apps = s.scalars(select(Application)).all()
     statuses = defaultdict(int)
@@ -81,15 +111,23 @@ def test_application_stages_are_in_order(demo_bank) -> None:
         statuses[app.status.value] += 1
         times = [getattr(app, name) for name in stages if getattr(app, name) is not None]
         assert times == sorted(times), app.application_no
-    assert statuses["disbursed"] > 0 and statuses["declined"] > 0 and statuses["withdrawn"] > 0
+    assert statuses["disbursed"] > 0
+    assert statuses["declined"] > 0
+    assert statuses["withdrawn"] > 0
 
 
 def test_control_groups_are_never_contacted_and_contacts_need_consent(demo_bank) -> None:
     with Session(demo_bank.engine) as s:
         control_contacted = s.scalar(
-            select(func.count()).select_from(CampaignTarget).where(CampaignTarget.group == "control", CampaignTarget.contacted_at.is_not(None))
+            select(func.count())
+            .select_from(CampaignTarget)
+            .where(CampaignTarget.group == "control", CampaignTarget.contacted_at.is_not(None))
         )
-        n_control = s.scalar(select(func.count()).select_from(CampaignTarget).where(CampaignTarget.group == "control"))
+        n_control = s.scalar(
+            select(func.count())
+            .select_from(CampaignTarget)
+            .where(CampaignTarget.group == "control")
+        )
         no_consent = s.scalar(
             select(func.count())
             .select_from(CampaignTarget)
@@ -104,8 +142,10 @@ def test_control_groups_are_never_contacted_and_contacts_need_consent(demo_bank)
 def test_truth_is_saved_beside_the_data(demo_bank) -> None:
     path = Path(demo_bank.settings.var_dir) / "demo-truth.json"
     truth = json.loads(path.read_text(encoding="utf-8"))
-    assert truth["seed"] == 7 and truth["customers"] == 1_500
-    assert truth["default"]["dti"] > 0 and truth["default"]["income"] < 0
+    assert truth["seed"] == 7
+    assert truth["customers"] == 1_500
+    assert truth["default"]["dti"] > 0
+    assert truth["default"]["income"] < 0
     assert set(truth["response"]["uplift"]) == {"young", "middle", "senior"}
     assert (Path(demo_bank.settings.var_dir) / "demo-truth-loans.csv").exists()
 
