@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import JSON, Boolean, Connection, Date, LargeBinary, Numeric, Table, text
+from sqlalchemy import JSON, Boolean, Connection, Date, Integer, LargeBinary, Numeric, Table, text
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 
@@ -29,6 +29,17 @@ _SQLITE_BATCH = 50_000
 
 def _is_nan(value: Any) -> bool:
     return isinstance(value, float) and math.isnan(value)
+
+
+def _whole(value: Any) -> int | None:
+    """An integer column's value: whole floats (amounts computed in floating point) become int."""
+    if value is None or _is_nan(value):
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"integer column given a fractional value {value!r}")
+        return int(value)
+    return int(value)
 
 
 def _iso_dates(values: np.ndarray[Any, Any]) -> list[Any]:
@@ -66,6 +77,11 @@ def _to_python(values: np.ndarray[Any, Any]) -> list[Any]:
 
 
 def _column_values(col_type: Any, raw: ColumnData, dialect: str) -> list[Any]:
+    if isinstance(col_type, LargeBinary):
+        # never through np.asarray: a fixed-width bytes array drops trailing NUL bytes
+        if isinstance(raw, np.ndarray) and raw.dtype.kind == "S":
+            raise TypeError("binary columns must be given as a list or object array of bytes")
+        return list(raw.tolist() if isinstance(raw, np.ndarray) else raw)
     values = np.asarray(raw) if not isinstance(raw, np.ndarray) else raw
     impl = col_type
     if isinstance(col_type, UTCDateTime):
@@ -87,8 +103,8 @@ def _column_values(col_type: Any, raw: ColumnData, dialect: str) -> list[Any]:
                 _to_python(values.astype(float)) if values.dtype.kind in "iuf" else values.tolist()
             )
         return [None if v is None or _is_nan(v) else Decimal(str(v)) for v in values.tolist()]
-    if isinstance(impl, LargeBinary):
-        return list(values.tolist())
+    if isinstance(impl, Integer) and values.dtype.kind in "fO":
+        return [_whole(v) for v in values.tolist()]
     return _to_python(values)
 
 

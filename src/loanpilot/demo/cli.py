@@ -12,20 +12,32 @@ from rich.table import Table
 
 from loanpilot.kit.errors import DomainError
 
-demo_app = typer.Typer(help="The demo bank: a realistic Chinese retail-lending book to explore.", no_args_is_help=True)
+demo_app = typer.Typer(
+    help="The demo bank: a realistic Chinese retail-lending book to explore.", no_args_is_help=True
+)
 console = Console()
 
 
 @demo_app.command("build")
 def build_command(
-    customers: Annotated[int, typer.Option("--customers", "-n", min=100, help="Number of customers")] = 20_000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same bank")] = 20261129,
+    customers: Annotated[
+        int, typer.Option("--customers", "-n", min=100, help="Number of customers")
+    ] = 20_000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same bank")
+    ] = 20261129,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Last business date of the history, YYYY-MM-DD (default: today)")
+        str | None,
+        typer.Option(
+            "--as-of", help="Last business date of the history, YYYY-MM-DD (default: today)"
+        ),
     ] = None,
-    reset: Annotated[bool, typer.Option("--reset", help="Delete existing data and rebuild")] = False,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete existing data and rebuild")
+    ] = False,
     if_missing: Annotated[
-        bool, typer.Option("--if-missing", help="Do nothing when the database already has customers")
+        bool,
+        typer.Option("--if-missing", help="Do nothing when the database already has customers"),
     ] = False,
 ) -> None:
     """Build the demo bank: 24 months of customers, campaigns, loans, repayments, service and more."""
@@ -61,7 +73,9 @@ def build_command(
 
             def progress(label: str, done: int, total: int) -> None:
                 task = wrote if label.startswith("write") else gen
-                bar.update(task, description=label, completed=done, total=max(total, 1), visible=True)
+                bar.update(
+                    task, description=label, completed=done, total=max(total, 1), visible=True
+                )
 
             report = builder.build(
                 engine,

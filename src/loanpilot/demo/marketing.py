@@ -353,7 +353,10 @@ def campaigns(ctx: DemoContext) -> None:
             expected_apps = float(p.sum())
             for metric, target in (
                 ("applications", round(expected_apps * rng.uniform(0.9, 1.3))),
-                ("response_rate", round(float(p.mean()) * rng.uniform(1.0, 1.3), 4)),
+                (
+                    "response_rate",
+                    round(float(p.mean() if size else 0.0) * rng.uniform(1.0, 1.3), 4),
+                ),
                 (
                     "disbursed_yuan",
                     round(

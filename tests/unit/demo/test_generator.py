@@ -38,12 +38,18 @@ def test_same_seed_same_bank(ctx) -> None:
 
 def test_other_seed_other_bank(ctx) -> None:
     other = generate(3_000, 12, date(2026, 11, 29), FieldCipher(KEY))
-    assert not _same(ctx.tables["customers"]["monthly_income_fen"], other.tables["customers"]["monthly_income_fen"])
+    assert not _same(
+        ctx.tables["customers"]["monthly_income_fen"],
+        other.tables["customers"]["monthly_income_fen"],
+    )
 
 
 def test_income_depends_on_occupation(ctx) -> None:
     cust = ctx.tables["customers"]
-    median = {occ: np.median(cust["monthly_income_fen"][cust["occupation"] == occ]) for occ in ("civil_servant", "student", "self_employed", "retired")}
+    median = {
+        occ: np.median(cust["monthly_income_fen"][cust["occupation"] == occ])
+        for occ in ("civil_servant", "student", "self_employed", "retired")
+    }
     assert median["student"] < median["retired"] < median["civil_servant"]
     assert median["self_employed"] > median["retired"]
 
