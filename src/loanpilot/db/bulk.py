@@ -24,7 +24,7 @@ from loanpilot.db.types import UTCDateTime
 
 ColumnData = np.ndarray[Any, Any] | Sequence[Any]
 
-_SQLITE_BATCH = 50_000
+_CHUNK_ROWS = 100_000
 
 
 def _is_nan(value: Any) -> bool:
@@ -114,10 +114,7 @@ def _json_type(col_type: Any) -> bool:
     return isinstance(impl, JSON) or any(isinstance(v, JSON) for v in variants.values())
 
 
-def prepare_rows(
-    table: Table, columns: Mapping[str, ColumnData], dialect: str
-) -> tuple[list[str], list[tuple[Any, ...]]]:
-    """Convert columns to storage values and transpose them into row tuples."""
+def _check(table: Table, columns: Mapping[str, ColumnData]) -> list[str]:
     names = list(columns)
     unknown = [n for n in names if n not in table.c]
     if unknown:
@@ -125,6 +122,14 @@ def prepare_rows(
     lengths = {len(columns[n]) for n in names}
     if len(lengths) > 1:
         raise ValueError(f"columns for {table.name} have different lengths: {sorted(lengths)}")
+    return names
+
+
+def prepare_rows(
+    table: Table, columns: Mapping[str, ColumnData], dialect: str
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Convert columns to storage values and transpose them into row tuples."""
+    names = _check(table, columns)
     converted = []
     for name in names:
         col_type = table.c[name].type
@@ -139,38 +144,51 @@ def prepare_rows(
     return names, list(zip(*converted, strict=True))
 
 
+def _chunks(columns: Mapping[str, ColumnData], size: int) -> Iterable[dict[str, ColumnData]]:
+    """Row slices of the columns, so that only one chunk is ever converted to Python objects."""
+    n = len(next(iter(columns.values())))
+    for start in range(0, n, size):
+        yield {k: v[start : start + size] for k, v in columns.items()}
+
+
 def bulk_insert(conn: Connection, table: Table, columns: Mapping[str, ColumnData]) -> int:
     """Insert all rows; returns the row count. Runs inside the caller's transaction."""
     if not columns:
         return 0
+    _check(table, columns)
     dialect = conn.dialect.name
-    names, rows = prepare_rows(table, columns, dialect)
-    if not rows:
-        return 0
-    quoted = ", ".join(f'"{n}"' for n in names)
+    quoted = ", ".join(f'"{n}"' for n in columns)
+    dbapi = conn.connection.driver_connection
+    total = 0
     if dialect == "sqlite":
-        placeholders = ", ".join("?" for _ in names)
+        placeholders = ", ".join("?" for _ in columns)
         sql = f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders})'  # noqa: S608
-        dbapi = conn.connection.driver_connection
         assert dbapi is not None
         cursor = dbapi.cursor()
         cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB while bulk loading: index inserts
         try:
-            for start in range(0, len(rows), _SQLITE_BATCH):
-                cursor.executemany(sql, rows[start : start + _SQLITE_BATCH])
+            for chunk in _chunks(columns, _CHUNK_ROWS):
+                _, rows = prepare_rows(table, chunk, dialect)
+                cursor.executemany(sql, rows)
+                total += len(rows)
         finally:
             cursor.close()
     elif dialect == "postgresql":
-        dbapi = conn.connection.driver_connection
         assert dbapi is not None
         with dbapi.cursor() as cursor:
             cursor.execute("SET LOCAL TIME ZONE 'UTC'")
             with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-                for row in rows:
-                    copy.write_row(row)
+                for chunk in _chunks(columns, _CHUNK_ROWS):
+                    _, rows = prepare_rows(table, chunk, dialect)
+                    for row in rows:
+                        copy.write_row(row)
+                    total += len(rows)
     else:
-        conn.execute(table.insert(), [dict(zip(names, r, strict=True)) for r in rows])
-    return len(rows)
+        for chunk in _chunks(columns, _CHUNK_ROWS):
+            names, rows = prepare_rows(table, chunk, dialect)
+            conn.execute(table.insert(), [dict(zip(names, r, strict=True)) for r in rows])
+            total += len(rows)
+    return total
 
 
 def reset_sequences(conn: Connection, tables: Iterable[Table]) -> None:
