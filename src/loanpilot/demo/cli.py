@@ -60,6 +60,12 @@ def build_command(
         if existing and if_missing:
             console.print(f"The database already has {existing:,} customers; nothing to do.")
             return
+        if existing and not reset:
+            console.print(
+                f"[red]demo.exists[/red]: the database already holds {existing:,} customers; "
+                "use --reset to replace them or --if-missing to keep them"
+            )
+            raise typer.Exit(1)
         cipher = FieldCipher(settings.data_key_bytes(), settings.data_key_id)
         with Progress(
             TextColumn("[bold]{task.description:<36}"),
