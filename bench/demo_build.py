@@ -49,10 +49,16 @@ def main() -> int:
         engine.dispose()
         size = (Path(tmp) / "bench.db").stat().st_size if not args.database_url else 0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
-    print(f"demo build: {args.customers:,} customers, {report.total_rows:,} rows in {len(report.rows)} tables")
+    print(
+        f"demo build: {args.customers:,} customers, {report.total_rows:,} rows in {len(report.rows)} tables"
+    )
     print(f"  generate {report.seconds_generate:6.1f} s   write {report.seconds_write:6.1f} s")
-    print(f"  wall     {wall:6.1f} s   (target < {TARGET_SECONDS:.0f} s)  {'OK' if wall < TARGET_SECONDS else 'MISSED'}")
-    print(f"  peak RSS {peak / 1024**3:6.2f} GiB (target < 2 GiB)  {'OK' if peak < TARGET_BYTES else 'MISSED'}")
+    print(
+        f"  wall     {wall:6.1f} s   (target < {TARGET_SECONDS:.0f} s)  {'OK' if wall < TARGET_SECONDS else 'MISSED'}"
+    )
+    print(
+        f"  peak RSS {peak / 1024**3:6.2f} GiB (target < 2 GiB)  {'OK' if peak < TARGET_BYTES else 'MISSED'}"
+    )
     if size:
         print(f"  SQLite file {size / 1024**2:.0f} MiB")
     for name, count in sorted(report.rows.items(), key=lambda kv: -kv[1])[:8]:

@@ -29,8 +29,9 @@ from loanpilot.db.session import make_engine, make_session_factory
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
-# Tests never write into the repository: no example database under .hypothesis/.
-hypothesis_settings.register_profile("loanpilot", database=None, deadline=None)
+# Tests never write into the repository (no example database under .hypothesis/) and CI is
+# reproducible: the same examples every run.
+hypothesis_settings.register_profile("loanpilot", database=None, deadline=None, derandomize=True)
 hypothesis_settings.load_profile("loanpilot")
 
 POSTGRES_URL_ENV = "LOANPILOT_TEST_POSTGRES_URL"

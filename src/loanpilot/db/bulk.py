@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, cast
@@ -53,13 +54,17 @@ def _iso_dates(values: np.ndarray[Any, Any]) -> list[Any]:
     return cast(list[Any], out.tolist())
 
 
+def _utc64(value: datetime) -> np.datetime64:
+    """An aware datetime as a naive UTC datetime64; naive datetimes are refused (ambiguous)."""
+    if value.tzinfo is None:
+        raise ValueError(
+            f"naive datetime {value.isoformat()} given to a UTC column; pass an aware one"
+        )
+    return np.datetime64(value.astimezone(UTC).replace(tzinfo=None), "us")
+
+
 def _iso_datetimes(values: np.ndarray[Any, Any]) -> list[Any]:
     """UTC datetime64 → 'YYYY-MM-DD HH:MM:SS.ffffff' (SQLAlchemy's SQLite DATETIME format)."""
-    if values.dtype.kind != "M":
-        values = np.array(
-            [None if v is None else np.datetime64(v.replace(tzinfo=None), "us") for v in values],
-            dtype="M8[us]",
-        )
     text_values = values.astype("M8[us]").astype("U26")
     chars = text_values.view(np.uint32).reshape(len(text_values), 26)
     chars[:, 10] = ord(" ")
@@ -85,10 +90,12 @@ def _column_values(col_type: Any, raw: ColumnData, dialect: str) -> list[Any]:
     values = np.asarray(raw) if not isinstance(raw, np.ndarray) else raw
     impl = col_type
     if isinstance(col_type, UTCDateTime):
+        # datetime64 values are UTC already; datetime objects must be aware and are converted
+        if values.dtype.kind != "M":
+            values = np.array([None if v is None else _utc64(v) for v in values], dtype="M8[us]")
         if dialect == "sqlite":
             return _iso_datetimes(values)
-        py = values.astype("M8[us]").astype(object) if values.dtype.kind == "M" else values
-        return [None if v is None else v for v in py.tolist()]
+        return _to_python(values.astype("M8[us]"))
     if isinstance(col_type, TypeDecorator):
         impl = col_type.impl
     if isinstance(impl, Date):
@@ -99,9 +106,10 @@ def _column_values(col_type: Any, raw: ColumnData, dialect: str) -> list[Any]:
         return [None if v is None else bool(v) for v in values.tolist()]
     if isinstance(impl, Numeric):
         if dialect == "sqlite":
-            return (
-                _to_python(values.astype(float)) if values.dtype.kind in "iuf" else values.tolist()
-            )
+            if values.dtype.kind in "iuf":
+                return _to_python(values.astype(float))
+            # the driver cannot bind Decimal: pass its exact text (NUMERIC affinity converts it)
+            return [str(v) if isinstance(v, Decimal) else v for v in values.tolist()]
         return [None if v is None or _is_nan(v) else Decimal(str(v)) for v in values.tolist()]
     if isinstance(impl, Integer) and values.dtype.kind in "fO":
         return [_whole(v) for v in values.tolist()]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loanpilot.demo.context import DemoContext, local_to_utc
+from loanpilot.demo.context import DEMO_AUDIT_ACTION, DemoContext, local_to_utc
 
 
 def add_audit_row(ctx: DemoContext) -> None:
@@ -16,7 +16,7 @@ def add_audit_row(ctx: DemoContext) -> None:
             "at": local_to_utc(np.array([ctx.as_of64]), np.array([6.0])),
             "actor_staff_id": np.array([None], dtype=object),
             "actor_label": np.array(["cli"], dtype=object),
-            "action": np.array(["demo.build"], dtype=object),
+            "action": np.array([DEMO_AUDIT_ACTION], dtype=object),
             "entity": np.array(["demo"], dtype=object),
             "entity_id": np.array([None], dtype=object),
             "client_address": np.array([None], dtype=object),

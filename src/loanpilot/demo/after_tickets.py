@@ -23,7 +23,7 @@ from loanpilot.demo.after_common import (
 from loanpilot.demo.after_text_slots import make_slots, replace
 from loanpilot.demo.after_text_tickets import resolution_texts, ticket_texts
 from loanpilot.demo.after_text_topics import TICKET_TOPICS, TICKET_TYPES, TOPIC_MIX
-from loanpilot.demo.context import DemoContext, local_to_utc, pick
+from loanpilot.demo.context import DemoContext, local_to_utc, pick, zfill
 
 
 def add_tickets(
@@ -202,9 +202,9 @@ def add_tickets(
         "feedback_tickets",
         {
             "id": ids,
-            "ticket_no": np.char.add(
-                np.char.add("FB", ymd), np.char.zfill(ids.astype(str), 6)
-            ).astype(object),
+            "ticket_no": np.char.add(np.char.add("FB", ymd), zfill(ids.astype(str), 6)).astype(
+                object
+            ),
             "customer_id": null_if_zero(cust),
             "channel": channel,
             "type": ttype,

@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, Table, func, select, text
+from sqlalchemy import Connection, Engine, Table, func, select, text
 
+from loanpilot.audit.models import AuditLog
 from loanpilot.customers.models import Customer
 from loanpilot.db.bulk import bulk_insert, reset_sequences
 from loanpilot.db.models import metadata
-from loanpilot.demo.context import DemoContext
+from loanpilot.demo.context import DEMO_AUDIT_ACTION, DemoContext
 from loanpilot.demo.truth import DemoTruth
 from loanpilot.kit.crypto import FieldCipher
 from loanpilot.kit.errors import ConflictError, ValidationError
@@ -101,8 +102,14 @@ def _ordered_tables(ctx: DemoContext) -> list[Table]:
     return [t for t in metadata.sorted_tables if t.name in ctx.tables]
 
 
-def write(engine: Engine, ctx: DemoContext, progress: Progress | None = None) -> dict[str, int]:
-    """Write every generated table in one transaction (FK order; circular keys filled after)."""
+def write(
+    engine: Engine, ctx: DemoContext, progress: Progress | None = None, *, clear_first: bool = False
+) -> dict[str, int]:
+    """Write every generated table in one transaction (FK order; circular keys filled after).
+
+    With ``clear_first`` the old rows are deleted in the same transaction: a failed rebuild leaves
+    the previous bank as it was.
+    """
     tables = _ordered_tables(ctx)
     unknown = set(ctx.tables) - {t.name for t in tables}
     if unknown:
@@ -111,6 +118,8 @@ def write(engine: Engine, ctx: DemoContext, progress: Progress | None = None) ->
     total = sum(ctx.count(t.name) for t in tables)
     done = 0
     with engine.begin() as conn:
+        if clear_first:
+            _clear(conn)
         later = []
         for table in tables:
             columns = dict(ctx.tables[table.name])
@@ -143,16 +152,24 @@ def _fill_deferred(conn: Any, table: Table, ids: Any, deferred: dict[str, Any]) 
             )
 
 
-def clear(engine: Engine) -> None:
-    """Delete every row of every LoanPilot table (used by ``demo build --reset``)."""
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            return
-        conn.execute(text("PRAGMA defer_foreign_keys=ON"))
-        for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
+def _clear(conn: Connection) -> None:
+    """Delete every row of every LoanPilot table, inside the caller's transaction."""
+    if conn.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    conn.execute(text("PRAGMA defer_foreign_keys=ON"))
+    for table in reversed(metadata.sorted_tables):
+        conn.execute(table.delete())
+
+
+def built_by_demo(engine: Engine) -> bool:
+    """True when the data in the database came from ``demo build`` (its audit row is there)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(func.count()).select_from(AuditLog).where(AuditLog.action == DEMO_AUDIT_ACTION)
+        ).scalar_one()
+    return bool(found)
 
 
 def build(
@@ -166,7 +183,11 @@ def build(
     reset: bool = False,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Generate and write the demo bank; refuses to write over existing customers unless ``reset``."""
+    """Generate and write the demo bank in one transaction.
+
+    Refuses to write over existing customers unless ``reset``, and refuses ``reset`` when the data
+    was not made by ``demo build`` (a bank's own data is never wiped by the demo).
+    """
     existing = customer_count(engine)
     if existing and not reset:
         raise ConflictError(
@@ -174,14 +195,18 @@ def build(
             f"the database already holds {existing} customers; "
             "use --reset to replace them or --if-missing to keep them",
         )
+    if existing and not built_by_demo(engine):
+        raise ConflictError(
+            "demo.not_demo_data",
+            f"the database holds {existing} customers that were not made by `demo build`; "
+            "refusing to delete them",
+        )
     report = BuildReport(customers=n_customers, seed=seed, as_of=as_of)
     started = time.perf_counter()
     ctx = generate(n_customers, seed, as_of, cipher, progress)
     report.seconds_generate = time.perf_counter() - started
-    if existing:
-        clear(engine)
     started = time.perf_counter()
-    report.rows = write(engine, ctx, progress)
+    report.rows = write(engine, ctx, progress, clear_first=bool(existing))
     report.seconds_write = time.perf_counter() - started
     report.truth_path = save_truth(ctx, truth_dir)
     return report

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from loanpilot.config import Environment
 from loanpilot.kit.errors import DomainError
 
 demo_app = typer.Typer(
@@ -24,7 +25,10 @@ def build_command(
         int, typer.Option("--customers", "-n", min=100, help="Number of customers")
     ] = 20_000,
     seed: Annotated[
-        int, typer.Option(help="Random seed: the same seed gives the same bank")
+        int,
+        typer.Option(
+            help="Random seed: the same seed, as-of date and customer count give the same bank"
+        ),
     ] = 20261129,
     as_of: Annotated[
         str | None,
@@ -33,7 +37,11 @@ def build_command(
         ),
     ] = None,
     reset: Annotated[
-        bool, typer.Option("--reset", help="Delete existing data and rebuild")
+        bool,
+        typer.Option(
+            "--reset",
+            help="Replace an earlier demo build (never a bank's own data; refused in production)",
+        ),
     ] = False,
     if_missing: Annotated[
         bool,
@@ -60,6 +68,9 @@ def build_command(
         if existing and if_missing:
             console.print(f"The database already has {existing:,} customers; nothing to do.")
             return
+        if reset and settings.environment is Environment.PRODUCTION:
+            console.print("[red]demo.production[/red]: --reset is refused in production")
+            raise typer.Exit(1)
         if existing and not reset:
             console.print(
                 f"[red]demo.exists[/red]: the database already holds {existing:,} customers; "

@@ -22,6 +22,9 @@ from loanpilot.kit.crypto import FieldCipher
 
 Columns = dict[str, Any]
 
+#: The audit action the demo writes; its presence marks a database as demo data.
+DEMO_AUDIT_ACTION = "demo.build"
+
 #: Business dates are Asia/Shanghai; instants are stored UTC: 08:00 offset.
 SHANGHAI_OFFSET = np.timedelta64(8, "h")
 
@@ -111,3 +114,11 @@ def nullable(mask: Any, values: Any) -> np.ndarray[Any, Any]:
     out = np.array(np.broadcast_to(np.asarray(values, dtype=object), keep.shape), dtype=object)
     out[~keep] = None
     return out
+
+
+def zfill(values: Any, width: int) -> np.ndarray[Any, Any]:
+    """``np.char.zfill`` that also accepts an empty array (numpy's raises on one)."""
+    text = np.asarray(values).astype(f"U{width}")
+    if text.size == 0:
+        return text
+    return np.char.zfill(text, width)

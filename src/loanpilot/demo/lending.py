@@ -10,9 +10,16 @@ import numpy as np
 
 from loanpilot.analytics.finance import apr_batch, due_dates, schedule_batch
 from loanpilot.demo import reference as ref
-from loanpilot.demo.context import DemoContext, local_to_utc, nullable, pick, utc_to_local_date
+from loanpilot.demo.context import (
+    DemoContext,
+    local_to_utc,
+    nullable,
+    pick,
+    utc_to_local_date,
+    zfill,
+)
 from loanpilot.demo.truth import pd12
-from loanpilot.risk.rules import dpd_bucket_many, five_class_floor_many
+from loanpilot.risk.rules import FIVE_CLASSES, dpd_bucket_many, five_class_floor_many
 
 NAT_US = np.datetime64("NaT", "us")
 NAT_D = np.datetime64("NaT", "D")
@@ -140,6 +147,7 @@ def applications(ctx: DemoContext) -> None:
     n_walk = int(ctx.n_customers * 0.10)
     w_cust = rng.integers(0, ctx.n_customers, n_walk)
     w_day = ctx.start64 + rng.integers(0, window + 1, n_walk).astype("m8[D]")
+    w_day = np.maximum(w_day, cust["since"][w_cust])
     w_time = local_to_utc(w_day, rng.uniform(8.5, 21.5, n_walk))
     w_chan = pick(
         rng, ["branch", "mobile", "online", "wechat"], n_walk, [0.45, 0.3, 0.15, 0.1]
@@ -354,7 +362,7 @@ def applications(ctx: DemoContext) -> None:
     ids = np.arange(1, n + 1)
     day = utc_to_local_date(submitted).astype("U10")
     app_no = np.char.add(
-        np.char.add("A", np.char.replace(day, "-", "")), np.char.zfill(ids.astype("U7"), 7)
+        np.char.add("A", np.char.replace(day, "-", "")), zfill(ids.astype("U7"), 7)
     )
     manager = cust["manager_id"][cust_idx]
     purposes = np.array([s.purpose for s in ref.PRODUCTS], dtype=object)[pidx]
@@ -411,7 +419,10 @@ def applications(ctx: DemoContext) -> None:
         np.array([float(ref.pct(r[2])) for r in ref.PROVIDENT_FUND_HISTORY])[kf],
         np.array([float(ref.pct(r[1])) for r in ref.PROVIDENT_FUND_HISTORY])[kf],
     )
+    # LPR-priced loans take the LPR of their own tenor: over five years the 5-year LPR
     basis = prod["basis"][pidx]
+    lpr_priced = np.isin(basis, ["lpr_1y", "lpr_5y"])
+    basis = np.where(lpr_priced, np.where(term > 60, "lpr_5y", "lpr_1y"), basis)
     base = np.where(
         basis == "lpr_5y",
         lpr5,
@@ -519,7 +530,8 @@ def loans(ctx: DemoContext) -> None:
     hazard = 1 - (1 - true_pd) ** (1 / 12)
     default_at = rng.geometric(np.clip(hazard, 1e-6, 1.0))
     periods = np.bincount(li, minlength=n)
-    defaults = default_at <= periods
+    elapsed = np.bincount(li, weights=due <= ctx.as_of64, minlength=n).astype(np.int64)
+    defaults = default_at <= elapsed  # the first missed instalment has fallen due
     cure = defaults & (rng.random(n) < ctx.truth.default.cure_share)
     cure_k = rng.integers(1, 3, n)
     ptype = prod["type"][pidx]
@@ -529,16 +541,23 @@ def loans(ctx: DemoContext) -> None:
         prepay_at < periods
     )
     period = sched.period
-    d_row, e_row, k_row = default_at[li], prepay_at[li], cure_k[li]
-    late = np.where(rng.random(n_rows) < 0.08, rng.integers(1, 6, n_rows), 0).astype("m8[D]")
-    pay_date = due + late
+    d_row, e_row = default_at[li], prepay_at[li]
+    # ordinary late payments: a few days (some of them failed debits, i.e. technical delays), and
+    # occasional lapses of one to six weeks by otherwise good payers
+    small = rng.random(n_rows) < 0.08
+    lapse = rng.random(n_rows) < 0.012 + 3.0 * hazard[li]
+    late_days = np.where(
+        lapse, rng.integers(8, 45, n_rows), np.where(small, rng.integers(1, 6, n_rows), 0)
+    )
+    technical_row = small & ~lapse & (rng.random(n_rows) < 0.3)
+    pay_date = due + late_days.astype("m8[D]")
     missed = defaults[li] & (period >= d_row)
-    cured_rows = cure[li] & (period >= d_row) & (period <= d_row + k_row)
-    catch_up = due_dates(disbursed_on[li], np.minimum(d_row + k_row, periods[li])) + rng.integers(
-        0, 6, n_rows
+    cured_rows = cure[li] & (period >= d_row) & (period <= d_row + cure_k[li])
+    cure_day = due_dates(disbursed_on, np.minimum(default_at + cure_k, periods)) + rng.integers(
+        0, 6, n
     ).astype("m8[D]")
     pay_date = np.where(missed & ~cure[li], NAT_D, pay_date)
-    pay_date = np.where(cured_rows, catch_up, pay_date)
+    pay_date = np.where(cured_rows, cure_day[li], pay_date)
     prepay_date = due_dates(disbursed_on, np.minimum(prepay_at, periods)) - rng.integers(
         0, 20, n
     ).astype("m8[D]")
@@ -567,6 +586,11 @@ def loans(ctx: DemoContext) -> None:
     dpd = np.where(
         first_unpaid < np.iinfo(np.int64).max, ctx.as_of64.astype(np.int64) - first_unpaid, 0
     )
+    # a loan's arrear is technical when its oldest unpaid instalment is a failed debit
+    unpaid_rows = np.flatnonzero(unpaid_due)
+    loans_late, first_row = np.unique(li[unpaid_rows], return_index=True)
+    technical = np.zeros(n, dtype=bool)
+    technical[loans_late] = technical_row[unpaid_rows[first_row]]
     settled = outstanding == 0
     last_pay = np.full(n, np.iinfo(np.int64).min)
     np.maximum.at(last_pay, li[paid], pay_date[paid].astype(np.int64))
@@ -578,8 +602,8 @@ def loans(ctx: DemoContext) -> None:
         object
     )
     written_off_fen = np.where(written_off, outstanding, 0)
-    five = five_class_floor_many(np.where(written_off, 9999, dpd))
-    loan_no = np.char.add("LN", np.char.zfill(ids.astype("U10"), 10))
+    five = five_class_floor_many(np.where(written_off, 9999, dpd), technical)
+    loan_no = np.char.add("LN", zfill(ids.astype("U10"), 10))
     first_due = due[np.searchsorted(li, np.arange(n))]
     maturity = due[np.searchsorted(li, np.arange(n), side="right") - 1]
     parent = np.where(part == 1, ids - 1, 0).astype(object)
@@ -660,9 +684,9 @@ def loans(ctx: DemoContext) -> None:
         "repayments",
         {
             "id": np.arange(1, m + 1),
-            "txn_ref": np.char.add(
-                "RP", np.char.zfill(np.arange(1, m + 1).astype("U12"), 12)
-            ).astype(object),
+            "txn_ref": np.char.add("RP", zfill(np.arange(1, m + 1).astype("U12"), 12)).astype(
+                object
+            ),
             "loan_id": rp_loan,
             "paid_on": rp_day,
             "amount_fen": sums["principal"] + sums["interest"] + sums["fee"] + sums["penalty"],
@@ -688,12 +712,18 @@ def loans(ctx: DemoContext) -> None:
         "dpd": dpd,
         "settled": settled,
         "last_pay": last_pay,
-        "catch_up_by_loan": None,
+        "cure_day": cure_day.astype(np.int64),
+        "missed_due": np.where(
+            defaults, due_dates(disbursed_on, np.minimum(default_at, periods)), NAT_D
+        ),
     }
     ctx.latent.setdefault("truth_tables", {})["loans"] = {
         "loan_id": ids,
         "true_pd12": np.round(true_pd, 6),
-        "defaulted": defaults & ~cure,
+        "months_observed": elapsed,
+        "first_missed_period": np.where(defaults, default_at, 0),
+        "cured": cure,
+        "default_12m": defaults & ~cure & (default_at <= 12),
     }
     _snapshots(
         ctx,
@@ -785,33 +815,36 @@ def collections(ctx: DemoContext) -> None:
     lat = ctx.latent["loan"]
     as_of_i = int(ctx.as_of64.astype(np.int64))
     first_unpaid = lat["first_unpaid"]
-    # a case opens a few days after the first missed instalment of a defaulting loan
-    opened = first_unpaid + rng.integers(1, 6, len(first_unpaid))
-    has_case = lat["defaults"] & (first_unpaid < np.iinfo(np.int64).max // 2) & (opened <= as_of_i)
-    # cured loans: their case was opened on the first missed due date and closed at catch-up
-    idx = np.flatnonzero(has_case | (lat["cure"] & lat["defaults"]))
-    cure = lat["cure"][idx]
-    open_day = np.where(
-        cure,
-        np.minimum(lat["last_pay"][idx], as_of_i) - rng.integers(20, 60, len(idx)),
-        opened[idx],
-    )
-    open_day = np.minimum(open_day, as_of_i)
+    big = np.iinfo(np.int64).max
+    # a defaulting loan's case opens a few days after its first missed instalment; a loan that is
+    # merely late today (a lapse of more than a week) has an open soft-collection case as well
+    missed_due = np.where(np.isnat(lat["missed_due"]), big, lat["missed_due"].astype(np.int64))
+    lapsed = ~lat["defaults"] & (loans_t["dpd"] > 7) & (loans_t["status"] == "repaying")
+    missed_due = np.where(lapsed, first_unpaid, missed_due)
+    opened = missed_due + rng.integers(1, 6, len(first_unpaid))
+    idx = np.flatnonzero((lat["defaults"] | lapsed) & (missed_due < big) & (opened <= as_of_i))
+    open_day = opened[idx]
+    cured = lat["cure"][idx] & (lat["cure_day"][idx] <= as_of_i)
     cur_dpd = loans_t["dpd"][idx]
     wo = lat["written_off"][idx]
     settled = lat["settled"][idx]
+    closed = cured | settled | wo
     stage = np.select(
-        [cure | settled, wo, cur_dpd > 180, cur_dpd > 90, cur_dpd > 30],
-        ["closed", "closed", "outsourced", "legal", "hard"],
+        [closed, cur_dpd > 180, cur_dpd > 90, cur_dpd > 30],
+        ["closed", "outsourced", "legal", "hard"],
         "soft",
     ).astype(object)
     stage = np.where((stage == "outsourced") & (rng.random(len(idx)) < 0.5), "legal", stage)
     closed_on = np.where(
-        cure | settled,
-        np.minimum(np.maximum(lat["last_pay"][idx], open_day), as_of_i),
-        np.where(wo, lat["writeoff_day"][idx], np.iinfo(np.int64).min),
+        cured,
+        np.maximum(lat["cure_day"][idx], open_day),
+        np.where(
+            settled,
+            np.maximum(lat["last_pay"][idx], open_day),
+            np.where(wo, lat["writeoff_day"][idx], np.iinfo(np.int64).min),
+        ),
     )
-    outcome = np.where(cure | settled, "cured", nullable(wo, "written_off")).astype(object)
+    outcome = np.where(cured | settled, "cured", nullable(wo, "written_off")).astype(object)
     recovered = np.where(
         wo, np.round(loans_t["written_off_fen"][idx] * rng.uniform(0, 0.2, len(idx)) / 100) * 100, 0
     ).astype(np.int64)
@@ -823,10 +856,10 @@ def collections(ctx: DemoContext) -> None:
         "collection_cases",
         {
             "id": case_ids,
-            "case_no": np.char.add("CC", np.char.zfill(case_ids.astype("U10"), 10)).astype(object),
+            "case_no": np.char.add("CC", zfill(case_ids.astype("U10"), 10)).astype(object),
             "loan_id": idx + 1,
             "opened_on": open_day.astype("M8[D]"),
-            "dpd_at_open": np.maximum(open_day - np.minimum(first_unpaid[idx], open_day), 1),
+            "dpd_at_open": np.maximum(open_day - missed_due[idx], 1),
             "stage": stage,
             "assigned_to_id": pick(rng, collectors, m),
             "closed_on": np.where(
@@ -844,7 +877,7 @@ def collections(ctx: DemoContext) -> None:
     case_of = np.repeat(np.arange(m), count)
     k = np.arange(len(case_of)) - np.repeat(np.cumsum(count) - count, count)
     day = open_day[case_of] + k * step[case_of]
-    dpd_then = day - np.minimum(first_unpaid[idx], open_day)[case_of]
+    dpd_then = day - missed_due[idx][case_of]
     kind = np.select(
         [dpd_then > 180, dpd_then > 90, dpd_then > 60, dpd_then > 30, k % 3 == 0],
         ["lawsuit", "legal_notice", "visit", "letter", "sms"],
@@ -865,7 +898,7 @@ def collections(ctx: DemoContext) -> None:
         [0.35, 0.25, 0.12, 0.05, 0.08, 0.15],
     ).astype(object)
     is_last = np.r_[case_of[1:] != case_of[:-1], True]
-    result = np.where(is_last & cure[case_of], "paid", result)
+    result = np.where(is_last & cured[case_of], "paid", result)
     promise = result == "promise_to_pay"
     ctx.add(
         "collection_actions",
@@ -936,10 +969,27 @@ def _overrides(
             "revoked_at": np.full(m, NAT_US),
         },
     )
-    # the stored class at as-of is the worse of rule and override
+    # the stored class at as-of, and every month-end snapshot from the override on, is the worse
+    # of the rule and the override (an override only ever downgrades here)
     five = np.array(loans_t["five_class"], dtype=object)
     five[take] = new_class
     loans_t["five_class"] = five
+    snaps = ctx.tables["delinquency_snapshots"]
+    override_of = np.zeros(len(loans_t["id"]), dtype=np.int64) - 1
+    override_of[take] = np.arange(m)
+    row_override = override_of[snaps["loan_id"] - 1]
+    hit = np.flatnonzero(row_override >= 0)
+    hit = hit[snaps["as_of"][hit] >= at_day[row_override[hit]]]
+    order = {c: i for i, c in enumerate(FIVE_CLASSES)}
+    snap_class = np.array(snaps["five_class"], dtype=object)
+    source = np.array(snaps["class_source"], dtype=object)
+    for row in hit:
+        forced = new_class[row_override[row]]
+        if order[forced] > order[snap_class[row]]:
+            snap_class[row] = forced
+            source[row] = "override"
+    snaps["five_class"] = snap_class
+    snaps["class_source"] = source
 
 
 def _alerts(ctx: DemoContext, rng: np.random.Generator) -> None:
@@ -1007,8 +1057,8 @@ def _alerts(ctx: DemoContext, rng: np.random.Generator) -> None:
         else [
             {
                 "at": str(r["day"]),
-                "action_zh": "重新评估存量浮动利率贷款定价",
-                "action_en": "Re-priced floating-rate loans",
+                "action_zh": "评估 LPR 下调对存量浮动利率贷款收益的影响",
+                "action_en": "Assessed the effect of the LPR cut on floating-rate loan income",
             }
         ]
         if s != "open"

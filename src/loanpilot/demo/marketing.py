@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from loanpilot.demo import reference as ref
-from loanpilot.demo.context import DemoContext, local_to_utc, nullable, pick
+from loanpilot.demo.context import DemoContext, local_to_utc, nullable, pick, zfill
 from loanpilot.demo.truth import response_probability
 
 # month → campaigns: (name, theme, product code, channel, occupations or None, min age, max age)
@@ -265,16 +265,18 @@ def campaigns(ctx: DemoContext) -> None:
             size = min(len(pool), max(50, int(n_cust * share)))
             chosen = np.sort(rng.choice(pool, size=size, replace=False))
             control = rng.random(size) < control_share
-            reached = ~control & (
-                rng.random(size) < (0.85 if channel in ("sms", "mobile", "wechat") else 0.7)
-            )
             window_days = int((end - start).astype(int))
             contact_day = start + rng.integers(0, max(window_days // 2, 1), size).astype("m8[D]")
-            contacted_at = np.where(
-                reached,
-                local_to_utc(contact_day, rng.uniform(9, 20, size)),
-                np.datetime64("NaT", "us"),
+            contact_at = local_to_utc(contact_day, rng.uniform(9, 20, size))
+            # reached: not held out, answered, already happened, and not opted out by then
+            opted_out = opted_out_at[chosen]
+            reached = (
+                ~control
+                & (rng.random(size) < (0.85 if channel in ("sms", "mobile", "wechat") else 0.7))
+                & (contact_day <= ctx.as_of64)
+                & (np.isnat(opted_out) | (opted_out > contact_at))
             )
+            contacted_at = np.where(reached, contact_at, np.datetime64("NaT", "us"))
             ptype = np.full(size, products["product_type"][product_by_code[code] - 1])
             occ = occupation[chosen]
             ch = np.full(size, channel)
@@ -299,13 +301,13 @@ def campaigns(ctx: DemoContext) -> None:
             resp_day = np.where(reached, contact_day, start) + rng.integers(
                 0, max(window_days, 1), size
             ).astype("m8[D]")
-            resp_day = np.minimum(resp_day, ctx.as_of64)
             responded &= resp_day <= ctx.as_of64
+            responded_at = local_to_utc(resp_day, rng.uniform(8, 22, size))
+            # a contacted customer answers after the contact, at least an hour later
             responded_at = np.where(
-                responded,
-                local_to_utc(resp_day, rng.uniform(8, 22, size)),
-                np.datetime64("NaT", "us"),
+                reached, np.maximum(responded_at, contact_at + np.timedelta64(1, "h")), responded_at
             )
+            responded_at = np.where(responded, responded_at, np.datetime64("NaT", "us"))
             targets["campaign_id"].append(np.full(size, cid))
             targets["customer_id"].append(cust["id"][chosen])
             targets["group"].append(np.where(control, "control", "treatment"))
@@ -541,6 +543,7 @@ def _leads(ctx: DemoContext, rng: np.random.Generator) -> None:
     org_cust = rng.integers(1, ctx.n_customers + 1, n_org)
     window = int((ctx.as_of64 - ctx.start64).astype(int))
     org_day = ctx.start64 + rng.integers(0, window + 1, n_org).astype("m8[D]")
+    org_day = np.maximum(org_day, cust["since"][org_cust - 1])  # interest only once a customer
     org_channel = pick(
         rng,
         ["partner", "referral", "online", "mobile", "branch", "wechat"],
@@ -571,7 +574,7 @@ def _leads(ctx: DemoContext, rng: np.random.Generator) -> None:
         "leads",
         {
             "id": ids,
-            "lead_no": np.char.add("L", np.char.zfill(ids.astype("U10"), 10)).astype(object),
+            "lead_no": np.char.add("L", zfill(ids.astype("U10"), 10)).astype(object),
             "customer_id": customer_id,
             "name": cust["name"][customer_id - 1],
             "phone_enc": cust["phone_enc"][customer_id - 1]

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from loanpilot.demo import reference as ref
-from loanpilot.demo.context import DemoContext, local_to_utc, nullable, pick
+from loanpilot.demo.context import DemoContext, local_to_utc, nullable, pick, zfill
 from loanpilot.kit.ids import make_resident_ids
 
 YUAN = 100  # fen per yuan
@@ -35,7 +35,7 @@ def _phones(rng: np.random.Generator, n: int) -> np.ndarray[Any, Any]:
     prefixes = pick(rng, np.array(ref.PHONE_PREFIXES), n)
     # distinct 8-digit tails: a random permutation sample, so no two customers share a number
     tails = rng.choice(100_000_000, size=n, replace=False)
-    return np.char.add(prefixes, np.char.zfill(tails.astype("U8"), 8)).astype(object)
+    return np.char.add(prefixes, zfill(tails.astype("U8"), 8)).astype(object)
 
 
 def organisation(ctx: DemoContext) -> None:
@@ -522,7 +522,12 @@ def customers(ctx: DemoContext) -> None:
         ),
     ).astype(object)
     consent = rng.random(n) < np.where(young, 0.66, 0.76)
-    since = ctx.as_of64 - rng.integers(30, 365 * 9, n).astype("m8[D]")
+    # customers since up to nine years ago, but never before their eighteenth birthday
+    adult_on = birth + np.timedelta64(6576, "D")  # 18 × 365.25 + 1 days
+    since = np.minimum(
+        np.maximum(ctx.as_of64 - rng.integers(30, 365 * 9, n).astype("m8[D]"), adult_on),
+        ctx.as_of64,
+    )
     opt_out = consent & (rng.random(n) < 0.04)
     opt_out_day = since + ((ctx.as_of64 - since).astype(np.int64) * rng.random(n)).astype("m8[D]")
     opted_out_at = np.where(
@@ -544,7 +549,7 @@ def customers(ctx: DemoContext) -> None:
         "customers",
         {
             "id": ids,
-            "customer_no": np.char.add("C", np.char.zfill(ids.astype("U10"), 10)).astype(object),
+            "customer_no": np.char.add("C", zfill(ids.astype("U10"), 10)).astype(object),
             "name": _names(rng, male),
             "id_number_enc": cipher.encrypt_many(id_numbers, "id_number"),
             "id_number_hash": cipher.blind_index_many(id_numbers, "id_number"),
@@ -574,7 +579,6 @@ def customers(ctx: DemoContext) -> None:
     )
     ctx.latent["customer_age"] = age
     ctx.latent["customer_city_idx"] = city_idx
-    ctx.latent["customer_id_numbers"] = id_numbers
     _bureau_and_cards(ctx, rng, income_fen, age, occupation, owns_home)
     _consents_links_assignments(ctx, rng, consent, opt_out, opt_out_day, source, manager_col, since)
 
@@ -725,6 +729,9 @@ def _consents_links_assignments(
     link_at = np.concatenate(
         [at, at[second] + rng.integers(1, 900, int(second.sum())).astype("m8[D]").astype("m8[us]")]
     )
+    link_at = np.minimum(
+        link_at, local_to_utc(np.full(len(link_at), ctx.as_of64), np.full(len(link_at), 20.0))
+    )
     ctx.add(
         "customer_channel_links",
         {
@@ -732,7 +739,7 @@ def _consents_links_assignments(
             "customer_id": link_cid,
             "channel": link_channel.astype(object),
             "external_ref": np.char.add(
-                "X", np.char.zfill(np.arange(1, len(link_cid) + 1).astype("U10"), 10)
+                "X", zfill(np.arange(1, len(link_cid) + 1).astype("U10"), 10)
             ).astype(object),
             "first_seen_at": link_at,
         },

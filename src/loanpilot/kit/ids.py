@@ -336,6 +336,12 @@ def to_string_array(values: npt.ArrayLike, *, keep_fixed: bool = False) -> Strin
         if objects.ndim != 1:
             raise ValueError(f"expected a 1-d column of strings, got shape {objects.shape}")
         objects[pd.isna(objects)] = ""
+        if any("\x00" in v for v in objects if isinstance(v, str)):
+            # fixed-width copies made later drop trailing NULs: keep every character countable
+            objects = np.array(
+                [v.replace("\x00", "\ufffd") if isinstance(v, str) else v for v in objects],
+                dtype=object,
+            )
         array = objects.astype(StringDType())
     if array.ndim != 1:
         raise ValueError(f"expected a 1-d column of strings, got shape {array.shape}")

@@ -106,3 +106,39 @@ def test_binary_values_keep_trailing_nul_bytes(migrated_engine) -> None:
         assert [s.get(Customer, i).id_number_enc for i in (1, 2, 3)] == blobs
     with migrated_engine.begin() as conn, pytest.raises(TypeError, match="list or object array"):
         bulk_insert(conn, Customer.__table__, {**columns, "id_number_enc": np.array(blobs)})
+
+
+def test_aware_datetimes_and_decimals(migrated_engine) -> None:
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    table = RiskAlert.__table__
+    base = {
+        "id": [1],
+        "alert_no": ["RA1"],
+        "rule_code": ["r"],
+        "severity": ["low"],
+        "dimension": ["all"],
+        "dimension_value": ["x"],
+        "metric": ["m"],
+        "value": np.array([Decimal("0.01234567")], dtype=object),
+        "threshold": np.array([Decimal("0.5")], dtype=object),
+        "raised_on": np.array(["2026-11-01"], dtype="M8[D]"),
+        "status": ["open"],
+        "actions": [[]],
+        "closed_at": np.array([datetime(2026, 11, 2, 9, 0, tzinfo=shanghai)], dtype=object),
+    }
+    with migrated_engine.begin() as conn:
+        bulk_insert(conn, table, base)
+    with Session(migrated_engine) as s:
+        alert = s.get(RiskAlert, 1)
+        assert alert.closed_at == datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+        assert alert.value == Decimal("0.01234567")
+    naive = {
+        **base,
+        "id": [2],
+        "alert_no": ["RA2"],
+        "closed_at": np.array([datetime(2026, 11, 2, 9)], dtype=object),
+    }
+    with migrated_engine.begin() as conn, pytest.raises(ValueError, match="naive datetime"):
+        bulk_insert(conn, table, naive)

@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -86,13 +87,43 @@ def test_classification_never_better_than_the_rules(demo_bank) -> None:
         loans = s.scalars(select(Loan).where(Loan.status == "repaying")).all()
         snaps = s.scalars(select(DelinquencySnapshot)).all()
     for loan in loans:
-        floor = five_class_floor(loan.dpd)
+        # the most lenient floor: a delay of up to 7 days may have been technical
+        floor = five_class_floor(loan.dpd, technical=loan.dpd <= 7)
         assert worse_class(floor, loan.five_class) == loan.five_class
-    for snap in snaps[:5000]:
-        assert snap.five_class.value == five_class_floor(snap.dpd)
+    for snap in snaps:
+        rule = five_class_floor(snap.dpd)
+        if snap.class_source == "rule":
+            assert snap.five_class.value == rule
+        else:
+            assert snap.class_source == "override"
+            assert worse_class(rule, snap.five_class.value) == snap.five_class.value != rule
     assert any(loan.five_class in ("substandard", "doubtful", "loss") for loan in loans), (
         "some NPLs"
     )
+    assert any(loan.five_class == "special_mention" for loan in loans), "some 关注"
+
+
+def test_customers_are_adults_and_act_only_after_joining(demo_bank) -> None:
+    with Session(demo_bank.engine) as s:
+        rows = s.execute(select(Customer.birth_date, Customer.since)).all()
+        early = s.scalar(
+            select(func.count())
+            .select_from(Application)
+            .join(Customer, Customer.id == Application.customer_id)
+            .where(Application.submitted_at.is_not(None))
+        )
+        apps = s.execute(
+            select(Application.submitted_at, Customer.since)
+            .join(Customer, Customer.id == Application.customer_id)
+            .where(Application.submitted_at.is_not(None))
+        ).all()
+    assert early > 0
+    for birth, since in rows:
+        assert (since - birth).days >= 18 * 365
+        assert since <= date(2026, 11, 29)
+    shanghai = ZoneInfo("Asia/Shanghai")
+    for submitted, since in apps:
+        assert submitted.astimezone(shanghai).date() >= since
 
 
 def test_application_stages_are_in_order(demo_bank) -> None:
@@ -134,9 +165,25 @@ def test_control_groups_are_never_contacted_and_contacts_need_consent(demo_bank)
             .join(Customer, Customer.id == CampaignTarget.customer_id)
             .where(Customer.marketing_consent.is_(False), Customer.opted_out_at.is_(None))
         )
+        after_opt_out = s.scalar(
+            select(func.count())
+            .select_from(CampaignTarget)
+            .join(Customer, Customer.id == CampaignTarget.customer_id)
+            .where(
+                Customer.opted_out_at.is_not(None),
+                CampaignTarget.contacted_at >= Customer.opted_out_at,
+            )
+        )
+        answered_before_contact = s.scalar(
+            select(func.count())
+            .select_from(CampaignTarget)
+            .where(CampaignTarget.responded_at < CampaignTarget.contacted_at)
+        )
     assert n_control > 0
     assert control_contacted == 0
     assert no_consent == 0
+    assert after_opt_out == 0, "opt-outs are honoured at once"
+    assert answered_before_contact == 0
 
 
 def test_truth_is_saved_beside_the_data(demo_bank) -> None:
@@ -147,7 +194,13 @@ def test_truth_is_saved_beside_the_data(demo_bank) -> None:
     assert truth["default"]["dti"] > 0
     assert truth["default"]["income"] < 0
     assert set(truth["response"]["uplift"]) == {"young", "middle", "senior"}
-    assert (Path(demo_bank.settings.var_dir) / "demo-truth-loans.csv").exists()
+    loans_truth = (Path(demo_bank.settings.var_dir) / "demo-truth-loans.csv").read_text(
+        encoding="utf-8"
+    )
+    assert (
+        loans_truth.splitlines()[0]
+        == "loan_id,true_pd12,months_observed,first_missed_period,cured,default_12m"
+    )
 
 
 def test_build_refuses_to_overwrite_without_reset(demo_bank) -> None:
@@ -161,3 +214,66 @@ def test_build_refuses_to_overwrite_without_reset(demo_bank) -> None:
             truth_dir=Path(demo_bank.settings.var_dir) / "other",
         )
     assert builder.customer_count(demo_bank.engine) == 1_500
+
+
+def test_reset_refuses_a_banks_own_data(tmp_path) -> None:
+    """A database whose customers were not made by the demo is never wiped by --reset."""
+    from loanpilot.audit.models import AuditLog
+    from loanpilot.db.migrate import upgrade
+    from loanpilot.db.session import make_engine
+
+    url = f"sqlite:///{tmp_path / 'own.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    cipher = FieldCipher(bytes(64))
+    builder.build(
+        engine, n_customers=150, seed=1, as_of=date(2026, 11, 29), cipher=cipher, truth_dir=tmp_path
+    )
+    with Session(engine) as s:  # make it look like a bank's own data: no demo audit row
+        s.query(AuditLog).delete()
+        s.commit()
+    with pytest.raises(ConflictError, match="not made by `demo build`"):
+        builder.build(
+            engine,
+            n_customers=150,
+            seed=2,
+            as_of=date(2026, 11, 29),
+            cipher=cipher,
+            truth_dir=tmp_path,
+            reset=True,
+        )
+    assert builder.customer_count(engine) == 150
+    engine.dispose()
+
+
+def test_failed_rebuild_keeps_the_previous_bank(tmp_path, monkeypatch) -> None:
+    from loanpilot.db.migrate import upgrade
+    from loanpilot.db.session import make_engine
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    cipher = FieldCipher(bytes(64))
+    builder.build(
+        engine, n_customers=150, seed=1, as_of=date(2026, 11, 29), cipher=cipher, truth_dir=tmp_path
+    )
+    real_insert = builder.bulk_insert
+
+    def failing(conn, table, columns):
+        if table.name == "loans":
+            raise RuntimeError("disk full")
+        return real_insert(conn, table, columns)
+
+    monkeypatch.setattr(builder, "bulk_insert", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        builder.build(
+            engine,
+            n_customers=200,
+            seed=2,
+            as_of=date(2026, 11, 29),
+            cipher=cipher,
+            truth_dir=tmp_path,
+            reset=True,
+        )
+    assert builder.customer_count(engine) == 150
+    engine.dispose()

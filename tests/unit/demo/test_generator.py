@@ -62,10 +62,13 @@ def test_treatment_responds_more_than_control(ctx) -> None:
 
 def test_default_follows_the_latent_model(ctx) -> None:
     truth = ctx.latent["truth_tables"]["loans"]
-    pd12 = truth["true_pd12"]
-    defaulted = truth["defaulted"]
+    seasoned = truth["months_observed"] >= 12
+    pd12 = truth["true_pd12"][seasoned]
+    defaulted = truth["default_12m"][seasoned]
     high = pd12 > np.quantile(pd12, 0.8)
     assert defaulted[high].mean() > defaulted[~high].mean()
+    # a default is only ever a missed instalment that has already fallen due
+    assert (truth["first_missed_period"] <= truth["months_observed"]).all()
 
 
 def test_too_few_customers_is_refused() -> None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import atexit
 import hashlib
-import os
-import shutil
-import tempfile
 
 import numpy as np
 import pytest
@@ -23,12 +19,6 @@ from loanpilot.kit.crypto import (
     generate_key,
 )
 from loanpilot.kit.errors import ConfigurationError, DomainError
-
-# Hypothesis caches source constants under ./.hypothesis while collecting, before any fixture
-# runs; point it at a temporary directory so the tests never write into the repository.
-if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
-    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = tempfile.mkdtemp(prefix="hypothesis-")
-    atexit.register(shutil.rmtree, os.environ["HYPOTHESIS_STORAGE_DIRECTORY"], True)
 
 KEY = bytes(range(64))
 CIPHER = FieldCipher(KEY, key_id=7)

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import os
-import shutil
-import tempfile
 from datetime import date
 
 import numpy as np
@@ -28,12 +24,6 @@ from loanpilot.kit.ids import (
     validate_mobiles,
     validate_resident_ids,
 )
-
-# Hypothesis caches source constants under ./.hypothesis while collecting, before any fixture
-# runs; point it at a temporary directory so the tests never write into the repository.
-if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
-    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = tempfile.mkdtemp(prefix="hypothesis-")
-    atexit.register(shutil.rmtree, os.environ["HYPOTHESIS_STORAGE_DIRECTORY"], True)
 
 TODAY = date(2024, 6, 30)
 quick = settings(database=None, deadline=None, max_examples=300)

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import os
-import shutil
-import tempfile
-
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -21,12 +16,6 @@ from loanpilot.kit.masking import (
     mask_phone,
     mask_series,
 )
-
-# Hypothesis caches source constants under ./.hypothesis while collecting, before any fixture
-# runs; point it at a temporary directory so the tests never write into the repository.
-if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
-    os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = tempfile.mkdtemp(prefix="hypothesis-")
-    atexit.register(shutil.rmtree, os.environ["HYPOTHESIS_STORAGE_DIRECTORY"], True)
 
 quick = settings(database=None, deadline=None, max_examples=300)
 

@@ -21,7 +21,8 @@ from loanpilot.risk.rules import (
     ("dpd", "expected"),
     [
         (0, "normal"),
-        (7, "normal"),  # technical delay of up to 7 days is excepted
+        (1, "special_mention"),  # any ordinary arrear
+        (7, "special_mention"),
         (8, "special_mention"),
         (90, "special_mention"),
         (91, "substandard"),
@@ -33,6 +34,14 @@ from loanpilot.risk.rules import (
 )
 def test_class_floor_at_the_boundaries(dpd: int, expected: str) -> None:
     assert five_class_floor(dpd) == expected
+
+
+@pytest.mark.parametrize(
+    ("dpd", "expected"), [(1, "normal"), (7, "normal"), (8, "special_mention"), (91, "substandard")]
+)
+def test_technical_delay_of_up_to_seven_days_is_excepted(dpd: int, expected: str) -> None:
+    assert five_class_floor(dpd, technical=True) == expected
+    assert five_class_floor_many([dpd], [True])[0] == expected
 
 
 @pytest.mark.parametrize(
