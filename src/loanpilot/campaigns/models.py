@@ -8,7 +8,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.customers.models import Channel
@@ -45,6 +55,10 @@ class Campaign(IdMixin, TimestampMixin, Base):
     """A marketing campaign with its audience definition and time window."""
 
     __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="window_ordered"),
+        CheckConstraint("control_share >= 0 AND control_share < 1", name="control_share_fraction"),
+    )
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -91,7 +105,10 @@ class BudgetLine(IdMixin, Base):
     """Planned spend of one category."""
 
     __tablename__ = "campaign_budget_lines"
-    __table_args__ = (UniqueConstraint("campaign_id", "category"),)
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "category"),
+        CheckConstraint("planned_fen >= 0", name="planned_not_negative"),
+    )
 
     campaign_id: Mapped[int] = mapped_column(FK, ForeignKey("campaigns.id"), index=True)
     category: Mapped[BudgetCategory] = mapped_column(enum_column(BudgetCategory))

@@ -11,7 +11,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
@@ -70,6 +79,7 @@ class Customer(IdMixin, TimestampMixin, Base):
     """One person, deduplicated across channels by the blind index of their resident ID number."""
 
     __tablename__ = "customers"
+    __table_args__ = (CheckConstraint("monthly_income_fen >= 0", name="income_not_negative"),)
 
     customer_no: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(50))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import CheckConstraint
+from sqlalchemy import Enum as SAEnum
+
 from loanpilot.audit import models as audit_models
 from loanpilot.campaigns import models as campaign_models
 from loanpilot.channels import models as channel_models
@@ -30,5 +33,25 @@ AREA_MODULES = (
 )
 
 metadata = Base.metadata
+
+
+def _add_enum_checks() -> None:
+    """A CHECK constraint per enum column (stored as VARCHAR): the database refuses unknown values.
+
+    Added here, once every model is imported, rather than by each ``Enum`` type, so that two columns
+    of the same enum in one table get distinct constraint names (``ck_<table>_<column>_allowed``).
+    """
+    for table in metadata.tables.values():
+        names = {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+        for column in table.columns:
+            if not isinstance(column.type, SAEnum) or f"{column.name}_allowed" in names:
+                continue
+            allowed = ", ".join(f"'{value}'" for value in column.type.enums)
+            table.append_constraint(
+                CheckConstraint(f'"{column.name}" IN ({allowed})', name=f"{column.name}_allowed")
+            )
+
+
+_add_enum_checks()
 
 __all__ = ["AREA_MODULES", "Base", "metadata"]

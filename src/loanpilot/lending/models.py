@@ -7,13 +7,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.customers.models import Channel
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
 from loanpilot.db.types import FK, BlindIndex, Cipher, Money, Rate, UTCDateTime, enum_column
 from loanpilot.products.models import CollateralKind, RateBasis, RepaymentMethod
+from loanpilot.risk.models import FiveClass
 
 
 class ApplicationStatus(StrEnum):
@@ -33,6 +34,10 @@ class Application(IdMixin, TimestampMixin, Base):
     """A loan application with the timestamp of every stage it passed."""
 
     __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        CheckConstraint("term_months > 0", name="term_positive"),
+    )
 
     application_no: Mapped[str] = mapped_column(String(24), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -72,6 +77,18 @@ class Loan(IdMixin, TimestampMixin, Base):
     provident fund), each with its own rate and schedule: ``parent_loan_id`` links them."""
 
     __tablename__ = "loans"
+    __table_args__ = (
+        CheckConstraint("principal_fen > 0", name="principal_positive"),
+        CheckConstraint(
+            "outstanding_principal_fen >= 0 AND outstanding_principal_fen <= principal_fen",
+            name="outstanding_within_principal",
+        ),
+        CheckConstraint("written_off_fen >= 0", name="written_off_not_negative"),
+        CheckConstraint("term_months > 0", name="term_positive"),
+        CheckConstraint("annual_rate >= 0 AND apr >= 0", name="rate_not_negative"),
+        CheckConstraint("dpd >= 0", name="dpd_not_negative"),
+        CheckConstraint("maturity_on >= disbursed_on", name="matures_after_disbursement"),
+    )
 
     loan_no: Mapped[str] = mapped_column(String(24), unique=True)
     application_id: Mapped[int | None] = mapped_column(
@@ -102,14 +119,26 @@ class Loan(IdMixin, TimestampMixin, Base):
     written_off_fen: Mapped[int] = mapped_column(Money, default=0)
     settled_on: Mapped[date | None] = mapped_column(Date)
     dpd: Mapped[int] = mapped_column(Integer, default=0)
-    five_class: Mapped[str] = mapped_column(String(16), default="normal", index=True)
+    five_class: Mapped[FiveClass] = mapped_column(
+        enum_column(FiveClass, 16), default=FiveClass.NORMAL, index=True
+    )
 
 
 class ScheduleLine(IdMixin, Base):
     """One instalment of a schedule; a recalculation (prepayment) writes a new ``version``."""
 
     __tablename__ = "repayment_schedules"
-    __table_args__ = (UniqueConstraint("loan_id", "version", "period_no"),)
+    __table_args__ = (
+        UniqueConstraint("loan_id", "version", "period_no"),
+        CheckConstraint("period_no >= 1", name="period_positive"),
+        CheckConstraint(
+            "principal_fen >= 0 AND interest_fen >= 0 AND fee_fen >= 0", name="amounts_not_negative"
+        ),
+        CheckConstraint(
+            "paid_principal_fen >= 0 AND paid_interest_fen >= 0 AND paid_fee_fen >= 0 AND paid_penalty_fen >= 0",
+            name="paid_not_negative",
+        ),
+    )
 
     loan_id: Mapped[int] = mapped_column(FK, ForeignKey("loans.id"), index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -149,6 +178,7 @@ class Collateral(IdMixin, Base):
     """Security pledged for a loan (房产、车辆、存单...), with its appraisal."""
 
     __tablename__ = "collaterals"
+    __table_args__ = (CheckConstraint("appraised_value_fen >= 0", name="value_not_negative"),)
 
     loan_id: Mapped[int] = mapped_column(FK, ForeignKey("loans.id"), index=True)
     kind: Mapped[CollateralKind] = mapped_column(enum_column(CollateralKind))
@@ -162,6 +192,7 @@ class Guarantor(IdMixin, Base):
     """A person guaranteeing a loan; their ID and phone are encrypted like a customer's."""
 
     __tablename__ = "guarantors"
+    __table_args__ = (CheckConstraint("guaranteed_fen >= 0", name="amount_not_negative"),)
 
     loan_id: Mapped[int] = mapped_column(FK, ForeignKey("loans.id"), index=True)
     name: Mapped[str] = mapped_column(String(50))

@@ -8,7 +8,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
@@ -73,6 +82,15 @@ class LoanProduct(IdMixin, TimestampMixin, Base):
     """A loan product with its bounds. A combination loan names its two component products."""
 
     __tablename__ = "loan_products"
+    __table_args__ = (
+        CheckConstraint(
+            "min_amount_fen > 0 AND min_amount_fen <= max_amount_fen", name="amounts_ordered"
+        ),
+        CheckConstraint(
+            "min_term_months >= 1 AND min_term_months <= max_term_months", name="terms_ordered"
+        ),
+        CheckConstraint("min_spread <= max_spread", name="spreads_ordered"),
+    )
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name_zh: Mapped[str] = mapped_column(String(100))
@@ -105,6 +123,7 @@ class SeasonalOffer(IdMixin, TimestampMixin, Base):
     """A time-boxed offer on a product (e.g. 春节旅游季, 开学季, 金九银十 housing)."""
 
     __tablename__ = "seasonal_offers"
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="window_ordered"),)
 
     product_id: Mapped[int] = mapped_column(FK, ForeignKey("loan_products.id"), index=True)
     name_zh: Mapped[str] = mapped_column(String(100))
@@ -124,7 +143,10 @@ class LprRate(IdMixin, Base):
     """Loan Prime Rate as published on the 20th of each month (dated table, kept by an admin)."""
 
     __tablename__ = "lpr_rates"
-    __table_args__ = (UniqueConstraint("effective_on", "term"),)
+    __table_args__ = (
+        UniqueConstraint("effective_on", "term"),
+        CheckConstraint("rate > 0", name="rate_positive"),
+    )
 
     effective_on: Mapped[date] = mapped_column(Date)
     term: Mapped[LprTerm] = mapped_column(enum_column(LprTerm, 4))
@@ -135,7 +157,11 @@ class ProvidentFundRate(IdMixin, Base):
     """Housing provident-fund (公积金) loan rates, by term band and first / second home."""
 
     __tablename__ = "provident_fund_rates"
-    __table_args__ = (UniqueConstraint("effective_on", "term_band", "home_order"),)
+    __table_args__ = (
+        UniqueConstraint("effective_on", "term_band", "home_order"),
+        CheckConstraint("rate > 0", name="rate_positive"),
+        CheckConstraint("home_order IN (1, 2)", name="home_order_valid"),
+    )
 
     effective_on: Mapped[date] = mapped_column(Date)
     term_band: Mapped[str] = mapped_column(String(8))  # "le5y" | "gt5y"

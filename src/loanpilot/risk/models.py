@@ -8,7 +8,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
@@ -68,7 +77,14 @@ class DelinquencySnapshot(IdMixin, Base):
     """A loan's arrears and classification at a close date (month-end history; daily from issue 5)."""
 
     __tablename__ = "delinquency_snapshots"
-    __table_args__ = (UniqueConstraint("loan_id", "as_of"),)
+    __table_args__ = (
+        UniqueConstraint("loan_id", "as_of"),
+        CheckConstraint("dpd >= 0", name="dpd_not_negative"),
+        CheckConstraint(
+            "outstanding_principal_fen >= 0 AND overdue_principal_fen >= 0 AND overdue_interest_fen >= 0",
+            name="amounts_not_negative",
+        ),
+    )
 
     loan_id: Mapped[int] = mapped_column(FK, ForeignKey("loans.id"), index=True)
     as_of: Mapped[date] = mapped_column(Date, index=True)
@@ -107,6 +123,7 @@ class CollectionCase(IdMixin, TimestampMixin, Base):
     """A delinquent loan under collection, from first missed payment to cure or write-off."""
 
     __tablename__ = "collection_cases"
+    __table_args__ = (CheckConstraint("recovered_fen >= 0", name="recovered_not_negative"),)
 
     case_no: Mapped[str] = mapped_column(String(24), unique=True)
     loan_id: Mapped[int] = mapped_column(FK, ForeignKey("loans.id"), index=True)

@@ -7,7 +7,17 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
@@ -195,7 +205,10 @@ class AppraisalIndicator(IdMixin, Base):
     """One indicator of a plan with target, weight and scoring curve."""
 
     __tablename__ = "appraisal_indicators"
-    __table_args__ = (UniqueConstraint("plan_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code"),
+        CheckConstraint("weight >= 0 AND weight <= 1", name="weight_fraction"),
+    )
 
     plan_id: Mapped[int] = mapped_column(FK, ForeignKey("appraisal_plans.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 10:36:36.276361
+Create Date: 2026-11-29 11:33:59.759883
 """
 
 from __future__ import annotations
@@ -67,6 +67,10 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"role\" IN ('administrator', 'marketing_manager', 'customer_manager', 'senior_customer_manager', 'sales_consultant', 'market_analyst', 'risk_officer', 'approver', 'collector', 'service_agent', 'auditor', 'branch_head')",
+            name=op.f("ck_appraisal_plans_role_allowed"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appraisal_plans")),
         sa.UniqueConstraint(
             "role", "period", "version", name=op.f("uq_appraisal_plans_role_period_version")
@@ -113,6 +117,10 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"level\" IN ('head_office', 'branch', 'sub_branch')",
+            name=op.f("ck_branches_level_allowed"),
+        ),
         sa.ForeignKeyConstraint(
             ["parent_id"], ["branches.id"], name=op.f("fk_branches_parent_id_branches")
         ),
@@ -155,6 +163,10 @@ def upgrade() -> None:
             loanpilot.db.types.UTCDateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"kind\" IN ('state_owned', 'joint_stock', 'city_commercial', 'rural', 'internet', 'consumer_finance')",
+            name=op.f("ck_competitors_kind_allowed"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_competitors")),
         sa.UniqueConstraint("name", name=op.f("uq_competitors_name")),
@@ -314,6 +326,37 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"collateral_required\" IN ('none', 'property', 'vehicle', 'deposit', 'guarantee', 'equipment')",
+            name=op.f("ck_loan_products_collateral_required_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"product_type\" IN ('housing', 'consumer', 'business', 'private_banking')",
+            name=op.f("ck_loan_products_product_type_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"rate_basis\" IN ('fixed', 'lpr_1y', 'lpr_5y', 'provident_fund')",
+            name=op.f("ck_loan_products_rate_basis_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"status\" IN ('draft', 'active', 'suspended', 'retired')",
+            name=op.f("ck_loan_products_status_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"subtype\" IN ('commercial_mortgage', 'provident_fund', 'combination', 'commercial_to_fund', 'education', 'medical', 'travel', 'auto', 'renovation', 'general_consumer', 'operating', 'credit', 'secured', 'private_banking')",
+            name=op.f("ck_loan_products_subtype_allowed"),
+        ),
+        sa.CheckConstraint(
+            "min_amount_fen > 0 AND min_amount_fen <= max_amount_fen",
+            name=op.f("ck_loan_products_amounts_ordered"),
+        ),
+        sa.CheckConstraint(
+            "min_spread <= max_spread", name=op.f("ck_loan_products_spreads_ordered")
+        ),
+        sa.CheckConstraint(
+            "min_term_months >= 1 AND min_term_months <= max_term_months",
+            name=op.f("ck_loan_products_terms_ordered"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_loan_products")),
         sa.UniqueConstraint("code", name=op.f("uq_loan_products_code")),
     )
@@ -335,6 +378,8 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
+        sa.CheckConstraint("\"term\" IN ('1y', '5y')", name=op.f("ck_lpr_rates_term_allowed")),
+        sa.CheckConstraint("rate > 0", name=op.f("ck_lpr_rates_rate_positive")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lpr_rates")),
         sa.UniqueConstraint("effective_on", "term", name=op.f("uq_lpr_rates_effective_on_term")),
     )
@@ -377,6 +422,10 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"product_line\" IN ('housing', 'consumer', 'business', 'private_banking')",
+            name=op.f("ck_market_sizes_product_line_allowed"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_market_sizes")),
         sa.UniqueConstraint(
             "product_line",
@@ -400,6 +449,10 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "home_order IN (1, 2)", name=op.f("ck_provident_fund_rates_home_order_valid")
+        ),
+        sa.CheckConstraint("rate > 0", name=op.f("ck_provident_fund_rates_rate_positive")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_provident_fund_rates")),
         sa.UniqueConstraint(
             "effective_on",
@@ -458,6 +511,14 @@ def upgrade() -> None:
             loanpilot.db.types.UTCDateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"product_type\" IN ('housing', 'consumer', 'business', 'private_banking')",
+            name=op.f("ck_service_slas_product_type_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"stage\" IN ('lead_to_first_contact', 'application_to_decision', 'decision_to_disbursement', 'application_to_disbursement', 'inquiry_response', 'complaint_first_response', 'complaint_resolution')",
+            name=op.f("ck_service_slas_stage_allowed"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_slas")),
         sa.UniqueConstraint(
@@ -529,6 +590,20 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"channel\" IN ('sms', 'email', 'app', 'wechat', 'portal', 'phone', 'branch')",
+            name=op.f("ck_surveys_channel_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"kind\" IN ('csat', 'nps', 'general')", name=op.f("ck_surveys_kind_allowed")
+        ),
+        sa.CheckConstraint(
+            "\"status\" IN ('draft', 'active', 'closed')", name=op.f("ck_surveys_status_allowed")
+        ),
+        sa.CheckConstraint(
+            "\"trigger\" IN ('disbursed', 'disbursed_30d', 'settled', 'complaint_closed', 'manual')",
+            name=op.f("ck_surveys_trigger_allowed"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_surveys")),
         sa.UniqueConstraint("code", name=op.f("uq_surveys_code")),
     )
@@ -592,6 +667,13 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"kind\" IN ('quantitative', 'qualitative')",
+            name=op.f("ck_appraisal_indicators_kind_allowed"),
+        ),
+        sa.CheckConstraint(
+            "weight >= 0 AND weight <= 1", name=op.f("ck_appraisal_indicators_weight_fraction")
         ),
         sa.ForeignKeyConstraint(
             ["plan_id"],
@@ -677,6 +759,10 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"product_line\" IN ('housing', 'consumer', 'business', 'private_banking')",
+            name=op.f("ck_competitor_products_product_line_allowed"),
+        ),
         sa.ForeignKeyConstraint(
             ["competitor_id"],
             ["competitors.id"],
@@ -745,6 +831,10 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"kind\" IN ('marketing_department', 'market_analysis_group', 'product_promotion_group', 'customer_service_group', 'sales_team', 'risk_team')",
+            name=op.f("ck_org_units_kind_allowed"),
+        ),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["branches.id"], name=op.f("fk_org_units_branch_id_branches")
         ),
@@ -801,6 +891,10 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"kind\" IN ('developer', 'car_dealer', 'ecommerce', 'school', 'employer', 'hospital', 'decoration', 'travel_agency')",
+            name=op.f("ck_partners_kind_allowed"),
+        ),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["branches.id"], name=op.f("fk_partners_branch_id_branches")
         ),
@@ -836,6 +930,7 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_seasonal_offers_window_ordered")),
         sa.ForeignKeyConstraint(
             ["product_id"],
             ["loan_products.id"],
@@ -881,6 +976,10 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"kind\" IN ('csat_1_5', 'nps_0_10', 'single_choice', 'multi_choice', 'free_text')",
+            name=op.f("ck_survey_questions_kind_allowed"),
         ),
         sa.ForeignKeyConstraint(
             ["survey_id"], ["surveys.id"], name=op.f("fk_survey_questions_survey_id_surveys")
@@ -955,6 +1054,13 @@ def upgrade() -> None:
             loanpilot.db.types.UTCDateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"role\" IN ('administrator', 'marketing_manager', 'customer_manager', 'senior_customer_manager', 'sales_consultant', 'market_analyst', 'risk_officer', 'approver', 'collector', 'service_agent', 'auditor', 'branch_head')",
+            name=op.f("ck_staff_role_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"status\" IN ('active', 'on_leave', 'left')", name=op.f("ck_staff_status_allowed")
         ),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["branches.id"], name=op.f("fk_staff_branch_id_branches")
@@ -1107,6 +1213,19 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            name=op.f("ck_campaigns_channel_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"status\" IN ('planned', 'approved', 'running', 'completed', 'cancelled')",
+            name=op.f("ck_campaigns_status_allowed"),
+        ),
+        sa.CheckConstraint(
+            "control_share >= 0 AND control_share < 1",
+            name=op.f("ck_campaigns_control_share_fraction"),
+        ),
+        sa.CheckConstraint("ends_on >= starts_on", name=op.f("ck_campaigns_window_ordered")),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["branches.id"], name=op.f("fk_campaigns_branch_id_branches")
         ),
@@ -1269,6 +1388,30 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"education\" IN ('below_high_school', 'high_school', 'college', 'bachelor', 'postgraduate')",
+            name=op.f("ck_customers_education_allowed"),
+        ),
+        sa.CheckConstraint("\"gender\" IN ('M', 'F')", name=op.f("ck_customers_gender_allowed")),
+        sa.CheckConstraint(
+            "\"marital_status\" IN ('single', 'married', 'divorced', 'widowed')",
+            name=op.f("ck_customers_marital_status_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"occupation\" IN ('civil_servant', 'company_employee', 'freelancer', 'self_employed', 'student', 'retired')",
+            name=op.f("ck_customers_occupation_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"preferred_channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            name=op.f("ck_customers_preferred_channel_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"source_channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            name=op.f("ck_customers_source_channel_allowed"),
+        ),
+        sa.CheckConstraint(
+            "monthly_income_fen >= 0", name=op.f("ck_customers_income_not_negative")
+        ),
         sa.ForeignKeyConstraint(
             ["home_branch_id"], ["branches.id"], name=op.f("fk_customers_home_branch_id_branches")
         ),
@@ -1395,6 +1538,10 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
+            "\"kind\" IN ('mystery_shopper', 'audit', 'call_review')",
+            name=op.f("ck_quality_reviews_kind_allowed"),
+        ),
+        sa.CheckConstraint(
             "score >= 0 AND score <= 100", name=op.f("ck_quality_reviews_score_range")
         ),
         sa.ForeignKeyConstraint(
@@ -1478,6 +1625,14 @@ def upgrade() -> None:
             loanpilot.db.types.UTCDateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"severity\" IN ('low', 'medium', 'high', 'critical')",
+            name=op.f("ck_risk_alerts_severity_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"status\" IN ('open', 'acknowledged', 'actioned', 'closed')",
+            name=op.f("ck_risk_alerts_status_allowed"),
         ),
         sa.ForeignKeyConstraint(
             ["owner_id"], ["staff.id"], name=op.f("fk_risk_alerts_owner_id_staff")
@@ -1653,6 +1808,13 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"category\" IN ('planning', 'venue', 'materials', 'promotion', 'personnel')",
+            name=op.f("ck_campaign_budget_lines_category_allowed"),
+        ),
+        sa.CheckConstraint(
+            "planned_fen >= 0", name=op.f("ck_campaign_budget_lines_planned_not_negative")
+        ),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
             ["campaigns.id"],
@@ -1725,6 +1887,10 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"kind\" IN ('branch', 'community', 'mall', 'enterprise', 'partner_site', 'online')",
+            name=op.f("ck_campaign_places_kind_allowed"),
+        ),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["branches.id"], name=op.f("fk_campaign_places_branch_id_branches")
         ),
@@ -1781,6 +1947,14 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            name=op.f("ck_consents_channel_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"kind\" IN ('data_processing', 'marketing', 'credit_inquiry')",
+            name=op.f("ck_consents_kind_allowed"),
+        ),
         sa.ForeignKeyConstraint(
             ["customer_id"], ["customers.id"], name=op.f("fk_consents_customer_id_customers")
         ),
@@ -1818,6 +1992,10 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            name=op.f("ck_customer_channel_links_channel_allowed"),
         ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
@@ -1951,6 +2129,14 @@ def upgrade() -> None:
             loanpilot.db.types.UTCDateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"source_channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            name=op.f("ck_leads_source_channel_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"status\" IN ('new', 'contacted', 'qualified', 'converted', 'lost')",
+            name=op.f("ck_leads_status_allowed"),
         ),
         sa.ForeignKeyConstraint(
             ["assigned_to_id"], ["staff.id"], name=op.f("fk_leads_assigned_to_id_staff")
@@ -2131,6 +2317,20 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            name=op.f("ck_applications_channel_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"repayment_method\" IN ('equal_instalment', 'equal_principal', 'interest_only', 'bullet')",
+            name=op.f("ck_applications_repayment_method_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"status\" IN ('draft', 'submitted', 'under_review', 'approved', 'referred', 'declined', 'offer_accepted', 'contract_signed', 'disbursed', 'withdrawn')",
+            name=op.f("ck_applications_status_allowed"),
+        ),
+        sa.CheckConstraint("amount_fen > 0", name=op.f("ck_applications_amount_positive")),
+        sa.CheckConstraint("term_months > 0", name=op.f("ck_applications_term_positive")),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["branches.id"], name=op.f("fk_applications_branch_id_branches")
         ),
@@ -2252,6 +2452,13 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            name=op.f("ck_campaign_targets_channel_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"group\" IN ('treatment', 'control')", name=op.f("ck_campaign_targets_group_allowed")
+        ),
         sa.ForeignKeyConstraint(
             ["application_id"],
             ["applications.id"],
@@ -2319,6 +2526,10 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"outcome\" IN ('approve', 'refer', 'decline')",
+            name=op.f("ck_decisions_outcome_allowed"),
         ),
         sa.ForeignKeyConstraint(
             ["application_id"],
@@ -2430,7 +2641,20 @@ def upgrade() -> None:
         sa.Column("written_off_fen", sa.BigInteger(), nullable=False),
         sa.Column("settled_on", sa.Date(), nullable=True),
         sa.Column("dpd", sa.Integer(), nullable=False),
-        sa.Column("five_class", sa.String(length=16), nullable=False),
+        sa.Column(
+            "five_class",
+            sa.Enum(
+                "normal",
+                "special_mention",
+                "substandard",
+                "doubtful",
+                "loss",
+                name="fiveclass",
+                native_enum=False,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -2449,6 +2673,40 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            name=op.f("ck_loans_channel_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"five_class\" IN ('normal', 'special_mention', 'substandard', 'doubtful', 'loss')",
+            name=op.f("ck_loans_five_class_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"rate_basis\" IN ('fixed', 'lpr_1y', 'lpr_5y', 'provident_fund')",
+            name=op.f("ck_loans_rate_basis_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"repayment_method\" IN ('equal_instalment', 'equal_principal', 'interest_only', 'bullet')",
+            name=op.f("ck_loans_repayment_method_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"status\" IN ('repaying', 'settled', 'written_off', 'transferred')",
+            name=op.f("ck_loans_status_allowed"),
+        ),
+        sa.CheckConstraint(
+            "annual_rate >= 0 AND apr >= 0", name=op.f("ck_loans_rate_not_negative")
+        ),
+        sa.CheckConstraint("dpd >= 0", name=op.f("ck_loans_dpd_not_negative")),
+        sa.CheckConstraint(
+            "maturity_on >= disbursed_on", name=op.f("ck_loans_matures_after_disbursement")
+        ),
+        sa.CheckConstraint(
+            "outstanding_principal_fen >= 0 AND outstanding_principal_fen <= principal_fen",
+            name=op.f("ck_loans_outstanding_within_principal"),
+        ),
+        sa.CheckConstraint("principal_fen > 0", name=op.f("ck_loans_principal_positive")),
+        sa.CheckConstraint("term_months > 0", name=op.f("ck_loans_term_positive")),
+        sa.CheckConstraint("written_off_fen >= 0", name=op.f("ck_loans_written_off_not_negative")),
         sa.ForeignKeyConstraint(
             ["application_id"],
             ["applications.id"],
@@ -2518,6 +2776,10 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"five_class\" IN ('normal', 'special_mention', 'substandard', 'doubtful', 'loss')",
+            name=op.f("ck_classification_overrides_five_class_allowed"),
+        ),
         sa.ForeignKeyConstraint(
             ["loan_id"], ["loans.id"], name=op.f("fk_classification_overrides_loan_id_loans")
         ),
@@ -2558,6 +2820,13 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"kind\" IN ('none', 'property', 'vehicle', 'deposit', 'guarantee', 'equipment')",
+            name=op.f("ck_collaterals_kind_allowed"),
+        ),
+        sa.CheckConstraint(
+            "appraised_value_fen >= 0", name=op.f("ck_collaterals_value_not_negative")
         ),
         sa.ForeignKeyConstraint(
             ["loan_id"], ["loans.id"], name=op.f("fk_collaterals_loan_id_loans")
@@ -2610,6 +2879,13 @@ def upgrade() -> None:
             loanpilot.db.types.UTCDateTime(timezone=True),
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"stage\" IN ('soft', 'hard', 'legal', 'outsourced', 'closed')",
+            name=op.f("ck_collection_cases_stage_allowed"),
+        ),
+        sa.CheckConstraint(
+            "recovered_fen >= 0", name=op.f("ck_collection_cases_recovered_not_negative")
         ),
         sa.ForeignKeyConstraint(
             ["assigned_to_id"], ["staff.id"], name=op.f("fk_collection_cases_assigned_to_id_staff")
@@ -2674,6 +2950,19 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"bucket\" IN ('M0', 'M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7+')",
+            name=op.f("ck_delinquency_snapshots_bucket_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"five_class\" IN ('normal', 'special_mention', 'substandard', 'doubtful', 'loss')",
+            name=op.f("ck_delinquency_snapshots_five_class_allowed"),
+        ),
+        sa.CheckConstraint("dpd >= 0", name=op.f("ck_delinquency_snapshots_dpd_not_negative")),
+        sa.CheckConstraint(
+            "outstanding_principal_fen >= 0 AND overdue_principal_fen >= 0 AND overdue_interest_fen >= 0",
+            name=op.f("ck_delinquency_snapshots_amounts_not_negative"),
         ),
         sa.ForeignKeyConstraint(
             ["loan_id"], ["loans.id"], name=op.f("fk_delinquency_snapshots_loan_id_loans")
@@ -2790,6 +3079,26 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"channel\" IN ('phone', 'email', 'online', 'social_media', 'branch', 'survey')",
+            name=op.f("ck_feedback_tickets_channel_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"priority\" IN ('low', 'normal', 'high', 'urgent')",
+            name=op.f("ck_feedback_tickets_priority_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"status\" IN ('open', 'in_progress', 'resolved', 'closed', 'reopened')",
+            name=op.f("ck_feedback_tickets_status_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"topic_source\" IN ('model', 'staff')",
+            name=op.f("ck_feedback_tickets_topic_source_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"type\" IN ('complaint', 'suggestion', 'inquiry')",
+            name=op.f("ck_feedback_tickets_type_allowed"),
+        ),
         sa.ForeignKeyConstraint(
             ["assigned_to_id"], ["staff.id"], name=op.f("fk_feedback_tickets_assigned_to_id_staff")
         ),
@@ -2851,6 +3160,7 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
+        sa.CheckConstraint("guaranteed_fen >= 0", name=op.f("ck_guarantors_amount_not_negative")),
         sa.ForeignKeyConstraint(
             ["loan_id"], ["loans.id"], name=op.f("fk_guarantors_loan_id_loans")
         ),
@@ -2882,6 +3192,15 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "paid_principal_fen >= 0 AND paid_interest_fen >= 0 AND paid_fee_fen >= 0 AND paid_penalty_fen >= 0",
+            name=op.f("ck_repayment_schedules_paid_not_negative"),
+        ),
+        sa.CheckConstraint("period_no >= 1", name=op.f("ck_repayment_schedules_period_positive")),
+        sa.CheckConstraint(
+            "principal_fen >= 0 AND interest_fen >= 0 AND fee_fen >= 0",
+            name=op.f("ck_repayment_schedules_amounts_not_negative"),
         ),
         sa.ForeignKeyConstraint(
             ["loan_id"], ["loans.id"], name=op.f("fk_repayment_schedules_loan_id_loans")
@@ -3031,6 +3350,14 @@ def upgrade() -> None:
             server_default=sa.text("(CURRENT_TIMESTAMP)"),
             nullable=False,
         ),
+        sa.CheckConstraint(
+            "\"source_kind\" IN ('ticket', 'survey', 'alert', 'kpi', 'review')",
+            name=op.f("ck_improvement_actions_source_kind_allowed"),
+        ),
+        sa.CheckConstraint(
+            "\"status\" IN ('proposed', 'in_progress', 'done', 'verified', 'cancelled')",
+            name=op.f("ck_improvement_actions_status_allowed"),
+        ),
         sa.ForeignKeyConstraint(
             ["owner_id"], ["staff.id"], name=op.f("fk_improvement_actions_owner_id_staff")
         ),
@@ -3097,6 +3424,10 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"channel\" IN ('sms', 'email', 'app', 'wechat', 'portal', 'phone', 'branch')",
+            name=op.f("ck_survey_invitations_channel_allowed"),
         ),
         sa.ForeignKeyConstraint(
             ["customer_id"],
@@ -3172,6 +3503,10 @@ def upgrade() -> None:
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
             nullable=False,
+        ),
+        sa.CheckConstraint(
+            "\"channel\" IN ('sms', 'email', 'app', 'wechat', 'portal', 'phone', 'branch')",
+            name=op.f("ck_survey_responses_channel_allowed"),
         ),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["branches.id"], name=op.f("fk_survey_responses_branch_id_branches")
