@@ -8,13 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from loanpilot.demo.context import DemoContext, nullable
+from loanpilot.demo.context import HOUR, DemoContext, by_key, nullable
 
 Arr = np.ndarray[Any, Any]
-NAT_US = np.datetime64("NaT", "us")
-NAT_D = np.datetime64("NaT", "D")
 NULL = np.array(None, dtype=object)  # a 0-d None for np.where / np.equal
-HOUR = np.timedelta64(3_600_000_000, "us")
 SALES_ROLES = ("customer_manager", "senior_customer_manager", "sales_consultant")
 MANAGER_ROLES = ("customer_manager", "senior_customer_manager")
 
@@ -37,13 +34,6 @@ def fk_ids(values: Any) -> Arr:
 def null_if_zero(ids: Arr) -> Arr:
     """Foreign-key ids → an object column with None for 0."""
     return nullable(ids != 0, ids)
-
-
-def by_key(keys: Arr, table: dict[str, float], default: float = 0.0) -> Arr:
-    out = np.full(len(keys), default, dtype=float)
-    for key, value in table.items():
-        out[keys == key] = value
-    return out
 
 
 def group_pick(

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from loanpilot.demo.after_common import HOUR, NAT_D, Arr, fk_ids, staff_ids
+from loanpilot.demo.after_common import Arr, fk_ids, staff_ids
 from loanpilot.demo.after_text_topics import TICKET_TOPICS
-from loanpilot.demo.context import DemoContext, pick, utc_to_local_date
+from loanpilot.demo.context import HOUR, NAT_D, DemoContext, pick, utc_to_local_date
 
 #: Improvement actions per complaint topic: (title, description, metric code). Metric codes are
 #: ``complaints_<topic>`` (complaints per month), ``avg_decision_hours``, ``csat_avg`` or ``nps``.

@@ -7,15 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from loanpilot.demo.after_common import (
-    NAT_D,
-    Arr,
-    fk_ids,
-    loan_view,
-    quarter_index,
-    window_quarters,
-)
-from loanpilot.demo.context import DemoContext
+from loanpilot.demo.after_common import Arr, fk_ids, loan_view, quarter_index, window_quarters
+from loanpilot.demo.context import NAT_D, DemoContext
 
 MARKET_SOURCE = "示例数据（演示用）"
 #: Market growth per quarter by product line (used only where the bank has no balance to scale by).

@@ -10,10 +10,17 @@ from typing import Any
 
 import numpy as np
 
-from loanpilot.demo.after_common import NAT_US, NULL, Arr, by_key, null_if_zero
+from loanpilot.demo.after_common import NULL, Arr, null_if_zero
 from loanpilot.demo.after_text_slots import manager_title
 from loanpilot.demo.after_text_surveys import COMMENT_ASPECTS, QUESTIONS, SURVEYS, comment_texts
-from loanpilot.demo.context import DemoContext, local_to_utc, pick, utc_to_local_date
+from loanpilot.demo.context import (
+    NAT_US,
+    DemoContext,
+    by_key,
+    local_to_utc,
+    pick,
+    utc_to_local_date,
+)
 
 DIGITAL_CHANNELS = ("online", "mobile", "wechat")
 

@@ -6,14 +6,13 @@ import numpy as np
 
 from loanpilot.demo.after_common import (
     MANAGER_ROLES,
-    NAT_D,
     NULL,
     SALES_ROLES,
     days_between,
     fk_ids,
     group_pick,
 )
-from loanpilot.demo.context import DemoContext, pick
+from loanpilot.demo.context import NAT_D, DemoContext, pick
 
 #: Roles that take training: the sales roles and the other front- and back-office roles.
 TRAINED_ROLES = (

@@ -9,12 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from loanpilot.demo.after_common import (
-    HOUR,
     MANAGER_ROLES,
-    NAT_US,
     NULL,
     Arr,
-    by_key,
     days_between,
     fk_ids,
     null_if_zero,
@@ -23,7 +20,7 @@ from loanpilot.demo.after_common import (
 from loanpilot.demo.after_text_slots import make_slots, replace
 from loanpilot.demo.after_text_tickets import resolution_texts, ticket_texts
 from loanpilot.demo.after_text_topics import TICKET_TOPICS, TICKET_TYPES, TOPIC_MIX
-from loanpilot.demo.context import DemoContext, local_to_utc, pick, zfill
+from loanpilot.demo.context import HOUR, NAT_US, DemoContext, by_key, local_to_utc, pick, zfill
 
 
 def add_tickets(

@@ -53,16 +53,25 @@ class BuildReport:
 
 
 def _steps() -> list[tuple[str, Callable[[DemoContext], None]]]:
-    from loanpilot.demo import aftercare, lending, marketing, people
+    from loanpilot.demo import (
+        aftercare,
+        applications,
+        campaigns,
+        customers,
+        debt_collection,
+        loans,
+        organisation,
+        products,
+    )
 
     return [
-        ("organisation 机构与员工", people.organisation),
-        ("products and rates 产品与利率", people.products),
-        ("customers 客户", people.customers),
-        ("campaigns 营销活动", marketing.campaigns),
-        ("applications 贷款申请", lending.applications),
-        ("loans and repayments 贷款与还款", lending.loans),
-        ("collections and alerts 催收与预警", lending.collections),
+        ("organisation 机构与员工", organisation.organisation),
+        ("products and rates 产品与利率", products.products),
+        ("customers 客户", customers.customers),
+        ("campaigns 营销活动", campaigns.campaigns),
+        ("applications 贷款申请", applications.applications),
+        ("loans and repayments 贷款与还款", loans.loans),
+        ("collections and alerts 催收与预警", debt_collection.collections),
         ("service and feedback 服务与反馈", aftercare.service),
         ("team and market 团队与市场", aftercare.team_and_market),
     ]

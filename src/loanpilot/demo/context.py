@@ -22,6 +22,10 @@ from loanpilot.kit.crypto import FieldCipher
 
 Columns = dict[str, Any]
 
+NAT_US = np.datetime64("NaT", "us")
+NAT_D = np.datetime64("NaT", "D")
+HOUR = np.timedelta64(3_600_000_000, "us")
+
 #: The audit action the demo writes; its presence marks a database as demo data.
 DEMO_AUDIT_ACTION = "demo.build"
 
@@ -122,3 +126,11 @@ def zfill(values: Any, width: int) -> np.ndarray[Any, Any]:
     if text.size == 0:
         return text
     return np.char.zfill(text, width)
+
+
+def by_key(keys: Any, table: dict[str, float], default: float = 0.0) -> np.ndarray[Any, Any]:
+    """The value ``table`` gives each key (``default`` for keys not in the table)."""
+    out = np.full(len(keys), default, dtype=float)
+    for key, value in table.items():
+        out[keys == key] = value
+    return out
