@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -87,7 +86,10 @@ class ErrorRead(BaseModel):
 
     error: str = Field(description="Stable machine-readable code, e.g. database.not_migrated")
     detail: str = Field(description="What went wrong, for people")
-    fields: list[dict[str, Any]] = Field(default_factory=list, description="Problems per field")
+    fields: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="Problems per field: field, message, row, source (never the value given)",
+    )
 
 
 class FiveClassBalanceRead(BaseModel):
@@ -202,7 +204,8 @@ def error_response(
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    fields = [asdict(problem) for problem in exc.problems]
+    # Never the problem's ``value``: it may be an ID or phone number (JR/T 0171 C2).
+    fields: list[dict[str, Any]] = [problem.public() for problem in exc.problems]
     return error_response(status_for(exc), exc.code, exc.message, fields)
 
 

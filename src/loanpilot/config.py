@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from loanpilot.kit.errors import ConfigurationError
+from loanpilot.kit.errors import ConfigurationError, FieldProblem
 
 
 class Environment(StrEnum):
@@ -25,6 +25,8 @@ class Environment(StrEnum):
 
 
 DEV_KEY_FILE = "dev-keys.env"
+MIN_SECRET_KEY_LENGTH = 32
+"""Shortest ``LOANPILOT_SECRET_KEY`` accepted in production (characters)."""
 
 
 class Settings(BaseSettings):
@@ -121,7 +123,8 @@ def get_settings(**overrides: object) -> Settings:
     """Build and check the settings.
 
     Outside production, missing secrets come from ``<var_dir>/dev-keys.env`` (created on first run).
-    In production, missing or development secrets are refused.
+    In production, missing, short (secret key under 32 characters) or development secrets are
+    refused.
     """
     settings = Settings(**overrides)  # type: ignore[arg-type]
     missing = not settings.secret_key.get_secret_value() or not settings.data_key.get_secret_value()
@@ -131,13 +134,7 @@ def get_settings(**overrides: object) -> Settings:
                 "config.secrets",
                 "LOANPILOT_SECRET_KEY and LOANPILOT_DATA_KEY must be set in production",
             )
-        dev_file = settings.var_dir / DEV_KEY_FILE
-        if dev_file.exists():
-            dev = _load_or_create_dev_keys(settings.var_dir)
-            if dev.get("LOANPILOT_DATA_KEY") == settings.data_key.get_secret_value():
-                raise ConfigurationError(
-                    "config.secrets", "the development data key is refused in production"
-                )
+        _refuse_unsafe_production_secrets(settings)
     elif missing:
         dev = _load_or_create_dev_keys(settings.var_dir)
         if not settings.secret_key.get_secret_value():
@@ -146,3 +143,43 @@ def get_settings(**overrides: object) -> Settings:
             settings.data_key = SecretStr(dev["LOANPILOT_DATA_KEY"])
     settings.data_key_bytes()
     return settings
+
+
+def _refuse_unsafe_production_secrets(settings: Settings) -> None:
+    """Raise one ``ConfigurationError`` naming every unsafe production secret (never its value)."""
+    secret_key = settings.secret_key.get_secret_value()
+    problems: list[FieldProblem] = []
+    if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            FieldProblem(
+                "LOANPILOT_SECRET_KEY",
+                f"LOANPILOT_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters "
+                "in production",
+            )
+        )
+    dev_file = settings.var_dir / DEV_KEY_FILE
+    if dev_file.exists():
+        dev = _load_or_create_dev_keys(settings.var_dir)
+        for name, value, what in (
+            ("LOANPILOT_SECRET_KEY", secret_key, "secret key"),
+            ("LOANPILOT_DATA_KEY", settings.data_key.get_secret_value(), "data key"),
+        ):
+            if _same_secret(dev.get(name), value):
+                problems.append(
+                    FieldProblem(
+                        name,
+                        f"{name} is the development {what} (from {dev_file}): "
+                        f"the development {what} is refused in production",
+                    )
+                )
+    if problems:
+        raise ConfigurationError(
+            "config.secrets", "; ".join(problem.message for problem in problems), problems
+        )
+
+
+def _same_secret(dev_value: str | None, value: str) -> bool:
+    """Whether ``value`` is the development secret (compared in constant time)."""
+    if not dev_value:
+        return False
+    return secrets.compare_digest(dev_value.encode(), value.encode())

@@ -39,6 +39,7 @@ from loanpilot.products.models import (
     RateBasis,
     RepaymentMethod,
 )
+from loanpilot.risk.models import Decision, DecisionOutcome
 from loanpilot.team.models import Branch, BranchLevel
 
 # --- the known dataset -----------------------------------------------------------------------------
@@ -50,10 +51,18 @@ from loanpilot.team.models import Branch, BranchLevel
 #   L3  written off, loss        500,000  (not repaying: not counted)
 #   L4  repaying 组合贷 commercial part 3,000,000 + L4b provident-fund part 2,000,000 (parent L4), disbursed last month
 # active loans 3 (L1, L2, L4); balance 10,000,000 (L1 + L2 + L4 + L4b); NPL 2,000,000
-# -> ratio 0.2. Applications: 3 submitted this month (one at 00:30 on the 1st, Shanghai time, which
-# is still the previous day in UTC), 2 last month, 1 draft never submitted. Approved this month: 3
-# (two submitted this month, one submitted last month but decided on the 1st).
+# -> ratio 0.2. Applications: 4 submitted this month (one at 00:30 on the 1st, Shanghai time, which
+# is still the previous day in UTC), 2 last month, 1 draft never submitted.
+# Approved this month: 4 applications with an "approve" decision made this month (table decisions):
+#   A1  approved twice (re-approved after its terms changed): counted once
+#   A2  referred to manual review, then approved
+#   A5  submitted last month, approved at 00:10 on the 1st (Shanghai; the previous day in UTC)
+#   A7  approved, then withdrawn (the applicant declined the offer): an approval all the same
+# Not counted: A3 (declined), A6 (approved last month), A4 (a draft, no decision).
 
+APPLICATIONS_THIS_MONTH = 4
+APPLICATIONS_LAST_MONTH = 2
+APPROVED_THIS_MONTH = 4
 BALANCE_FEN = 10_000_000
 NPL_FEN = 2_000_000
 DISBURSED_THIS_MONTH_FEN = 3_500_000
@@ -197,34 +206,58 @@ def seed_known_bank(session: Session, today: date) -> None:
             decided_at=decided_at,
         )
 
+    applications = [
+        # This month (the first one is 16:30 UTC on the last day of last month).
+        application(
+            "A1", c1, ApplicationStatus.DISBURSED, _at(this_month, 0, 30), _at(this_month, 9)
+        ),
+        application("A2", c2, ApplicationStatus.APPROVED, _at(this_month, 10), _at(this_month, 11)),
+        application("A3", c3, ApplicationStatus.DECLINED, _at(this_month, 12), _at(this_month, 13)),
+        application("A4", c3, ApplicationStatus.DRAFT, None),
+        # Approved, then the applicant declined the offer: its status no longer says "approved".
+        application(
+            "A7", c1, ApplicationStatus.WITHDRAWN, _at(this_month, 14), _at(this_month, 15)
+        ),
+        # Last month; A5 is decided on the 1st of this month, so it is approved this month.
+        application(
+            "A5",
+            c2,
+            ApplicationStatus.APPROVED,
+            _at(last_month_end, 23, 30),
+            _at(this_month, 0, 10),
+        ),
+        application(
+            "A6",
+            c3,
+            ApplicationStatus.DISBURSED,
+            _at(last_month_10th, 10),
+            _at(last_month_10th, 11),
+        ),
+    ]
+    session.add_all(applications)
+    session.flush()
+    by_no = {a.application_no: a for a in applications}
+
+    def decision(no: str, outcome: DecisionOutcome, decided_at: datetime) -> Decision:
+        return Decision(
+            application_id=by_no[no].id,
+            outcome=outcome,
+            reasons=[],
+            model_version="scorecard-test",
+            policy_version="policy-test",
+            decided_at=decided_at,
+        )
+
     session.add_all(
         [
-            # This month (the first one is 16:30 UTC on the last day of last month).
-            application(
-                "A1", c1, ApplicationStatus.DISBURSED, _at(this_month, 0, 30), _at(this_month, 9)
-            ),
-            application(
-                "A2", c2, ApplicationStatus.APPROVED, _at(this_month, 10), _at(this_month, 11)
-            ),
-            application(
-                "A3", c3, ApplicationStatus.DECLINED, _at(this_month, 12), _at(this_month, 13)
-            ),
-            application("A4", c3, ApplicationStatus.DRAFT, None),
-            # Last month; A5 is decided on the 1st of this month, so it is approved this month.
-            application(
-                "A5",
-                c2,
-                ApplicationStatus.APPROVED,
-                _at(last_month_end, 23, 30),
-                _at(this_month, 0, 10),
-            ),
-            application(
-                "A6",
-                c3,
-                ApplicationStatus.DISBURSED,
-                _at(last_month_10th, 10),
-                _at(last_month_10th, 11),
-            ),
+            decision("A1", DecisionOutcome.APPROVE, _at(this_month, 9)),
+            decision("A1", DecisionOutcome.APPROVE, _at(this_month, 9, 30)),  # re-approved
+            decision("A2", DecisionOutcome.REFER, _at(this_month, 10, 30)),
+            decision("A2", DecisionOutcome.APPROVE, _at(this_month, 11)),
+            decision("A3", DecisionOutcome.DECLINE, _at(this_month, 13)),
+            decision("A7", DecisionOutcome.APPROVE, _at(this_month, 15)),
+            decision("A5", DecisionOutcome.APPROVE, _at(this_month, 0, 10)),
+            decision("A6", DecisionOutcome.APPROVE, _at(last_month_10th, 11)),
         ]
     )
     session.flush()
@@ -240,8 +273,8 @@ def expected_monthly(today: date) -> list[MonthFigures]:
     for back in range(11, -1, -1):
         start = add_months(this_month, -back)
         applications, disbursed = {
-            0: (3, DISBURSED_THIS_MONTH_FEN),
-            1: (2, DISBURSED_LAST_MONTH_FEN),
+            0: (APPLICATIONS_THIS_MONTH, DISBURSED_THIS_MONTH_FEN),
+            1: (APPLICATIONS_LAST_MONTH, DISBURSED_LAST_MONTH_FEN),
         }.get(back, (0, 0))
         series.append(MonthFigures(month_label(start), applications, disbursed))
     return series
@@ -271,8 +304,8 @@ def test_headline_figures_on_the_known_dataset(
     assert figures.outstanding_balance_fen == BALANCE_FEN
     assert figures.npl_balance_fen == NPL_FEN
     assert figures.npl_ratio == Decimal("0.2")
-    assert figures.applications_this_month == 3
-    assert figures.approved_this_month == 3
+    assert figures.applications_this_month == APPLICATIONS_THIS_MONTH
+    assert figures.approved_this_month == APPROVED_THIS_MONTH
     assert figures.disbursed_this_month_fen == DISBURSED_THIS_MONTH_FEN
     assert figures.by_five_class == {
         "normal": 8_000_000,
@@ -369,8 +402,8 @@ def test_headline_api_returns_the_known_figures(
     assert body["npl_balance_fen"] == 2_000_000
     assert body["npl_balance_yuan"] == "20000.00"
     assert body["npl_ratio"] == "0.20000000"
-    assert body["applications_this_month"] == 3
-    assert body["approved_this_month"] == 3
+    assert body["applications_this_month"] == APPLICATIONS_THIS_MONTH
+    assert body["approved_this_month"] == APPROVED_THIS_MONTH
     assert body["disbursed_this_month_fen"] == 3_500_000
     assert body["disbursed_this_month_yuan"] == "35000.00"
     assert body["by_five_class"] == [
@@ -498,7 +531,6 @@ def test_the_request_owns_the_transaction(settings: Settings, migrated_engine: E
                 "message": "not served",
                 "row": None,
                 "source": None,
-                "value": "宁波市",
             }
         ],
     }
@@ -508,3 +540,50 @@ def test_the_request_owns_the_transaction(settings: Settings, migrated_engine: E
     with Session(migrated_engine) as session:
         codes = set(session.scalars(select(Branch.code)))
     assert codes == {"KEEP"}
+
+
+def test_error_body_never_carries_the_value_given(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A problem's value may be an ID or phone number (JR/T 0171 C2): the JSON error body, the
+    exception's repr and str, and the server's log name the field and the reason, never the value."""
+    id_number = "11010519491231002X"
+    app = create_app(settings)
+    raised: list[ValidationError] = []
+
+    @app.post("/test/customers")
+    def add_customer() -> None:
+        error = ValidationError(
+            "customer.invalid",
+            "The customer is not valid",
+            [
+                FieldProblem(
+                    "id_number", "check digit should be 3, got X", 2, "c.csv", value=id_number
+                )
+            ],
+        )
+        raised.append(error)
+        raise error
+
+    with serving(app) as url, httpx.Client(base_url=url) as client:
+        response = client.post("/test/customers")
+
+    assert response.status_code == 422
+    assert id_number not in response.text
+    assert response.json() == {
+        "error": "customer.invalid",
+        "detail": "The customer is not valid",
+        "fields": [
+            {
+                "field": "id_number",
+                "message": "check digit should be 3, got X",
+                "row": 2,
+                "source": "c.csv",
+            }
+        ],
+    }
+    [error] = raised
+    assert error.problems[0].value == id_number
+    assert id_number not in repr(error)
+    assert id_number not in str(error)
+    assert id_number not in caplog.text

@@ -53,6 +53,79 @@ def test_production_refuses_the_development_key(tmp_path) -> None:
         )
 
 
+def _real_data_key() -> str:
+    return base64.b64encode(os.urandom(64)).decode()
+
+
+@pytest.mark.parametrize("length", [0, 1, 16, 31])
+def test_production_refuses_a_short_secret_key(tmp_path, length: int) -> None:
+    secret = ("Zq7!" * 8)[:length]
+    with pytest.raises(ConfigurationError) as caught:
+        get_settings(
+            environment="production", var_dir=tmp_path, secret_key=secret, data_key=_real_data_key()
+        )
+    message = str(caught.value)
+    if length:
+        assert "LOANPILOT_SECRET_KEY must be at least 32 characters in production" in message
+        assert [p.field for p in caught.value.problems] == ["LOANPILOT_SECRET_KEY"]
+        assert length < 4 or secret not in message
+    else:
+        assert "must be set in production" in message
+
+
+def test_production_accepts_a_32_character_secret_key(tmp_path) -> None:
+    settings = get_settings(
+        environment="production", var_dir=tmp_path, secret_key="k" * 32, data_key=_real_data_key()
+    )
+    assert len(settings.secret_key.get_secret_value()) == 32
+
+
+def test_production_refuses_the_development_secret_key(tmp_path) -> None:
+    dev = get_settings(var_dir=tmp_path)
+    dev_secret = dev.secret_key.get_secret_value()
+    assert len(dev_secret) >= 32  # long enough: refused only because it is the development one
+    with pytest.raises(ConfigurationError, match="development secret key") as caught:
+        get_settings(
+            environment="production",
+            var_dir=tmp_path,
+            secret_key=dev_secret,
+            data_key=_real_data_key(),
+        )
+    assert caught.value.code == "config.secrets"
+    assert [p.field for p in caught.value.problems] == ["LOANPILOT_SECRET_KEY"]
+    message = str(caught.value)
+    assert "LOANPILOT_SECRET_KEY is the development secret key" in message
+    assert DEV_KEY_FILE in message
+    assert dev_secret not in message
+    assert "refused in production" in message
+
+
+def test_production_names_both_development_keys(tmp_path) -> None:
+    dev = get_settings(var_dir=tmp_path)
+    with pytest.raises(ConfigurationError) as caught:
+        get_settings(
+            environment="production",
+            var_dir=tmp_path,
+            secret_key=dev.secret_key.get_secret_value(),
+            data_key=dev.data_key.get_secret_value(),
+        )
+    assert [p.field for p in caught.value.problems] == [
+        "LOANPILOT_SECRET_KEY",
+        "LOANPILOT_DATA_KEY",
+    ]
+    assert "LOANPILOT_DATA_KEY is the development data key" in str(caught.value)
+    assert dev.data_key.get_secret_value() not in str(caught.value)
+
+
+def test_production_without_a_development_key_file_checks_only_the_length(tmp_path) -> None:
+    assert not (tmp_path / DEV_KEY_FILE).exists()
+    settings = get_settings(
+        environment="production", var_dir=tmp_path, secret_key="s" * 40, data_key=_real_data_key()
+    )
+    assert settings.secret_key.get_secret_value() == "s" * 40
+    assert not (tmp_path / DEV_KEY_FILE).exists()  # production never creates development keys
+
+
 def test_production_accepts_real_secrets(tmp_path) -> None:
     key = base64.b64encode(os.urandom(64)).decode()
     settings = get_settings(

@@ -3,7 +3,9 @@ on SQLite and PostgreSQL; its number formats; and ``loanpilot serve``.
 
 The dataset is the brief's: a branch, a product, 3 customers (2 consenting to marketing), 2 repaying
 loans (¥80,000.00 normal + ¥20,000.00 substandard = ¥100,000.00, NPL ratio 20.00 %), 3 applications
-this month (2 approved) and 1 last month; ¥90,000.00 disbursed this month.
+this month and 2 last month; ¥90,000.00 disbursed this month. Approved this month: 3, counted from
+the decisions table: A1 and A2 (submitted this month) and A5, submitted last month, approved this
+month and then withdrawn by the applicant (declined offer), which still counts as an approval.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from loanpilot.products.models import (
     RateBasis,
     RepaymentMethod,
 )
+from loanpilot.risk.models import Decision, DecisionOutcome
 from loanpilot.team.models import Branch, BranchLevel
 from loanpilot.web.cli import register
 from loanpilot.web.i18n import (
@@ -134,23 +137,42 @@ def seed_small_bank(session: Session, today: date) -> None:
                 five_class=five_class,
             )
         )
+    applications: dict[str, Application] = {}
     for no, customer, status, submitted, decided in [
         ("A1", customers[0], ApplicationStatus.DISBURSED, _at(this_month, 0), _at(this_month, 9)),
         ("A2", customers[1], ApplicationStatus.APPROVED, _at(this_month, 10), _at(this_month, 11)),
         ("A3", customers[2], ApplicationStatus.SUBMITTED, _at(this_month, 12), None),
         ("A4", customers[2], ApplicationStatus.DECLINED, _at(last_month, 12), _at(last_month, 13)),
+        # Approved this month, then withdrawn (the applicant declined the offer).
+        ("A5", customers[0], ApplicationStatus.WITHDRAWN, _at(last_month, 14), _at(this_month, 8)),
+    ]:
+        applications[no] = Application(
+            application_no=no,
+            customer_id=customer.id,
+            product_id=product.id,
+            channel=Channel.ONLINE,
+            amount_fen=5_000_000,
+            term_months=24,
+            repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
+            status=status,
+            submitted_at=submitted,
+            decided_at=decided,
+        )
+    session.add_all(applications.values())
+    session.flush()
+    for no, outcome, decided in [
+        ("A1", DecisionOutcome.APPROVE, _at(this_month, 9)),
+        ("A2", DecisionOutcome.APPROVE, _at(this_month, 11)),
+        ("A4", DecisionOutcome.DECLINE, _at(last_month, 13)),
+        ("A5", DecisionOutcome.APPROVE, _at(this_month, 8)),
     ]:
         session.add(
-            Application(
-                application_no=no,
-                customer_id=customer.id,
-                product_id=product.id,
-                channel=Channel.ONLINE,
-                amount_fen=5_000_000,
-                term_months=24,
-                repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
-                status=status,
-                submitted_at=submitted,
+            Decision(
+                application_id=applications[no].id,
+                outcome=outcome,
+                reasons=[],
+                model_version="scorecard-test",
+                policy_version="policy-test",
                 decided_at=decided,
             )
         )
@@ -229,7 +251,7 @@ def test_page_shows_the_figures_in_chinese_then_english(
     assert card_value(page, "npl-ratio") == "20.00%"
     assert "不良余额 ¥20,000.00" in page
     assert card_value(page, "applications") == "3"
-    assert "批准 2 笔 · 放款 ¥90,000.00" in page
+    assert "批准 3 笔 · 放款 ¥90,000.00" in page
     assert table_row(page, 'data-five-class="substandard"') == "次级 不良 ¥20,000.00 20.00%"
     assert table_row(page, 'data-five-class="normal"') == "正常 ¥80,000.00 80.00%"
     assert table_row(page, f'data-month="{this_month}"') == f"{this_month} 3 ¥90,000.00"
@@ -250,7 +272,7 @@ def test_page_shows_the_figures_in_chinese_then_english(
     assert card_value(page, "npl-ratio") == "20.00%"
     assert card_value(page, "balance") == "¥100,000.00"
     assert card_value(page, "applications") == "3"
-    assert "2 approved · ¥90,000.00 disbursed" in page
+    assert "3 approved · ¥90,000.00 disbursed" in page
     assert table_row(page, 'data-five-class="substandard"') == "Substandard NPL ¥20,000.00 20.00%"
     assert 'href="?lang=zh"' in page
     assert "lp_lang=en" in en.headers["set-cookie"]

@@ -21,19 +21,11 @@ from sqlalchemy import and_, case, func, inspect, select
 from sqlalchemy.orm import Session
 
 from loanpilot.customers.models import Customer
-from loanpilot.lending.models import Application, ApplicationStatus, Loan, LoanStatus
+from loanpilot.lending.models import Application, Loan, LoanStatus
+from loanpilot.risk.models import Decision, DecisionOutcome
 
 #: Tables the headline figures read; if one is missing the database has not been migrated.
-REQUIRED_TABLES = ("customers", "applications", "loans")
-
-#: An application counts as approved once the decision approved it, whatever happened next
-#: (offer accepted, contract signed, disbursed).
-APPROVED_OR_LATER = (
-    ApplicationStatus.APPROVED,
-    ApplicationStatus.OFFER_ACCEPTED,
-    ApplicationStatus.CONTRACT_SIGNED,
-    ApplicationStatus.DISBURSED,
-)
+REQUIRED_TABLES = ("customers", "applications", "loans", "decisions")
 
 
 def _int(value: Any) -> int:
@@ -92,11 +84,15 @@ def applications_submitted_by_period(session: Session, bounds: Sequence[datetime
 
 
 def count_approved(session: Session, start: datetime, end: datetime) -> int:
-    """Applications decided in ``[start, end)`` (UTC) whose decision approved them."""
-    stmt = select(func.count(Application.id)).where(
-        Application.decided_at >= start,
-        Application.decided_at < end,
-        Application.status.in_(APPROVED_OR_LATER),
+    """Applications with an "approve" decision made in ``[start, end)`` (UTC), each counted once.
+
+    Read from the decisions, not the application's current status: an approval stays an approval
+    whatever happened next, including an offer the applicant later declined (status withdrawn).
+    """
+    stmt = select(func.count(func.distinct(Decision.application_id))).where(
+        Decision.outcome == DecisionOutcome.APPROVE,
+        Decision.decided_at >= start,
+        Decision.decided_at < end,
     )
     return _int(session.execute(stmt).scalar_one())
 

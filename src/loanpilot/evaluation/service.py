@@ -102,7 +102,9 @@ def headline_figures(
     """The headline figures as of business date ``today`` (in ``tz``, Asia/Shanghai by default).
 
     "This month" is the business month of ``today``: its bounds are converted to UTC instants for
-    timestamps (``submitted_at``, ``decided_at``) and kept as dates for ``disbursed_on``.
+    timestamps (applications' ``submitted_at``, decisions' ``decided_at``) and kept as dates for
+    ``disbursed_on``. "Approved this month" counts applications with an approve decision made this
+    month, whatever became of them since (an offer declined later still counts).
     """
     if months < 1:
         raise ValueError(f"months must be at least 1, got {months}")

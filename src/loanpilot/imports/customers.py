@@ -31,7 +31,6 @@ from loanpilot.imports.parsing import (
     day64,
     empty,
     first_of_duplicates,
-    id_reasons_without_digits,
     lookup,
     parse_amounts,
     parse_bools,
@@ -162,7 +161,7 @@ def _validate_id(ctx: ImportContext, rows: CustomerRows) -> None:
     missing = empty(ids)
     check.fail(missing, "is required")
     ok, reasons = validate_resident_ids(ids, ctx.today)
-    check.fail(~ok, id_reasons_without_digits(reasons))
+    check.fail(~ok, reasons)
     first = first_of_duplicates(ids, ok)
     duplicate = first >= 0
     shown = np.full(ctx.n, None, dtype=object)

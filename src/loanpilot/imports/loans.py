@@ -39,7 +39,6 @@ from loanpilot.imports.parsing import (
     day64,
     empty,
     first_of_duplicates,
-    id_reasons_without_digits,
     lookup,
     parse_amounts,
     parse_choices,
@@ -184,7 +183,7 @@ def _customer_ids(ctx: ImportContext) -> npt.NDArray[np.int64]:
     if by_id.any():
         ok, reasons = validate_resident_ids(ids, ctx.today)
         check = log.check("id_number", raw)
-        check.fail(by_id & ~ok, id_reasons_without_digits(reasons))
+        check.fail(by_id & ~ok, reasons)
         rows = np.flatnonzero(by_id & ok)
         hashes = ctx.cipher.blind_index_many(ids[rows].astype(object), "id_number")
         known = repo.customers_by_hash(ctx.conn, hashes)

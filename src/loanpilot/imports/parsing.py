@@ -10,7 +10,6 @@ scalar parsers of ``kit`` one by one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -38,10 +37,6 @@ _SEPARATOR_CODES = np.array([ord("-"), ord("/"), ord(".")], dtype=np.uint32)
 _DATE_HINT = "use a date like 2026-11-29, 2026/11/29 or 20261129"
 _AMOUNT_HINT = "write an amount in yuan like 12000 or 12000.50"
 _UNIT_FEN = {"": 100, "yuan": 100, "wan": 1_000_000}
-_ID_DIGITS = [
-    (re.compile(r"birth date \d{8}"), "birth date (characters 7-14)"),
-    (re.compile(r"region code \d{6}"), "region code (characters 1-6)"),
-]
 
 
 def text(values: npt.ArrayLike) -> Text:
@@ -327,16 +322,4 @@ def first_of_duplicates(keys: npt.NDArray[Any], valid: Mask) -> npt.NDArray[np.i
     owner = rows[first][codes]
     dup = owner != rows
     out[rows[dup]] = owner[dup]
-    return out
-
-
-def id_reasons_without_digits(reasons: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """ID reasons (from ``validate_resident_ids``) that do not repeat the ID's own digits: the
-    value is shown masked, and the birth date or region code would give most of it away."""
-    out = np.array(reasons, dtype=object)
-    for i in np.flatnonzero(present(out)).tolist():
-        reason = str(out[i])
-        for pattern, replacement in _ID_DIGITS:
-            reason = pattern.sub(replacement, reason)
-        out[i] = reason
     return out

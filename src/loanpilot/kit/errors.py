@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """One problem with one input field, located as precisely as the input allows."""
+    """One problem with one input field, located as precisely as the input allows.
+
+    ``value`` is the offending input, for surfaces that show it masked (import reject files). It
+    may be personal data (JR/T 0171 C2: an ID or phone number), so it is left out of ``repr`` and
+    ``str`` and never sent by the JSON API: a raw value cannot reach a log or a traceback this way.
+    ``message`` must not repeat it either.
+    """
 
     field: str
     message: str
     row: int | None = None
     source: str | None = None
-    value: str | None = None
+    # Spelled ``dataclasses.field``: ``field`` is also the name of the first attribute.
+    value: str | None = dataclasses.field(default=None, repr=False)
 
     def location(self) -> str:
         """Human-readable location: ``file, row 12, column id_number``."""
@@ -26,7 +34,17 @@ class FieldProblem:
         return ", ".join(parts)
 
     def __str__(self) -> str:
+        """Location and message only; never ``value``."""
         return f"{self.location()}: {self.message}"
+
+    def public(self) -> dict[str, str | int | None]:
+        """What may be shown to any client: everything but ``value``."""
+        return {
+            "field": self.field,
+            "message": self.message,
+            "row": self.row,
+            "source": self.source,
+        }
 
 
 @dataclass

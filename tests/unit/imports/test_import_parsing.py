@@ -14,7 +14,6 @@ from loanpilot.imports.labels import OCCUPATIONS, REPAYMENT_METHODS
 from loanpilot.imports.mapping import FieldSpec, load_mapping, resolve_columns, split_header
 from loanpilot.imports.parsing import (
     first_of_duplicates,
-    id_reasons_without_digits,
     parse_amounts,
     parse_bools,
     parse_choices,
@@ -125,18 +124,6 @@ def test_first_of_duplicates() -> None:
     keys = np.array(["a", "b", "a", "c", "b", "a"], dtype=object)
     valid = np.array([True, True, True, False, True, True])
     assert first_of_duplicates(keys, valid).tolist() == [-1, -1, 0, -1, 1, 0]
-
-
-def test_id_reasons_do_not_repeat_the_id_digits() -> None:
-    reasons = np.array(
-        ["birth date 20300101 is in the future", "region code 012345 is not valid: x", None],
-        dtype=object,
-    )
-    assert id_reasons_without_digits(reasons).tolist() == [
-        "birth date (characters 7-14) is in the future",
-        "region code (characters 1-6) is not valid: x",
-        None,
-    ]
 
 
 def test_spreadsheet_formulas_are_neutralised() -> None:

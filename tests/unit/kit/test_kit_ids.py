@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import numpy as np
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from loanpilot.kit.errors import ValidationError
 from loanpilot.kit.ids import (
+    PROVINCE_CODES,
     ResidentId,
     check_digit,
     make_resident_id,
@@ -47,9 +49,14 @@ def test_check_digit_known_answers() -> None:
     assert check_digit("44052418800101001") == "4"
 
 
-def test_check_digit_rejects_non_digits() -> None:
-    with pytest.raises(ValueError, match="17 ASCII digits"):
+def test_check_digit_rejects_non_digits_without_echoing_them() -> None:
+    with pytest.raises(ValueError, match="17 ASCII digits") as caught:
         check_digit("1101051949123100A")
+    assert "110105" not in str(caught.value)
+    assert "19491231" not in str(caught.value)
+    with pytest.raises(ValueError, match="17 ASCII digits") as caught:
+        check_digit("110105194912310")
+    assert "110105" not in str(caught.value)
 
 
 def test_lower_case_x_and_surrounding_spaces_are_normalised() -> None:
@@ -64,11 +71,15 @@ def test_lower_case_x_and_surrounding_spaces_are_normalised() -> None:
         ("", "must be 18 characters, got 0"),
         ("11010A19491231002X", "characters 1-17 must be digits, character 6 is not"),
         ("11010519491231002A", "character 18 must be a digit or X"),
-        ("01010519491231002X", "region code 010105 is not valid: no province code starts with 0"),
-        ("110105199902300020", "birth date 19990230 is not a date"),
-        ("110105000001010020", "birth date 00000101 is not a date"),
-        ("110105179912310020", "birth date 17991231 is before 1800"),
-        ("110105203001010020", "birth date 20300101 is in the future"),
+        ("01010519491231002X", "region code (characters 1-6) is not a valid province"),
+        ("20010519491231002X", "region code (characters 1-6) is not a valid province"),
+        ("84010519491231002X", "region code (characters 1-6) is not a valid province"),
+        ("99010519491231002X", "region code (characters 1-6) is not a valid province"),
+        ("200105199902300020", "region code (characters 1-6) is not a valid province"),
+        ("110105199902300020", "birth date (characters 7-14) is not a real date"),
+        ("110105000001010020", "birth date (characters 7-14) is not a real date"),
+        ("110105179912310020", "birth date (characters 7-14) is before 1800"),
+        ("110105203001010020", "birth date (characters 7-14) is in the future"),
         ("110105194912310023", "check digit should be X, got 3"),
         ("11010519491231002٣", "character 18 must be a digit or X"),
         ("١1010519491231002X", "characters 1-17 must be digits, character 1 is not"),
@@ -95,7 +106,30 @@ def test_future_birth_only_checked_when_today_given() -> None:
 
 def test_leap_day_is_a_date_only_in_leap_years() -> None:
     assert parse_resident_id(make_resident_id("110105", date(2000, 2, 29), 1, True))
-    assert resident_id_reason("110105190002290020") == "birth date 19000229 is not a date"
+    assert resident_id_reason("110105190002290020") == (
+        "birth date (characters 7-14) is not a real date"
+    )
+
+
+def test_every_province_code_and_only_those_open_a_valid_id() -> None:
+    assert len(PROVINCE_CODES) == 35
+    assert {11, 46, 50, 54, 65, 71, 81, 82, 83} <= set(PROVINCE_CODES)
+    tail = "0105" + "19900101" + "002"
+    values, valid = [], []
+    for prefix in range(100):
+        first17 = f"{prefix:02d}{tail}"
+        values.append(first17 + check_digit(first17))
+        valid.append(prefix in PROVINCE_CODES)
+    scalar = [resident_id_reason(v, TODAY) for v in values]
+    assert [r is None for r in scalar] == valid
+    assert {r for r in scalar if r is not None} == {
+        "region code (characters 1-6) is not a valid province"
+    }
+    ok, reasons = validate_resident_ids(values, TODAY)
+    assert ok.tolist() == valid
+    assert reasons.tolist() == scalar
+    # 83: Taiwan residents' residence permit (港澳台居民居住证 use 81, 82, 83).
+    assert parse_resident_id(make_resident_id("830000", date(1990, 1, 1), 2, False))
 
 
 def test_validate_accepts_series_arrays_and_missing_values() -> None:
@@ -118,7 +152,11 @@ def test_validate_rejects_two_dimensional_input() -> None:
 
 # --- resident IDs: generation -----------------------------------------------------------------
 
-regions = st.from_regex(r"[1-9][0-9]{5}", fullmatch=True)
+regions = st.builds(
+    lambda province, rest: f"{province:02d}{rest}",
+    st.sampled_from(PROVINCE_CODES),
+    st.from_regex(r"[0-9]{4}", fullmatch=True),
+)
 births = st.dates(min_value=date(1800, 1, 1), max_value=date(9999, 12, 31))
 
 
@@ -154,6 +192,8 @@ def test_make_resident_id_known_answers() -> None:
     ("region", "birth", "seq", "match"),
     [
         ("010105", date(1990, 1, 1), 1, "region_codes"),
+        ("200105", date(1990, 1, 1), 1, "region_codes"),
+        ("840105", date(1990, 1, 1), 1, "region_codes"),
         ("11010", date(1990, 1, 1), 1, "region_codes"),
         ("11010a", date(1990, 1, 1), 1, "region_codes"),
         ("110105", date(1700, 1, 1), 1, "births"),
@@ -207,6 +247,20 @@ def test_vectorised_ids_agree_with_scalar(values: list[str], today: date) -> Non
     if not any(v.endswith("\x00") for v in values):  # <U arrays drop trailing NULs
         _, fixed_reasons = validate_resident_ids(np.array(values, dtype=str), today)
         assert fixed_reasons.tolist() == expected
+
+
+#: Six or more digits in a row: a region code or a birth date copied out of the ID.
+ID_DIGITS = re.compile(r"[0-9]{6,}")
+
+
+@quick
+@given(st.lists(candidate_ids, max_size=30), st.dates(date(1900, 1, 1), date(2100, 1, 1)))
+def test_reasons_do_not_repeat_the_id_digits(values: list[str], today: date) -> None:
+    _, reasons = validate_resident_ids(np.array(values, dtype=object), today)
+    for value, reason in zip(values, reasons.tolist(), strict=True):
+        scalar = scalar_id_reason(value, today)
+        for text in (reason, scalar):
+            assert text is None or not ID_DIGITS.search(text), text
 
 
 @quick
