@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 11:33:59.759883
+Create Date: 2026-11-29 11:43:13.656084
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"role\" IN ('administrator', 'marketing_manager', 'customer_manager', 'senior_customer_manager', 'sales_consultant', 'market_analyst', 'risk_officer', 'approver', 'collector', 'service_agent', 'auditor', 'branch_head')",
+            "\"role\" = 'administrator' OR \"role\" = 'marketing_manager' OR \"role\" = 'customer_manager' OR \"role\" = 'senior_customer_manager' OR \"role\" = 'sales_consultant' OR \"role\" = 'market_analyst' OR \"role\" = 'risk_officer' OR \"role\" = 'approver' OR \"role\" = 'collector' OR \"role\" = 'service_agent' OR \"role\" = 'auditor' OR \"role\" = 'branch_head'",
             name=op.f("ck_appraisal_plans_role_allowed"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appraisal_plans")),
@@ -118,7 +118,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"level\" IN ('head_office', 'branch', 'sub_branch')",
+            "\"level\" = 'head_office' OR \"level\" = 'branch' OR \"level\" = 'sub_branch'",
             name=op.f("ck_branches_level_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -165,7 +165,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"kind\" IN ('state_owned', 'joint_stock', 'city_commercial', 'rural', 'internet', 'consumer_finance')",
+            "\"kind\" = 'state_owned' OR \"kind\" = 'joint_stock' OR \"kind\" = 'city_commercial' OR \"kind\" = 'rural' OR \"kind\" = 'internet' OR \"kind\" = 'consumer_finance'",
             name=op.f("ck_competitors_kind_allowed"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_competitors")),
@@ -327,23 +327,23 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"collateral_required\" IN ('none', 'property', 'vehicle', 'deposit', 'guarantee', 'equipment')",
+            "\"collateral_required\" = 'none' OR \"collateral_required\" = 'property' OR \"collateral_required\" = 'vehicle' OR \"collateral_required\" = 'deposit' OR \"collateral_required\" = 'guarantee' OR \"collateral_required\" = 'equipment'",
             name=op.f("ck_loan_products_collateral_required_allowed"),
         ),
         sa.CheckConstraint(
-            "\"product_type\" IN ('housing', 'consumer', 'business', 'private_banking')",
+            "\"product_type\" = 'housing' OR \"product_type\" = 'consumer' OR \"product_type\" = 'business' OR \"product_type\" = 'private_banking'",
             name=op.f("ck_loan_products_product_type_allowed"),
         ),
         sa.CheckConstraint(
-            "\"rate_basis\" IN ('fixed', 'lpr_1y', 'lpr_5y', 'provident_fund')",
+            "\"rate_basis\" = 'fixed' OR \"rate_basis\" = 'lpr_1y' OR \"rate_basis\" = 'lpr_5y' OR \"rate_basis\" = 'provident_fund'",
             name=op.f("ck_loan_products_rate_basis_allowed"),
         ),
         sa.CheckConstraint(
-            "\"status\" IN ('draft', 'active', 'suspended', 'retired')",
+            "\"status\" = 'draft' OR \"status\" = 'active' OR \"status\" = 'suspended' OR \"status\" = 'retired'",
             name=op.f("ck_loan_products_status_allowed"),
         ),
         sa.CheckConstraint(
-            "\"subtype\" IN ('commercial_mortgage', 'provident_fund', 'combination', 'commercial_to_fund', 'education', 'medical', 'travel', 'auto', 'renovation', 'general_consumer', 'operating', 'credit', 'secured', 'private_banking')",
+            "\"subtype\" = 'commercial_mortgage' OR \"subtype\" = 'provident_fund' OR \"subtype\" = 'combination' OR \"subtype\" = 'commercial_to_fund' OR \"subtype\" = 'education' OR \"subtype\" = 'medical' OR \"subtype\" = 'travel' OR \"subtype\" = 'auto' OR \"subtype\" = 'renovation' OR \"subtype\" = 'general_consumer' OR \"subtype\" = 'operating' OR \"subtype\" = 'credit' OR \"subtype\" = 'secured' OR \"subtype\" = 'private_banking'",
             name=op.f("ck_loan_products_subtype_allowed"),
         ),
         sa.CheckConstraint(
@@ -378,7 +378,9 @@ def upgrade() -> None:
             autoincrement=True,
             nullable=False,
         ),
-        sa.CheckConstraint("\"term\" IN ('1y', '5y')", name=op.f("ck_lpr_rates_term_allowed")),
+        sa.CheckConstraint(
+            "\"term\" = '1y' OR \"term\" = '5y'", name=op.f("ck_lpr_rates_term_allowed")
+        ),
         sa.CheckConstraint("rate > 0", name=op.f("ck_lpr_rates_rate_positive")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lpr_rates")),
         sa.UniqueConstraint("effective_on", "term", name=op.f("uq_lpr_rates_effective_on_term")),
@@ -423,7 +425,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"product_line\" IN ('housing', 'consumer', 'business', 'private_banking')",
+            "\"product_line\" = 'housing' OR \"product_line\" = 'consumer' OR \"product_line\" = 'business' OR \"product_line\" = 'private_banking'",
             name=op.f("ck_market_sizes_product_line_allowed"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_market_sizes")),
@@ -513,11 +515,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"product_type\" IN ('housing', 'consumer', 'business', 'private_banking')",
+            "\"product_type\" = 'housing' OR \"product_type\" = 'consumer' OR \"product_type\" = 'business' OR \"product_type\" = 'private_banking'",
             name=op.f("ck_service_slas_product_type_allowed"),
         ),
         sa.CheckConstraint(
-            "\"stage\" IN ('lead_to_first_contact', 'application_to_decision', 'decision_to_disbursement', 'application_to_disbursement', 'inquiry_response', 'complaint_first_response', 'complaint_resolution')",
+            "\"stage\" = 'lead_to_first_contact' OR \"stage\" = 'application_to_decision' OR \"stage\" = 'decision_to_disbursement' OR \"stage\" = 'application_to_disbursement' OR \"stage\" = 'inquiry_response' OR \"stage\" = 'complaint_first_response' OR \"stage\" = 'complaint_resolution'",
             name=op.f("ck_service_slas_stage_allowed"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_slas")),
@@ -591,17 +593,19 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"channel\" IN ('sms', 'email', 'app', 'wechat', 'portal', 'phone', 'branch')",
+            "\"channel\" = 'sms' OR \"channel\" = 'email' OR \"channel\" = 'app' OR \"channel\" = 'wechat' OR \"channel\" = 'portal' OR \"channel\" = 'phone' OR \"channel\" = 'branch'",
             name=op.f("ck_surveys_channel_allowed"),
         ),
         sa.CheckConstraint(
-            "\"kind\" IN ('csat', 'nps', 'general')", name=op.f("ck_surveys_kind_allowed")
+            "\"kind\" = 'csat' OR \"kind\" = 'nps' OR \"kind\" = 'general'",
+            name=op.f("ck_surveys_kind_allowed"),
         ),
         sa.CheckConstraint(
-            "\"status\" IN ('draft', 'active', 'closed')", name=op.f("ck_surveys_status_allowed")
+            "\"status\" = 'draft' OR \"status\" = 'active' OR \"status\" = 'closed'",
+            name=op.f("ck_surveys_status_allowed"),
         ),
         sa.CheckConstraint(
-            "\"trigger\" IN ('disbursed', 'disbursed_30d', 'settled', 'complaint_closed', 'manual')",
+            "\"trigger\" = 'disbursed' OR \"trigger\" = 'disbursed_30d' OR \"trigger\" = 'settled' OR \"trigger\" = 'complaint_closed' OR \"trigger\" = 'manual'",
             name=op.f("ck_surveys_trigger_allowed"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_surveys")),
@@ -669,7 +673,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"kind\" IN ('quantitative', 'qualitative')",
+            "\"kind\" = 'quantitative' OR \"kind\" = 'qualitative'",
             name=op.f("ck_appraisal_indicators_kind_allowed"),
         ),
         sa.CheckConstraint(
@@ -760,7 +764,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"product_line\" IN ('housing', 'consumer', 'business', 'private_banking')",
+            "\"product_line\" = 'housing' OR \"product_line\" = 'consumer' OR \"product_line\" = 'business' OR \"product_line\" = 'private_banking'",
             name=op.f("ck_competitor_products_product_line_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -832,7 +836,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"kind\" IN ('marketing_department', 'market_analysis_group', 'product_promotion_group', 'customer_service_group', 'sales_team', 'risk_team')",
+            "\"kind\" = 'marketing_department' OR \"kind\" = 'market_analysis_group' OR \"kind\" = 'product_promotion_group' OR \"kind\" = 'customer_service_group' OR \"kind\" = 'sales_team' OR \"kind\" = 'risk_team'",
             name=op.f("ck_org_units_kind_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -892,7 +896,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"kind\" IN ('developer', 'car_dealer', 'ecommerce', 'school', 'employer', 'hospital', 'decoration', 'travel_agency')",
+            "\"kind\" = 'developer' OR \"kind\" = 'car_dealer' OR \"kind\" = 'ecommerce' OR \"kind\" = 'school' OR \"kind\" = 'employer' OR \"kind\" = 'hospital' OR \"kind\" = 'decoration' OR \"kind\" = 'travel_agency'",
             name=op.f("ck_partners_kind_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -978,7 +982,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"kind\" IN ('csat_1_5', 'nps_0_10', 'single_choice', 'multi_choice', 'free_text')",
+            "\"kind\" = 'csat_1_5' OR \"kind\" = 'nps_0_10' OR \"kind\" = 'single_choice' OR \"kind\" = 'multi_choice' OR \"kind\" = 'free_text'",
             name=op.f("ck_survey_questions_kind_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -1056,11 +1060,12 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"role\" IN ('administrator', 'marketing_manager', 'customer_manager', 'senior_customer_manager', 'sales_consultant', 'market_analyst', 'risk_officer', 'approver', 'collector', 'service_agent', 'auditor', 'branch_head')",
+            "\"role\" = 'administrator' OR \"role\" = 'marketing_manager' OR \"role\" = 'customer_manager' OR \"role\" = 'senior_customer_manager' OR \"role\" = 'sales_consultant' OR \"role\" = 'market_analyst' OR \"role\" = 'risk_officer' OR \"role\" = 'approver' OR \"role\" = 'collector' OR \"role\" = 'service_agent' OR \"role\" = 'auditor' OR \"role\" = 'branch_head'",
             name=op.f("ck_staff_role_allowed"),
         ),
         sa.CheckConstraint(
-            "\"status\" IN ('active', 'on_leave', 'left')", name=op.f("ck_staff_status_allowed")
+            "\"status\" = 'active' OR \"status\" = 'on_leave' OR \"status\" = 'left'",
+            name=op.f("ck_staff_status_allowed"),
         ),
         sa.ForeignKeyConstraint(
             ["branch_id"], ["branches.id"], name=op.f("fk_staff_branch_id_branches")
@@ -1214,11 +1219,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            "\"channel\" = 'online' OR \"channel\" = 'mobile' OR \"channel\" = 'branch' OR \"channel\" = 'partner' OR \"channel\" = 'call_center' OR \"channel\" = 'sms' OR \"channel\" = 'wechat' OR \"channel\" = 'referral'",
             name=op.f("ck_campaigns_channel_allowed"),
         ),
         sa.CheckConstraint(
-            "\"status\" IN ('planned', 'approved', 'running', 'completed', 'cancelled')",
+            "\"status\" = 'planned' OR \"status\" = 'approved' OR \"status\" = 'running' OR \"status\" = 'completed' OR \"status\" = 'cancelled'",
             name=op.f("ck_campaigns_status_allowed"),
         ),
         sa.CheckConstraint(
@@ -1389,24 +1394,26 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"education\" IN ('below_high_school', 'high_school', 'college', 'bachelor', 'postgraduate')",
+            "\"education\" = 'below_high_school' OR \"education\" = 'high_school' OR \"education\" = 'college' OR \"education\" = 'bachelor' OR \"education\" = 'postgraduate'",
             name=op.f("ck_customers_education_allowed"),
         ),
-        sa.CheckConstraint("\"gender\" IN ('M', 'F')", name=op.f("ck_customers_gender_allowed")),
         sa.CheckConstraint(
-            "\"marital_status\" IN ('single', 'married', 'divorced', 'widowed')",
+            "\"gender\" = 'M' OR \"gender\" = 'F'", name=op.f("ck_customers_gender_allowed")
+        ),
+        sa.CheckConstraint(
+            "\"marital_status\" = 'single' OR \"marital_status\" = 'married' OR \"marital_status\" = 'divorced' OR \"marital_status\" = 'widowed'",
             name=op.f("ck_customers_marital_status_allowed"),
         ),
         sa.CheckConstraint(
-            "\"occupation\" IN ('civil_servant', 'company_employee', 'freelancer', 'self_employed', 'student', 'retired')",
+            "\"occupation\" = 'civil_servant' OR \"occupation\" = 'company_employee' OR \"occupation\" = 'freelancer' OR \"occupation\" = 'self_employed' OR \"occupation\" = 'student' OR \"occupation\" = 'retired'",
             name=op.f("ck_customers_occupation_allowed"),
         ),
         sa.CheckConstraint(
-            "\"preferred_channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            "\"preferred_channel\" = 'online' OR \"preferred_channel\" = 'mobile' OR \"preferred_channel\" = 'branch' OR \"preferred_channel\" = 'partner' OR \"preferred_channel\" = 'call_center' OR \"preferred_channel\" = 'sms' OR \"preferred_channel\" = 'wechat' OR \"preferred_channel\" = 'referral'",
             name=op.f("ck_customers_preferred_channel_allowed"),
         ),
         sa.CheckConstraint(
-            "\"source_channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            "\"source_channel\" = 'online' OR \"source_channel\" = 'mobile' OR \"source_channel\" = 'branch' OR \"source_channel\" = 'partner' OR \"source_channel\" = 'call_center' OR \"source_channel\" = 'sms' OR \"source_channel\" = 'wechat' OR \"source_channel\" = 'referral'",
             name=op.f("ck_customers_source_channel_allowed"),
         ),
         sa.CheckConstraint(
@@ -1538,7 +1545,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"kind\" IN ('mystery_shopper', 'audit', 'call_review')",
+            "\"kind\" = 'mystery_shopper' OR \"kind\" = 'audit' OR \"kind\" = 'call_review'",
             name=op.f("ck_quality_reviews_kind_allowed"),
         ),
         sa.CheckConstraint(
@@ -1627,11 +1634,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"severity\" IN ('low', 'medium', 'high', 'critical')",
+            "\"severity\" = 'low' OR \"severity\" = 'medium' OR \"severity\" = 'high' OR \"severity\" = 'critical'",
             name=op.f("ck_risk_alerts_severity_allowed"),
         ),
         sa.CheckConstraint(
-            "\"status\" IN ('open', 'acknowledged', 'actioned', 'closed')",
+            "\"status\" = 'open' OR \"status\" = 'acknowledged' OR \"status\" = 'actioned' OR \"status\" = 'closed'",
             name=op.f("ck_risk_alerts_status_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -1809,7 +1816,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"category\" IN ('planning', 'venue', 'materials', 'promotion', 'personnel')",
+            "\"category\" = 'planning' OR \"category\" = 'venue' OR \"category\" = 'materials' OR \"category\" = 'promotion' OR \"category\" = 'personnel'",
             name=op.f("ck_campaign_budget_lines_category_allowed"),
         ),
         sa.CheckConstraint(
@@ -1888,7 +1895,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"kind\" IN ('branch', 'community', 'mall', 'enterprise', 'partner_site', 'online')",
+            "\"kind\" = 'branch' OR \"kind\" = 'community' OR \"kind\" = 'mall' OR \"kind\" = 'enterprise' OR \"kind\" = 'partner_site' OR \"kind\" = 'online'",
             name=op.f("ck_campaign_places_kind_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -1948,11 +1955,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            "\"channel\" = 'online' OR \"channel\" = 'mobile' OR \"channel\" = 'branch' OR \"channel\" = 'partner' OR \"channel\" = 'call_center' OR \"channel\" = 'sms' OR \"channel\" = 'wechat' OR \"channel\" = 'referral'",
             name=op.f("ck_consents_channel_allowed"),
         ),
         sa.CheckConstraint(
-            "\"kind\" IN ('data_processing', 'marketing', 'credit_inquiry')",
+            "\"kind\" = 'data_processing' OR \"kind\" = 'marketing' OR \"kind\" = 'credit_inquiry'",
             name=op.f("ck_consents_kind_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -1994,7 +2001,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            "\"channel\" = 'online' OR \"channel\" = 'mobile' OR \"channel\" = 'branch' OR \"channel\" = 'partner' OR \"channel\" = 'call_center' OR \"channel\" = 'sms' OR \"channel\" = 'wechat' OR \"channel\" = 'referral'",
             name=op.f("ck_customer_channel_links_channel_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -2131,11 +2138,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"source_channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            "\"source_channel\" = 'online' OR \"source_channel\" = 'mobile' OR \"source_channel\" = 'branch' OR \"source_channel\" = 'partner' OR \"source_channel\" = 'call_center' OR \"source_channel\" = 'sms' OR \"source_channel\" = 'wechat' OR \"source_channel\" = 'referral'",
             name=op.f("ck_leads_source_channel_allowed"),
         ),
         sa.CheckConstraint(
-            "\"status\" IN ('new', 'contacted', 'qualified', 'converted', 'lost')",
+            "\"status\" = 'new' OR \"status\" = 'contacted' OR \"status\" = 'qualified' OR \"status\" = 'converted' OR \"status\" = 'lost'",
             name=op.f("ck_leads_status_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -2318,15 +2325,15 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            "\"channel\" = 'online' OR \"channel\" = 'mobile' OR \"channel\" = 'branch' OR \"channel\" = 'partner' OR \"channel\" = 'call_center' OR \"channel\" = 'sms' OR \"channel\" = 'wechat' OR \"channel\" = 'referral'",
             name=op.f("ck_applications_channel_allowed"),
         ),
         sa.CheckConstraint(
-            "\"repayment_method\" IN ('equal_instalment', 'equal_principal', 'interest_only', 'bullet')",
+            "\"repayment_method\" = 'equal_instalment' OR \"repayment_method\" = 'equal_principal' OR \"repayment_method\" = 'interest_only' OR \"repayment_method\" = 'bullet'",
             name=op.f("ck_applications_repayment_method_allowed"),
         ),
         sa.CheckConstraint(
-            "\"status\" IN ('draft', 'submitted', 'under_review', 'approved', 'referred', 'declined', 'offer_accepted', 'contract_signed', 'disbursed', 'withdrawn')",
+            "\"status\" = 'draft' OR \"status\" = 'submitted' OR \"status\" = 'under_review' OR \"status\" = 'approved' OR \"status\" = 'referred' OR \"status\" = 'declined' OR \"status\" = 'offer_accepted' OR \"status\" = 'contract_signed' OR \"status\" = 'disbursed' OR \"status\" = 'withdrawn'",
             name=op.f("ck_applications_status_allowed"),
         ),
         sa.CheckConstraint("amount_fen > 0", name=op.f("ck_applications_amount_positive")),
@@ -2453,11 +2460,12 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            "\"channel\" = 'online' OR \"channel\" = 'mobile' OR \"channel\" = 'branch' OR \"channel\" = 'partner' OR \"channel\" = 'call_center' OR \"channel\" = 'sms' OR \"channel\" = 'wechat' OR \"channel\" = 'referral'",
             name=op.f("ck_campaign_targets_channel_allowed"),
         ),
         sa.CheckConstraint(
-            "\"group\" IN ('treatment', 'control')", name=op.f("ck_campaign_targets_group_allowed")
+            "\"group\" = 'treatment' OR \"group\" = 'control'",
+            name=op.f("ck_campaign_targets_group_allowed"),
         ),
         sa.ForeignKeyConstraint(
             ["application_id"],
@@ -2528,7 +2536,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"outcome\" IN ('approve', 'refer', 'decline')",
+            "\"outcome\" = 'approve' OR \"outcome\" = 'refer' OR \"outcome\" = 'decline'",
             name=op.f("ck_decisions_outcome_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -2674,23 +2682,23 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"channel\" IN ('online', 'mobile', 'branch', 'partner', 'call_center', 'sms', 'wechat', 'referral')",
+            "\"channel\" = 'online' OR \"channel\" = 'mobile' OR \"channel\" = 'branch' OR \"channel\" = 'partner' OR \"channel\" = 'call_center' OR \"channel\" = 'sms' OR \"channel\" = 'wechat' OR \"channel\" = 'referral'",
             name=op.f("ck_loans_channel_allowed"),
         ),
         sa.CheckConstraint(
-            "\"five_class\" IN ('normal', 'special_mention', 'substandard', 'doubtful', 'loss')",
+            "\"five_class\" = 'normal' OR \"five_class\" = 'special_mention' OR \"five_class\" = 'substandard' OR \"five_class\" = 'doubtful' OR \"five_class\" = 'loss'",
             name=op.f("ck_loans_five_class_allowed"),
         ),
         sa.CheckConstraint(
-            "\"rate_basis\" IN ('fixed', 'lpr_1y', 'lpr_5y', 'provident_fund')",
+            "\"rate_basis\" = 'fixed' OR \"rate_basis\" = 'lpr_1y' OR \"rate_basis\" = 'lpr_5y' OR \"rate_basis\" = 'provident_fund'",
             name=op.f("ck_loans_rate_basis_allowed"),
         ),
         sa.CheckConstraint(
-            "\"repayment_method\" IN ('equal_instalment', 'equal_principal', 'interest_only', 'bullet')",
+            "\"repayment_method\" = 'equal_instalment' OR \"repayment_method\" = 'equal_principal' OR \"repayment_method\" = 'interest_only' OR \"repayment_method\" = 'bullet'",
             name=op.f("ck_loans_repayment_method_allowed"),
         ),
         sa.CheckConstraint(
-            "\"status\" IN ('repaying', 'settled', 'written_off', 'transferred')",
+            "\"status\" = 'repaying' OR \"status\" = 'settled' OR \"status\" = 'written_off' OR \"status\" = 'transferred'",
             name=op.f("ck_loans_status_allowed"),
         ),
         sa.CheckConstraint(
@@ -2777,7 +2785,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"five_class\" IN ('normal', 'special_mention', 'substandard', 'doubtful', 'loss')",
+            "\"five_class\" = 'normal' OR \"five_class\" = 'special_mention' OR \"five_class\" = 'substandard' OR \"five_class\" = 'doubtful' OR \"five_class\" = 'loss'",
             name=op.f("ck_classification_overrides_five_class_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -2822,7 +2830,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"kind\" IN ('none', 'property', 'vehicle', 'deposit', 'guarantee', 'equipment')",
+            "\"kind\" = 'none' OR \"kind\" = 'property' OR \"kind\" = 'vehicle' OR \"kind\" = 'deposit' OR \"kind\" = 'guarantee' OR \"kind\" = 'equipment'",
             name=op.f("ck_collaterals_kind_allowed"),
         ),
         sa.CheckConstraint(
@@ -2881,7 +2889,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"stage\" IN ('soft', 'hard', 'legal', 'outsourced', 'closed')",
+            "\"stage\" = 'soft' OR \"stage\" = 'hard' OR \"stage\" = 'legal' OR \"stage\" = 'outsourced' OR \"stage\" = 'closed'",
             name=op.f("ck_collection_cases_stage_allowed"),
         ),
         sa.CheckConstraint(
@@ -2952,11 +2960,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"bucket\" IN ('M0', 'M1', 'M2', 'M3', 'M4', 'M5', 'M6', 'M7+')",
+            "\"bucket\" = 'M0' OR \"bucket\" = 'M1' OR \"bucket\" = 'M2' OR \"bucket\" = 'M3' OR \"bucket\" = 'M4' OR \"bucket\" = 'M5' OR \"bucket\" = 'M6' OR \"bucket\" = 'M7+'",
             name=op.f("ck_delinquency_snapshots_bucket_allowed"),
         ),
         sa.CheckConstraint(
-            "\"five_class\" IN ('normal', 'special_mention', 'substandard', 'doubtful', 'loss')",
+            "\"five_class\" = 'normal' OR \"five_class\" = 'special_mention' OR \"five_class\" = 'substandard' OR \"five_class\" = 'doubtful' OR \"five_class\" = 'loss'",
             name=op.f("ck_delinquency_snapshots_five_class_allowed"),
         ),
         sa.CheckConstraint("dpd >= 0", name=op.f("ck_delinquency_snapshots_dpd_not_negative")),
@@ -3080,23 +3088,23 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"channel\" IN ('phone', 'email', 'online', 'social_media', 'branch', 'survey')",
+            "\"channel\" = 'phone' OR \"channel\" = 'email' OR \"channel\" = 'online' OR \"channel\" = 'social_media' OR \"channel\" = 'branch' OR \"channel\" = 'survey'",
             name=op.f("ck_feedback_tickets_channel_allowed"),
         ),
         sa.CheckConstraint(
-            "\"priority\" IN ('low', 'normal', 'high', 'urgent')",
+            "\"priority\" = 'low' OR \"priority\" = 'normal' OR \"priority\" = 'high' OR \"priority\" = 'urgent'",
             name=op.f("ck_feedback_tickets_priority_allowed"),
         ),
         sa.CheckConstraint(
-            "\"status\" IN ('open', 'in_progress', 'resolved', 'closed', 'reopened')",
+            "\"status\" = 'open' OR \"status\" = 'in_progress' OR \"status\" = 'resolved' OR \"status\" = 'closed' OR \"status\" = 'reopened'",
             name=op.f("ck_feedback_tickets_status_allowed"),
         ),
         sa.CheckConstraint(
-            "\"topic_source\" IN ('model', 'staff')",
+            "\"topic_source\" = 'model' OR \"topic_source\" = 'staff'",
             name=op.f("ck_feedback_tickets_topic_source_allowed"),
         ),
         sa.CheckConstraint(
-            "\"type\" IN ('complaint', 'suggestion', 'inquiry')",
+            "\"type\" = 'complaint' OR \"type\" = 'suggestion' OR \"type\" = 'inquiry'",
             name=op.f("ck_feedback_tickets_type_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -3351,11 +3359,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"source_kind\" IN ('ticket', 'survey', 'alert', 'kpi', 'review')",
+            "\"source_kind\" = 'ticket' OR \"source_kind\" = 'survey' OR \"source_kind\" = 'alert' OR \"source_kind\" = 'kpi' OR \"source_kind\" = 'review'",
             name=op.f("ck_improvement_actions_source_kind_allowed"),
         ),
         sa.CheckConstraint(
-            "\"status\" IN ('proposed', 'in_progress', 'done', 'verified', 'cancelled')",
+            "\"status\" = 'proposed' OR \"status\" = 'in_progress' OR \"status\" = 'done' OR \"status\" = 'verified' OR \"status\" = 'cancelled'",
             name=op.f("ck_improvement_actions_status_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -3426,7 +3434,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"channel\" IN ('sms', 'email', 'app', 'wechat', 'portal', 'phone', 'branch')",
+            "\"channel\" = 'sms' OR \"channel\" = 'email' OR \"channel\" = 'app' OR \"channel\" = 'wechat' OR \"channel\" = 'portal' OR \"channel\" = 'phone' OR \"channel\" = 'branch'",
             name=op.f("ck_survey_invitations_channel_allowed"),
         ),
         sa.ForeignKeyConstraint(
@@ -3505,7 +3513,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "\"channel\" IN ('sms', 'email', 'app', 'wechat', 'portal', 'phone', 'branch')",
+            "\"channel\" = 'sms' OR \"channel\" = 'email' OR \"channel\" = 'app' OR \"channel\" = 'wechat' OR \"channel\" = 'portal' OR \"channel\" = 'phone' OR \"channel\" = 'branch'",
             name=op.f("ck_survey_responses_channel_allowed"),
         ),
         sa.ForeignKeyConstraint(
