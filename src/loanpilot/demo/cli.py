@@ -17,6 +17,7 @@ demo_app = typer.Typer(
     help="The demo bank: a realistic Chinese retail-lending book to explore.", no_args_is_help=True
 )
 console = Console()
+SUMMARY_TABLES = 12  # the largest tables shown after a build
 
 
 @demo_app.command("build")
@@ -112,8 +113,12 @@ def build_command(
     table = Table(title=f"Demo bank built 演示银行已生成 (seed {seed}, as of {day})")
     table.add_column("table")
     table.add_column("rows", justify="right")
-    for name, count in sorted(report.rows.items(), key=lambda kv: -kv[1]):
+    largest = sorted(report.rows.items(), key=lambda kv: -kv[1])
+    for name, count in largest[:SUMMARY_TABLES]:
         table.add_row(name, f"{count:,}")
+    if len(largest) > SUMMARY_TABLES:
+        rest = largest[SUMMARY_TABLES:]
+        table.add_row(f"… {len(rest)} more tables", f"{sum(c for _, c in rest):,}")
     console.print(table)
     console.print(
         f"{report.total_rows:,} rows: generated in {report.seconds_generate:.1f}s, "
