@@ -4,17 +4,28 @@
 own. The PostgreSQL server comes from ``LOANPILOT_TEST_POSTGRES_URL`` (``make test`` starts one
 with ``scripts/pg.sh``); without it the PostgreSQL run is skipped, except under CI (``CI`` set),
 where a missing server is an error rather than a silent skip.
+
+``known_bank`` is a small dataset whose headline figures are worked out by hand, and ``serve``
+runs an app with Uvicorn on a loopback port: the headline API and page tests both use them.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time as clock
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
@@ -22,7 +33,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from loanpilot.config import Settings, get_settings
+from loanpilot.customers.models import Channel, Customer, Gender, Occupation
 from loanpilot.db.session import make_engine, make_session_factory
+from loanpilot.evaluation.service import MonthFigures, add_months
+from loanpilot.kit.clock import SHANGHAI
+from loanpilot.lending.models import Application, ApplicationStatus, Loan, LoanStatus
+from loanpilot.products.models import (
+    CollateralKind,
+    LoanProduct,
+    ProductSubtype,
+    ProductType,
+    RateBasis,
+    RepaymentMethod,
+)
+from loanpilot.risk.models import Decision, DecisionOutcome
+from loanpilot.team.models import Branch, BranchLevel
 
 # Before numpy/scipy/sklearn are first imported (by test modules, at collection): one thread
 # per pool keeps runs fast under xdist and results reproducible.
@@ -190,3 +215,299 @@ def demo_bank(
         engine.dispose()
         for _ in urls:  # runs the PostgreSQL generator's clean-up (drops the database)
             pass
+
+
+# --- the known bank: a small dataset with hand-worked headline figures ----------------------------
+#
+# customers: 3, of whom 2 consent to marketing
+# loans (outstanding principal, fen):
+#   L1  repaying  normal       3,000,000  disbursed 3,500,000 on the 1st of this month
+#   L2  repaying  substandard  2,000,000  disbursed two years ago            -> NPL
+#   L3  written off, loss        500,000  (not repaying: not counted)
+#   L4  repaying 组合贷 commercial part 3,000,000 + L4b provident-fund part 2,000,000 (parent L4), disbursed last month
+# active loans 3 (L1, L2, L4); balance 10,000,000 (L1 + L2 + L4 + L4b), of which normal 8,000,000
+# and NPL 2,000,000 -> ratio 0.2. Applications: 4 submitted this month (one at 00:30 on the 1st,
+# Shanghai time, which is still the previous day in UTC), 2 last month, 1 draft never submitted.
+# Approved this month: 4 applications with an "approve" decision made this month (table decisions):
+#   A1  approved twice (re-approved after its terms changed): counted once
+#   A2  referred to manual review, then approved
+#   A5  submitted last month, approved at 00:10 on the 1st (Shanghai; the previous day in UTC)
+#   A7  approved, then withdrawn (the applicant declined the offer): an approval all the same
+# Not counted: A3 (declined), A6 (approved last month), A4 (a draft, no decision).
+
+
+@dataclass(frozen=True)
+class KnownBank:
+    """The known dataset (``seed``) and the headline figures it must give (the fields)."""
+
+    customers: int = 3
+    customers_with_consent: int = 2
+    active_loans: int = 3
+    balance_fen: int = 10_000_000
+    normal_fen: int = 8_000_000
+    npl_fen: int = 2_000_000
+    applications_this_month: int = 4
+    applications_last_month: int = 2
+    approved_this_month: int = 4
+    disbursed_this_month_fen: int = 3_500_000
+    disbursed_last_month_fen: int = 5_000_000
+
+    @staticmethod
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        """An instant given in Shanghai wall-clock time."""
+        return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
+
+    @staticmethod
+    def month_label(day: date) -> str:
+        return f"{day.year:04d}-{day.month:02d}"
+
+    def monthly(self, today: date) -> list[MonthFigures]:
+        """The 12-month series expected on ``today``: activity only this month and last."""
+        this_month = today.replace(day=1)
+        series = []
+        for back in range(11, -1, -1):
+            start = add_months(this_month, -back)
+            applications, disbursed = {
+                0: (self.applications_this_month, self.disbursed_this_month_fen),
+                1: (self.applications_last_month, self.disbursed_last_month_fen),
+            }.get(back, (0, 0))
+            series.append(MonthFigures(self.month_label(start), applications, disbursed))
+        return series
+
+    def seed(self, session: Session, today: date) -> None:
+        """Add the dataset, with months relative to ``today``; flushes, never commits."""
+        at = self.at
+        this_month = today.replace(day=1)
+        last_month_end = this_month - timedelta(days=1)
+        last_month_10th = last_month_end.replace(day=10)
+
+        branch = Branch(
+            code="B001", name="演示分行", level=BranchLevel.BRANCH, province="浙江省", city="杭州市"
+        )
+        product = LoanProduct(
+            code="P-CONSUMER",
+            name_zh="综合消费贷",
+            name_en="Consumer loan",
+            product_type=ProductType.CONSUMER,
+            subtype=ProductSubtype.GENERAL_CONSUMER,
+            min_amount_fen=1_000_000,
+            max_amount_fen=50_000_000,
+            min_term_months=6,
+            max_term_months=60,
+            rate_basis=RateBasis.FIXED,
+            min_spread=Decimal("0.04"),
+            max_spread=Decimal("0.12"),
+            repayment_methods=[RepaymentMethod.EQUAL_INSTALMENT.value],
+            collateral_required=CollateralKind.NONE,
+            launched_on=date(2020, 1, 1),
+        )
+        session.add_all([branch, product])
+        session.flush()
+
+        customers = [
+            Customer(
+                customer_no=f"C{i:05d}",
+                name=name,
+                id_number_enc=b"x" * 16,
+                id_number_hash=bytes([i]) * 16,
+                birth_date=date(1988, 5, i),
+                gender=Gender.MALE if i % 2 else Gender.FEMALE,
+                occupation=Occupation.COMPANY_EMPLOYEE,
+                monthly_income_fen=1_500_000,
+                province="浙江省",
+                city="杭州市",
+                home_branch_id=branch.id,
+                source_channel=Channel.BRANCH,
+                marketing_consent=consent,
+                since=date(2020, 1, 1),
+            )
+            for i, (name, consent) in enumerate(
+                [("张三", True), ("李四", True), ("王五", False)], 1
+            )
+        ]
+        session.add_all(customers)
+        session.flush()
+        c1, c2, c3 = customers
+
+        def loan(
+            no: str,
+            customer: Customer,
+            principal: int,
+            outstanding: int,
+            disbursed_on: date,
+            *,
+            status: LoanStatus = LoanStatus.REPAYING,
+            five_class: str = "normal",
+            parent: Loan | None = None,
+        ) -> Loan:
+            return Loan(
+                loan_no=no,
+                parent_loan_id=parent.id if parent else None,
+                customer_id=customer.id,
+                product_id=product.id,
+                branch_id=branch.id,
+                channel=Channel.BRANCH,
+                principal_fen=principal,
+                rate_basis=RateBasis.FIXED,
+                base_rate=Decimal(0),
+                spread=Decimal("0.06"),
+                annual_rate=Decimal("0.06"),
+                apr=Decimal("0.06"),
+                term_months=36,
+                repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
+                disbursed_on=disbursed_on,
+                first_due_on=disbursed_on + timedelta(days=30),
+                maturity_on=disbursed_on + timedelta(days=3 * 365),
+                status=status,
+                outstanding_principal_fen=outstanding,
+                five_class=five_class,
+            )
+
+        parent = loan("L4", c3, 3_000_000, 3_000_000, last_month_10th)
+        session.add_all(
+            [
+                loan("L1", c1, 3_500_000, 3_000_000, this_month),
+                loan(
+                    "L2",
+                    c2,
+                    3_000_000,
+                    2_000_000,
+                    date(today.year - 2, 1, 15),
+                    five_class="substandard",
+                ),
+                loan(
+                    "L3",
+                    c2,
+                    1_000_000,
+                    500_000,
+                    date(today.year - 3, 6, 1),
+                    status=LoanStatus.WRITTEN_OFF,
+                    five_class="loss",
+                ),
+                parent,
+            ]
+        )
+        session.flush()
+        session.add(loan("L4b", c3, 2_000_000, 2_000_000, last_month_10th, parent=parent))
+
+        def application(
+            no: str,
+            customer: Customer,
+            status: ApplicationStatus,
+            submitted_at: datetime | None,
+            decided_at: datetime | None = None,
+        ) -> Application:
+            return Application(
+                application_no=no,
+                customer_id=customer.id,
+                product_id=product.id,
+                channel=Channel.MOBILE,
+                branch_id=branch.id,
+                amount_fen=3_000_000,
+                term_months=36,
+                repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
+                status=status,
+                submitted_at=submitted_at,
+                decided_at=decided_at,
+            )
+
+        applications = [
+            # This month (the first one is 16:30 UTC on the last day of last month).
+            application(
+                "A1", c1, ApplicationStatus.DISBURSED, at(this_month, 0, 30), at(this_month, 9)
+            ),
+            application(
+                "A2", c2, ApplicationStatus.APPROVED, at(this_month, 10), at(this_month, 11)
+            ),
+            application(
+                "A3", c3, ApplicationStatus.DECLINED, at(this_month, 12), at(this_month, 13)
+            ),
+            application("A4", c3, ApplicationStatus.DRAFT, None),
+            # Approved, then the applicant declined the offer: its status no longer says "approved".
+            application(
+                "A7", c1, ApplicationStatus.WITHDRAWN, at(this_month, 14), at(this_month, 15)
+            ),
+            # Last month; A5 is decided on the 1st of this month, so it is approved this month.
+            application(
+                "A5",
+                c2,
+                ApplicationStatus.APPROVED,
+                at(last_month_end, 23, 30),
+                at(this_month, 0, 10),
+            ),
+            application(
+                "A6",
+                c3,
+                ApplicationStatus.DISBURSED,
+                at(last_month_10th, 10),
+                at(last_month_10th, 11),
+            ),
+        ]
+        session.add_all(applications)
+        session.flush()
+        by_no = {a.application_no: a for a in applications}
+
+        def decision(no: str, outcome: DecisionOutcome, decided_at: datetime) -> Decision:
+            return Decision(
+                application_id=by_no[no].id,
+                outcome=outcome,
+                reasons=[],
+                model_version="scorecard-test",
+                policy_version="policy-test",
+                decided_at=decided_at,
+            )
+
+        session.add_all(
+            [
+                decision("A1", DecisionOutcome.APPROVE, at(this_month, 9)),
+                decision("A1", DecisionOutcome.APPROVE, at(this_month, 9, 30)),  # re-approved
+                decision("A2", DecisionOutcome.REFER, at(this_month, 10, 30)),
+                decision("A2", DecisionOutcome.APPROVE, at(this_month, 11)),
+                decision("A3", DecisionOutcome.DECLINE, at(this_month, 13)),
+                decision("A7", DecisionOutcome.APPROVE, at(this_month, 15)),
+                decision("A5", DecisionOutcome.APPROVE, at(this_month, 0, 10)),
+                decision("A6", DecisionOutcome.APPROVE, at(last_month_10th, 11)),
+            ]
+        )
+        session.flush()
+
+
+@pytest.fixture
+def known_bank() -> KnownBank:
+    """The known dataset: ``known_bank.seed(session, today)``, then check its figures."""
+    return KnownBank()
+
+
+# --- a live server ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _serving(app: FastAPI) -> Iterator[str]:
+    """Run ``app`` with Uvicorn on a free loopback port in a background thread; yield its URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = clock.monotonic() + 15
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("uvicorn stopped before it started")
+            if clock.monotonic() > deadline:
+                raise TimeoutError("uvicorn did not start within 15 s")
+            clock.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+    assert not thread.is_alive(), "uvicorn did not shut down"
+
+
+@pytest.fixture
+def serve() -> Callable[[FastAPI], AbstractContextManager[str]]:
+    """``with serve(app) as url:`` runs ``app`` over real HTTP on 127.0.0.1 for the block."""
+    return _serving

@@ -1,284 +1,30 @@
 """Headline figures: the service on a known dataset, and ``/api/v1/headline`` over real HTTP.
 
-Both run on SQLite and PostgreSQL (the ``database_url`` fixture). The dataset is small and every
-figure is worked out by hand below; the month bounds are Asia/Shanghai business months, and one
-application is placed where a UTC-date grouping would put it in the wrong month.
+Both run on SQLite and PostgreSQL (the ``database_url`` fixture). The dataset is the ``known_bank``
+fixture of ``tests/conftest.py``, where every figure is worked out by hand; the month bounds are
+Asia/Shanghai business months, and one application is placed where a UTC-date grouping would put
+it in the wrong month. The headline page tests (``tests/web``) check the same dataset.
 """
 
 from __future__ import annotations
 
 import socket
-import threading
-import time as clock
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from loanpilot.app import SessionDep, create_app
 from loanpilot.config import Settings, get_settings
-from loanpilot.customers.models import Channel, Customer, Gender, Occupation
 from loanpilot.db.session import transaction
-from loanpilot.evaluation.service import MonthFigures, add_months, headline_figures
-from loanpilot.kit.clock import SHANGHAI, business_today
+from loanpilot.evaluation.service import headline_figures
+from loanpilot.kit.clock import business_today
 from loanpilot.kit.errors import FieldProblem, ValidationError
-from loanpilot.lending.models import Application, ApplicationStatus, Loan, LoanStatus
-from loanpilot.products.models import (
-    CollateralKind,
-    LoanProduct,
-    ProductSubtype,
-    ProductType,
-    RateBasis,
-    RepaymentMethod,
-)
-from loanpilot.risk.models import Decision, DecisionOutcome
 from loanpilot.team.models import Branch, BranchLevel
-
-# --- the known dataset -----------------------------------------------------------------------------
-#
-# customers: 3, of whom 2 consent to marketing
-# loans (outstanding principal, fen):
-#   L1  repaying  normal       3,000,000  disbursed 3,500,000 on the 1st of this month
-#   L2  repaying  substandard  2,000,000  disbursed two years ago            -> NPL
-#   L3  written off, loss        500,000  (not repaying: not counted)
-#   L4  repaying 组合贷 commercial part 3,000,000 + L4b provident-fund part 2,000,000 (parent L4), disbursed last month
-# active loans 3 (L1, L2, L4); balance 10,000,000 (L1 + L2 + L4 + L4b); NPL 2,000,000
-# -> ratio 0.2. Applications: 4 submitted this month (one at 00:30 on the 1st, Shanghai time, which
-# is still the previous day in UTC), 2 last month, 1 draft never submitted.
-# Approved this month: 4 applications with an "approve" decision made this month (table decisions):
-#   A1  approved twice (re-approved after its terms changed): counted once
-#   A2  referred to manual review, then approved
-#   A5  submitted last month, approved at 00:10 on the 1st (Shanghai; the previous day in UTC)
-#   A7  approved, then withdrawn (the applicant declined the offer): an approval all the same
-# Not counted: A3 (declined), A6 (approved last month), A4 (a draft, no decision).
-
-APPLICATIONS_THIS_MONTH = 4
-APPLICATIONS_LAST_MONTH = 2
-APPROVED_THIS_MONTH = 4
-BALANCE_FEN = 10_000_000
-NPL_FEN = 2_000_000
-DISBURSED_THIS_MONTH_FEN = 3_500_000
-DISBURSED_LAST_MONTH_FEN = 5_000_000
-
-
-def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    """An instant given in Shanghai wall-clock time."""
-    return datetime.combine(day, time(hour, minute), tzinfo=SHANGHAI)
-
-
-def seed_known_bank(session: Session, today: date) -> None:
-    this_month = today.replace(day=1)
-    last_month_end = this_month - timedelta(days=1)
-    last_month_10th = last_month_end.replace(day=10)
-
-    branch = Branch(
-        code="B001", name="演示分行", level=BranchLevel.BRANCH, province="浙江省", city="杭州市"
-    )
-    product = LoanProduct(
-        code="P-CONSUMER",
-        name_zh="综合消费贷",
-        name_en="Consumer loan",
-        product_type=ProductType.CONSUMER,
-        subtype=ProductSubtype.GENERAL_CONSUMER,
-        min_amount_fen=1_000_000,
-        max_amount_fen=50_000_000,
-        min_term_months=6,
-        max_term_months=60,
-        rate_basis=RateBasis.FIXED,
-        min_spread=Decimal("0.04"),
-        max_spread=Decimal("0.12"),
-        repayment_methods=[RepaymentMethod.EQUAL_INSTALMENT.value],
-        collateral_required=CollateralKind.NONE,
-        launched_on=date(2020, 1, 1),
-    )
-    session.add_all([branch, product])
-    session.flush()
-
-    customers = [
-        Customer(
-            customer_no=f"C{i:05d}",
-            name=name,
-            id_number_enc=b"x" * 16,
-            id_number_hash=bytes([i]) * 16,
-            birth_date=date(1988, 5, i),
-            gender=Gender.MALE if i % 2 else Gender.FEMALE,
-            occupation=Occupation.COMPANY_EMPLOYEE,
-            monthly_income_fen=1_500_000,
-            province="浙江省",
-            city="杭州市",
-            home_branch_id=branch.id,
-            source_channel=Channel.BRANCH,
-            marketing_consent=consent,
-            since=date(2020, 1, 1),
-        )
-        for i, (name, consent) in enumerate([("张三", True), ("李四", True), ("王五", False)], 1)
-    ]
-    session.add_all(customers)
-    session.flush()
-    c1, c2, c3 = customers
-
-    def loan(
-        no: str,
-        customer: Customer,
-        principal: int,
-        outstanding: int,
-        disbursed_on: date,
-        *,
-        status: LoanStatus = LoanStatus.REPAYING,
-        five_class: str = "normal",
-        parent: Loan | None = None,
-    ) -> Loan:
-        return Loan(
-            loan_no=no,
-            parent_loan_id=parent.id if parent else None,
-            customer_id=customer.id,
-            product_id=product.id,
-            branch_id=branch.id,
-            channel=Channel.BRANCH,
-            principal_fen=principal,
-            rate_basis=RateBasis.FIXED,
-            base_rate=Decimal(0),
-            spread=Decimal("0.06"),
-            annual_rate=Decimal("0.06"),
-            apr=Decimal("0.06"),
-            term_months=36,
-            repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
-            disbursed_on=disbursed_on,
-            first_due_on=disbursed_on + timedelta(days=30),
-            maturity_on=disbursed_on + timedelta(days=3 * 365),
-            status=status,
-            outstanding_principal_fen=outstanding,
-            five_class=five_class,
-        )
-
-    parent = loan("L4", c3, 3_000_000, 3_000_000, last_month_10th)
-    session.add_all(
-        [
-            loan("L1", c1, DISBURSED_THIS_MONTH_FEN, 3_000_000, this_month),
-            loan(
-                "L2", c2, 3_000_000, NPL_FEN, date(today.year - 2, 1, 15), five_class="substandard"
-            ),
-            loan(
-                "L3",
-                c2,
-                1_000_000,
-                500_000,
-                date(today.year - 3, 6, 1),
-                status=LoanStatus.WRITTEN_OFF,
-                five_class="loss",
-            ),
-            parent,
-        ]
-    )
-    session.flush()
-    session.add_all(
-        [
-            loan("L4b", c3, 2_000_000, 2_000_000, last_month_10th, parent=parent),
-        ]
-    )
-
-    def application(
-        no: str,
-        customer: Customer,
-        status: ApplicationStatus,
-        submitted_at: datetime | None,
-        decided_at: datetime | None = None,
-    ) -> Application:
-        return Application(
-            application_no=no,
-            customer_id=customer.id,
-            product_id=product.id,
-            channel=Channel.MOBILE,
-            branch_id=branch.id,
-            amount_fen=3_000_000,
-            term_months=36,
-            repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
-            status=status,
-            submitted_at=submitted_at,
-            decided_at=decided_at,
-        )
-
-    applications = [
-        # This month (the first one is 16:30 UTC on the last day of last month).
-        application(
-            "A1", c1, ApplicationStatus.DISBURSED, _at(this_month, 0, 30), _at(this_month, 9)
-        ),
-        application("A2", c2, ApplicationStatus.APPROVED, _at(this_month, 10), _at(this_month, 11)),
-        application("A3", c3, ApplicationStatus.DECLINED, _at(this_month, 12), _at(this_month, 13)),
-        application("A4", c3, ApplicationStatus.DRAFT, None),
-        # Approved, then the applicant declined the offer: its status no longer says "approved".
-        application(
-            "A7", c1, ApplicationStatus.WITHDRAWN, _at(this_month, 14), _at(this_month, 15)
-        ),
-        # Last month; A5 is decided on the 1st of this month, so it is approved this month.
-        application(
-            "A5",
-            c2,
-            ApplicationStatus.APPROVED,
-            _at(last_month_end, 23, 30),
-            _at(this_month, 0, 10),
-        ),
-        application(
-            "A6",
-            c3,
-            ApplicationStatus.DISBURSED,
-            _at(last_month_10th, 10),
-            _at(last_month_10th, 11),
-        ),
-    ]
-    session.add_all(applications)
-    session.flush()
-    by_no = {a.application_no: a for a in applications}
-
-    def decision(no: str, outcome: DecisionOutcome, decided_at: datetime) -> Decision:
-        return Decision(
-            application_id=by_no[no].id,
-            outcome=outcome,
-            reasons=[],
-            model_version="scorecard-test",
-            policy_version="policy-test",
-            decided_at=decided_at,
-        )
-
-    session.add_all(
-        [
-            decision("A1", DecisionOutcome.APPROVE, _at(this_month, 9)),
-            decision("A1", DecisionOutcome.APPROVE, _at(this_month, 9, 30)),  # re-approved
-            decision("A2", DecisionOutcome.REFER, _at(this_month, 10, 30)),
-            decision("A2", DecisionOutcome.APPROVE, _at(this_month, 11)),
-            decision("A3", DecisionOutcome.DECLINE, _at(this_month, 13)),
-            decision("A7", DecisionOutcome.APPROVE, _at(this_month, 15)),
-            decision("A5", DecisionOutcome.APPROVE, _at(this_month, 0, 10)),
-            decision("A6", DecisionOutcome.APPROVE, _at(last_month_10th, 11)),
-        ]
-    )
-    session.flush()
-
-
-def month_label(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def expected_monthly(today: date) -> list[MonthFigures]:
-    this_month = today.replace(day=1)
-    series = []
-    for back in range(11, -1, -1):
-        start = add_months(this_month, -back)
-        applications, disbursed = {
-            0: (APPLICATIONS_THIS_MONTH, DISBURSED_THIS_MONTH_FEN),
-            1: (APPLICATIONS_LAST_MONTH, DISBURSED_LAST_MONTH_FEN),
-        }.get(back, (0, 0))
-        series.append(MonthFigures(month_label(start), applications, disbursed))
-    return series
-
 
 # --- the service -----------------------------------------------------------------------------------
 
@@ -289,28 +35,28 @@ def expected_monthly(today: date) -> list[MonthFigures]:
     ids=["mid-month", "january", "month-end", "first-of-month"],
 )
 def test_headline_figures_on_the_known_dataset(
-    session_factory: sessionmaker[Session], today: date
+    session_factory: sessionmaker[Session], known_bank, today: date
 ) -> None:
     with transaction(session_factory) as session:
-        seed_known_bank(session, today)
+        known_bank.seed(session, today)
 
     with transaction(session_factory) as session:
         figures = headline_figures(session, today)
 
     assert figures.as_of == today
-    assert figures.customers == 3
-    assert figures.customers_with_consent == 2
-    assert figures.active_loans == 3
-    assert figures.outstanding_balance_fen == BALANCE_FEN
-    assert figures.npl_balance_fen == NPL_FEN
+    assert figures.customers == known_bank.customers
+    assert figures.customers_with_consent == known_bank.customers_with_consent
+    assert figures.active_loans == known_bank.active_loans
+    assert figures.outstanding_balance_fen == known_bank.balance_fen
+    assert figures.npl_balance_fen == known_bank.npl_fen
     assert figures.npl_ratio == Decimal("0.2")
-    assert figures.applications_this_month == APPLICATIONS_THIS_MONTH
-    assert figures.approved_this_month == APPROVED_THIS_MONTH
-    assert figures.disbursed_this_month_fen == DISBURSED_THIS_MONTH_FEN
+    assert figures.applications_this_month == known_bank.applications_this_month
+    assert figures.approved_this_month == known_bank.approved_this_month
+    assert figures.disbursed_this_month_fen == known_bank.disbursed_this_month_fen
     assert figures.by_five_class == {
-        "normal": 8_000_000,
+        "normal": known_bank.normal_fen,
         "special_mention": 0,
-        "substandard": 2_000_000,
+        "substandard": known_bank.npl_fen,
         "doubtful": 0,
         "loss": 0,
     }
@@ -321,7 +67,7 @@ def test_headline_figures_on_the_known_dataset(
         "doubtful",
         "loss",
     ]
-    assert figures.monthly == expected_monthly(today)
+    assert figures.monthly == known_bank.monthly(today)
     assert figures.has_data
 
 
@@ -340,10 +86,10 @@ def test_headline_figures_of_an_empty_bank(session_factory: sessionmaker[Session
     assert all(m.applications == 0 and m.disbursed_fen == 0 for m in figures.monthly)
 
 
-def test_service_does_not_commit(session_factory: sessionmaker[Session]) -> None:
+def test_service_does_not_commit(session_factory: sessionmaker[Session], known_bank) -> None:
     session = session_factory()
     try:
-        seed_known_bank(session, date(2026, 3, 15))
+        known_bank.seed(session, date(2026, 3, 15))
         assert headline_figures(session, date(2026, 3, 15)).customers == 3
         session.rollback()
         assert headline_figures(session, date(2026, 3, 15)).customers == 0
@@ -354,40 +100,14 @@ def test_service_does_not_commit(session_factory: sessionmaker[Session]) -> None
 # --- over HTTP -------------------------------------------------------------------------------------
 
 
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` with Uvicorn on a free loopback port in a background thread; yield its URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = clock.monotonic() + 15
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn stopped before it started")
-            if clock.monotonic() > deadline:
-                raise TimeoutError("uvicorn did not start within 15 s")
-            clock.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
-    assert not thread.is_alive(), "uvicorn did not shut down"
-
-
 def test_headline_api_returns_the_known_figures(
-    settings: Settings, session_factory: sessionmaker[Session]
+    settings: Settings, session_factory: sessionmaker[Session], known_bank, serve
 ) -> None:
     today = business_today(settings.tz)
     with transaction(session_factory) as session:
-        seed_known_bank(session, today)
+        known_bank.seed(session, today)
 
-    with serving(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
         response = client.get("/api/v1/headline")
 
     assert response.status_code == 200
@@ -402,8 +122,8 @@ def test_headline_api_returns_the_known_figures(
     assert body["npl_balance_fen"] == 2_000_000
     assert body["npl_balance_yuan"] == "20000.00"
     assert body["npl_ratio"] == "0.20000000"
-    assert body["applications_this_month"] == APPLICATIONS_THIS_MONTH
-    assert body["approved_this_month"] == APPROVED_THIS_MONTH
+    assert body["applications_this_month"] == known_bank.applications_this_month
+    assert body["approved_this_month"] == known_bank.approved_this_month
     assert body["disbursed_this_month_fen"] == 3_500_000
     assert body["disbursed_this_month_yuan"] == "35000.00"
     assert body["by_five_class"] == [
@@ -420,12 +140,12 @@ def test_headline_api_returns_the_known_figures(
             "disbursed_fen": m.disbursed_fen,
             "disbursed_yuan": f"{m.disbursed_fen // 100}.{m.disbursed_fen % 100:02d}",
         }
-        for m in expected_monthly(today)
+        for m in known_bank.monthly(today)
     ]
 
 
-def test_healthz_and_openapi(settings: Settings, migrated_engine: Engine) -> None:
-    with serving(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+def test_healthz_and_openapi(settings: Settings, migrated_engine: Engine, serve) -> None:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
         health = client.get("/healthz")
         docs = client.get("/api/docs")
         spec = client.get("/api/openapi.json")
@@ -440,8 +160,8 @@ def test_healthz_and_openapi(settings: Settings, migrated_engine: Engine) -> Non
     assert "/" not in paths  # the page is not part of the API
 
 
-def test_empty_bank_over_http(settings: Settings, migrated_engine: Engine) -> None:
-    with serving(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+def test_empty_bank_over_http(settings: Settings, migrated_engine: Engine, serve) -> None:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
         body = client.get("/api/v1/headline").json()
 
     assert body["customers"] == 0
@@ -450,8 +170,8 @@ def test_empty_bank_over_http(settings: Settings, migrated_engine: Engine) -> No
     assert len(body["monthly"]) == 12
 
 
-def test_unmigrated_database_gives_the_error_shape(settings: Settings) -> None:
-    with serving(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+def test_unmigrated_database_gives_the_error_shape(settings: Settings, serve) -> None:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
         headline = client.get("/api/v1/headline")
         health = client.get("/healthz")
         missing = client.get("/api/v1/no-such-thing")
@@ -468,7 +188,7 @@ def test_unmigrated_database_gives_the_error_shape(settings: Settings) -> None:
     assert missing.json() == {"error": "http.404", "detail": "Not Found", "fields": []}
 
 
-def test_unreachable_database_fails_the_health_check(tmp_var: Path) -> None:
+def test_unreachable_database_fails_the_health_check(tmp_var: Path, serve) -> None:
     # A PostgreSQL URL on a loopback port nobody listens on: the database does not answer.
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
@@ -477,20 +197,22 @@ def test_unreachable_database_fails_the_health_check(tmp_var: Path) -> None:
     url = f"postgresql+psycopg://nobody@127.0.0.1:{closed_port}/nothing?connect_timeout=2"
     settings = get_settings(environment="test", var_dir=tmp_var, database_url=url)
 
-    with serving(create_app(settings)) as base_url, httpx.Client(base_url=base_url) as client:
+    with serve(create_app(settings)) as base_url, httpx.Client(base_url=base_url) as client:
         health = client.get("/healthz")
 
     assert health.status_code == 503
     assert health.json() == {"status": "error", "database": "unavailable"}
 
 
-def test_instants_in_the_known_dataset_straddle_utc_midnight() -> None:
+def test_instants_in_the_known_dataset_straddle_utc_midnight(known_bank) -> None:
     # Guards the dataset itself: A1 must fall on a different UTC date than its Shanghai date.
     first = date(2026, 3, 1)
-    assert _at(first, 0, 30).astimezone(UTC).date() == date(2026, 2, 28)
+    assert known_bank.at(first, 0, 30).astimezone(UTC).date() == date(2026, 2, 28)
 
 
-def test_the_request_owns_the_transaction(settings: Settings, migrated_engine: Engine) -> None:
+def test_the_request_owns_the_transaction(
+    settings: Settings, migrated_engine: Engine, serve
+) -> None:
     """Work done in a request is committed when it succeeds and rolled back when it raises, and
     every DomainError comes back in the one error shape."""
     app = create_app(settings)
@@ -515,7 +237,7 @@ def test_the_request_owns_the_transaction(settings: Settings, migrated_engine: E
             )
         return {"code": code}
 
-    with serving(app) as url, httpx.Client(base_url=url) as client:
+    with serve(app) as url, httpx.Client(base_url=url) as client:
         kept = client.post("/test/branches/KEEP")
         dropped = client.post("/test/branches/DROP", params={"fail": "true"})
         bad_query = client.post("/test/branches/X", params={"fail": "maybe"})
@@ -543,7 +265,7 @@ def test_the_request_owns_the_transaction(settings: Settings, migrated_engine: E
 
 
 def test_error_body_never_carries_the_value_given(
-    settings: Settings, caplog: pytest.LogCaptureFixture
+    settings: Settings, caplog: pytest.LogCaptureFixture, serve
 ) -> None:
     """A problem's value may be an ID or phone number (JR/T 0171 C2): the JSON error body, the
     exception's repr and str, and the server's log name the field and the reason, never the value."""
@@ -565,7 +287,7 @@ def test_error_body_never_carries_the_value_given(
         raised.append(error)
         raise error
 
-    with serving(app) as url, httpx.Client(base_url=url) as client:
+    with serve(app) as url, httpx.Client(base_url=url) as client:
         response = client.post("/test/customers")
 
     assert response.status_code == 422

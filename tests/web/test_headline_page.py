@@ -1,11 +1,14 @@
 """The headline page over real HTTP (Uvicorn on a loopback port, httpx), in Chinese and English,
 on SQLite and PostgreSQL; its number formats; and ``loanpilot serve``.
 
-The dataset is the brief's: a branch, a product, 3 customers (2 consenting to marketing), 2 repaying
-loans (¥80,000.00 normal + ¥20,000.00 substandard = ¥100,000.00, NPL ratio 20.00 %), 3 applications
-this month and 2 last month; ¥90,000.00 disbursed this month. Approved this month: 3, counted from
-the decisions table: A1 and A2 (submitted this month) and A5, submitted last month, approved this
-month and then withdrawn by the applicant (declined offer), which still counts as an approval.
+The dataset is the ``known_bank`` fixture of ``tests/conftest.py``, the one the headline API tests
+check: 3 customers (2 consenting to marketing), 3 active loans (one of them a 组合贷 in two parts;
+a written-off loan is not counted): ¥80,000.00 normal + ¥20,000.00 substandard = ¥100,000.00, NPL
+ratio 20.00 %. 4 applications this month (one at 00:30 on the 1st, Shanghai time, still last month
+in UTC) and 2 last month; ¥35,000.00 disbursed this month and ¥50,000.00 last month. Approved this
+month: 4, counted from the decisions table, among them one approved twice (counted once), one
+submitted last month and approved at 00:10 on the 1st, and one approved and then withdrawn by the
+applicant (declined offer), which still counts as an approval.
 """
 
 from __future__ import annotations
@@ -15,39 +18,22 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time as clock
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import pytest
 import typer
-import uvicorn
-from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from loanpilot.app import create_app
 from loanpilot.config import Settings
-from loanpilot.customers.models import Channel, Customer, Gender, Occupation
 from loanpilot.db.session import transaction
-from loanpilot.kit.clock import SHANGHAI, business_today
-from loanpilot.lending.models import Application, ApplicationStatus, Loan, LoanStatus
-from loanpilot.products.models import (
-    CollateralKind,
-    LoanProduct,
-    ProductSubtype,
-    ProductType,
-    RateBasis,
-    RepaymentMethod,
-)
-from loanpilot.risk.models import Decision, DecisionOutcome
-from loanpilot.team.models import Branch, BranchLevel
+from loanpilot.kit.clock import business_today
 from loanpilot.web.cli import register
 from loanpilot.web.i18n import (
     MESSAGES,
@@ -58,151 +44,7 @@ from loanpilot.web.i18n import (
     translate,
 )
 
-# --- dataset and server ----------------------------------------------------------------------------
-
-
-def _at(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=SHANGHAI)
-
-
-def seed_small_bank(session: Session, today: date) -> None:
-    this_month = today.replace(day=1)
-    last_month = (this_month - timedelta(days=1)).replace(day=1)
-    branch = Branch(
-        code="B001", name="演示分行", level=BranchLevel.BRANCH, province="浙江省", city="杭州市"
-    )
-    product = LoanProduct(
-        code="P-CONSUMER",
-        name_zh="综合消费贷",
-        name_en="Consumer loan",
-        product_type=ProductType.CONSUMER,
-        subtype=ProductSubtype.GENERAL_CONSUMER,
-        min_amount_fen=1_000_000,
-        max_amount_fen=50_000_000,
-        min_term_months=6,
-        max_term_months=60,
-        rate_basis=RateBasis.FIXED,
-        min_spread=Decimal("0.04"),
-        max_spread=Decimal("0.12"),
-        repayment_methods=["equal_instalment"],
-        collateral_required=CollateralKind.NONE,
-        launched_on=date(2020, 1, 1),
-    )
-    session.add_all([branch, product])
-    session.flush()
-    customers = [
-        Customer(
-            customer_no=f"C{i:05d}",
-            name=f"客户{i}",
-            id_number_enc=b"x" * 16,
-            id_number_hash=bytes([i]) * 16,
-            birth_date=date(1990, 1, i),
-            gender=Gender.FEMALE,
-            occupation=Occupation.CIVIL_SERVANT,
-            monthly_income_fen=1_200_000,
-            province="浙江省",
-            city="杭州市",
-            source_channel=Channel.ONLINE,
-            marketing_consent=i != 3,
-            since=date(2021, 1, 1),
-        )
-        for i in (1, 2, 3)
-    ]
-    session.add_all(customers)
-    session.flush()
-    for no, customer, principal, outstanding, disbursed_on, five_class in [
-        ("L1", customers[0], 9_000_000, 8_000_000, this_month, "normal"),
-        ("L2", customers[1], 3_000_000, 2_000_000, date(today.year - 2, 3, 1), "substandard"),
-    ]:
-        session.add(
-            Loan(
-                loan_no=no,
-                customer_id=customer.id,
-                product_id=product.id,
-                branch_id=branch.id,
-                channel=Channel.ONLINE,
-                principal_fen=principal,
-                rate_basis=RateBasis.FIXED,
-                base_rate=Decimal(0),
-                spread=Decimal("0.05"),
-                annual_rate=Decimal("0.05"),
-                apr=Decimal("0.05"),
-                term_months=24,
-                repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
-                disbursed_on=disbursed_on,
-                first_due_on=disbursed_on + timedelta(days=30),
-                maturity_on=disbursed_on + timedelta(days=730),
-                status=LoanStatus.REPAYING,
-                outstanding_principal_fen=outstanding,
-                five_class=five_class,
-            )
-        )
-    applications: dict[str, Application] = {}
-    for no, customer, status, submitted, decided in [
-        ("A1", customers[0], ApplicationStatus.DISBURSED, _at(this_month, 0), _at(this_month, 9)),
-        ("A2", customers[1], ApplicationStatus.APPROVED, _at(this_month, 10), _at(this_month, 11)),
-        ("A3", customers[2], ApplicationStatus.SUBMITTED, _at(this_month, 12), None),
-        ("A4", customers[2], ApplicationStatus.DECLINED, _at(last_month, 12), _at(last_month, 13)),
-        # Approved this month, then withdrawn (the applicant declined the offer).
-        ("A5", customers[0], ApplicationStatus.WITHDRAWN, _at(last_month, 14), _at(this_month, 8)),
-    ]:
-        applications[no] = Application(
-            application_no=no,
-            customer_id=customer.id,
-            product_id=product.id,
-            channel=Channel.ONLINE,
-            amount_fen=5_000_000,
-            term_months=24,
-            repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
-            status=status,
-            submitted_at=submitted,
-            decided_at=decided,
-        )
-    session.add_all(applications.values())
-    session.flush()
-    for no, outcome, decided in [
-        ("A1", DecisionOutcome.APPROVE, _at(this_month, 9)),
-        ("A2", DecisionOutcome.APPROVE, _at(this_month, 11)),
-        ("A4", DecisionOutcome.DECLINE, _at(last_month, 13)),
-        ("A5", DecisionOutcome.APPROVE, _at(this_month, 8)),
-    ]:
-        session.add(
-            Decision(
-                application_id=applications[no].id,
-                outcome=outcome,
-                reasons=[],
-                model_version="scorecard-test",
-                policy_version="policy-test",
-                decided_at=decided,
-            )
-        )
-    session.flush()
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Run ``app`` with Uvicorn on a free loopback port in a background thread; yield its URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = clock.monotonic() + 15
-    try:
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn stopped before it started")
-            if clock.monotonic() > deadline:
-                raise TimeoutError("uvicorn did not start within 15 s")
-            clock.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
-    assert not thread.is_alive(), "uvicorn did not shut down"
+# --- reading the page ------------------------------------------------------------------------------
 
 
 def card_value(html: str, figure: str) -> str:
@@ -223,14 +65,15 @@ def table_row(html: str, attribute: str) -> str:
 
 
 def test_page_shows_the_figures_in_chinese_then_english(
-    settings: Settings, session_factory: sessionmaker[Session]
+    settings: Settings, session_factory: sessionmaker[Session], known_bank, serve
 ) -> None:
     today = business_today(settings.tz)
-    this_month = f"{today.year:04d}-{today.month:02d}"
+    this_month = known_bank.month_label(today)
+    last_month = known_bank.month_label(today.replace(day=1) - timedelta(days=1))
     with transaction(session_factory) as session:
-        seed_small_bank(session, today)
+        known_bank.seed(session, today)
 
-    with serving(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
         zh = client.get("/")
         en = client.get("/", params={"lang": "en"})
         remembered = client.get("/")
@@ -246,15 +89,16 @@ def test_page_shows_the_figures_in_chinese_then_english(
     assert f"数据截至 {today.isoformat()}" in page
     assert card_value(page, "customers") == "3"
     assert "其中 2 位同意营销" in page
-    assert card_value(page, "active-loans") == "2"
+    assert card_value(page, "active-loans") == "3"
     assert card_value(page, "balance") == "¥100,000.00"
     assert card_value(page, "npl-ratio") == "20.00%"
     assert "不良余额 ¥20,000.00" in page
-    assert card_value(page, "applications") == "3"
-    assert "批准 3 笔 · 放款 ¥90,000.00" in page
+    assert card_value(page, "applications") == "4"
+    assert "批准 4 笔 · 放款 ¥35,000.00" in page
     assert table_row(page, 'data-five-class="substandard"') == "次级 不良 ¥20,000.00 20.00%"
     assert table_row(page, 'data-five-class="normal"') == "正常 ¥80,000.00 80.00%"
-    assert table_row(page, f'data-month="{this_month}"') == f"{this_month} 3 ¥90,000.00"
+    assert table_row(page, f'data-month="{this_month}"') == f"{this_month} 4 ¥35,000.00"
+    assert table_row(page, f'data-month="{last_month}"') == f"{last_month} 2 ¥50,000.00"
     assert page.count("<tr data-month=") == 12
     assert 'href="?lang=en"' in page
     assert "lp_lang" not in zh.headers.get("set-cookie", "")
@@ -267,13 +111,18 @@ def test_page_shows_the_figures_in_chinese_then_english(
     assert "Headline figures" in page
     assert f"As of {today.isoformat()}" in page
     assert "Customers" in page
+    assert card_value(page, "customers") == "3"
     assert "2 consent to marketing" in page
+    assert card_value(page, "active-loans") == "3"
     assert "NPL ratio" in page
     assert card_value(page, "npl-ratio") == "20.00%"
     assert card_value(page, "balance") == "¥100,000.00"
-    assert card_value(page, "applications") == "3"
-    assert "3 approved · ¥90,000.00 disbursed" in page
+    assert card_value(page, "applications") == "4"
+    assert "4 approved · ¥35,000.00 disbursed" in page
     assert table_row(page, 'data-five-class="substandard"') == "Substandard NPL ¥20,000.00 20.00%"
+    assert table_row(page, 'data-five-class="normal"') == "Normal ¥80,000.00 80.00%"
+    assert table_row(page, f'data-month="{this_month}"') == f"{this_month} 4 ¥35,000.00"
+    assert table_row(page, f'data-month="{last_month}"') == f"{last_month} 2 ¥50,000.00"
     assert 'href="?lang=zh"' in page
     assert "lp_lang=en" in en.headers["set-cookie"]
     assert '<html lang="en">' in remembered.text
@@ -289,9 +138,9 @@ def test_page_shows_the_figures_in_chinese_then_english(
 
 
 def test_empty_database_says_how_to_build_the_demo(
-    settings: Settings, migrated_engine: Engine
+    settings: Settings, migrated_engine: Engine, serve
 ) -> None:
-    with serving(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
         zh = client.get("/")
         en = client.get("/?lang=en")
 
@@ -304,8 +153,8 @@ def test_empty_database_says_how_to_build_the_demo(
     assert "loanpilot demo build" in en.text
 
 
-def test_unmigrated_database_says_to_upgrade(settings: Settings) -> None:
-    with serving(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+def test_unmigrated_database_says_to_upgrade(settings: Settings, serve) -> None:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
         page = client.get("/")
         health = client.get("/healthz")
 
