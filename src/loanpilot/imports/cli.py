@@ -7,6 +7,7 @@ database conflict), 2 for a configuration error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -76,43 +77,34 @@ IgnoreOpt = Annotated[
 ]
 
 
-@import_app.command("customers")
-def customers_command(
-    file: FileArg,
-    mapping: MappingOpt = None,
-    map_: MapOpt = None,
-    sheet: SheetOpt = None,
-    rejects: RejectsOpt = None,
-    ignore_unknown: IgnoreOpt = False,
-) -> None:
-    """Import customers (姓名, 证件号码, 手机号, 职业, 月收入 …); existing ID numbers are left as they are."""
-    _run("customers", file, mapping, map_, sheet, rejects, ignore_unknown)
+#: The import commands and their help: what each file holds.
+COMMANDS = {
+    "customers": "Import customers (姓名, 证件号码, 手机号, 职业, 月收入 …); existing ID numbers are left as they are.",
+    "loans": "Import disbursed loans (借据号, 证件号码, 产品代码, 贷款金额, 年利率, 期限, 还款方式, 放款日期 …).",
+    "repayments": "Import repayments (交易流水号, 借据号, 还款日期, 还款金额, optionally 本金/利息/费用/罚息).",
+}
 
 
-@import_app.command("loans")
-def loans_command(
-    file: FileArg,
-    mapping: MappingOpt = None,
-    map_: MapOpt = None,
-    sheet: SheetOpt = None,
-    rejects: RejectsOpt = None,
-    ignore_unknown: IgnoreOpt = False,
-) -> None:
-    """Import disbursed loans (借据号, 证件号码, 产品代码, 贷款金额, 年利率, 期限, 还款方式, 放款日期 …)."""
-    _run("loans", file, mapping, map_, sheet, rejects, ignore_unknown)
+def _command(kind: str, help_text: str) -> Callable[..., None]:
+    """One ``loanpilot import KIND FILE`` command; the three differ only in the kind of file."""
+
+    def command(
+        file: FileArg,
+        mapping: MappingOpt = None,
+        map_: MapOpt = None,
+        sheet: SheetOpt = None,
+        rejects: RejectsOpt = None,
+        ignore_unknown: IgnoreOpt = False,
+    ) -> None:
+        _run(kind, file, mapping, map_, sheet, rejects, ignore_unknown)
+
+    command.__doc__ = help_text
+    command.__name__ = f"{kind}_command"
+    return command
 
 
-@import_app.command("repayments")
-def repayments_command(
-    file: FileArg,
-    mapping: MappingOpt = None,
-    map_: MapOpt = None,
-    sheet: SheetOpt = None,
-    rejects: RejectsOpt = None,
-    ignore_unknown: IgnoreOpt = False,
-) -> None:
-    """Import repayments (交易流水号, 借据号, 还款日期, 还款金额, optionally 本金/利息/费用/罚息)."""
-    _run("repayments", file, mapping, map_, sheet, rejects, ignore_unknown)
+for _kind, _help in COMMANDS.items():
+    import_app.command(_kind)(_command(_kind, _help))
 
 
 def _run(
