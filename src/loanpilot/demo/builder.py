@@ -62,6 +62,7 @@ def _steps() -> list[tuple[str, Callable[[DemoContext], None]]]:
         loans,
         organisation,
         products,
+        security,
     )
 
     return [
@@ -71,6 +72,7 @@ def _steps() -> list[tuple[str, Callable[[DemoContext], None]]]:
         ("campaigns 营销活动", campaigns.campaigns),
         ("applications 贷款申请", applications.applications),
         ("loans and repayments 贷款与还款", loans.loans),
+        ("collateral and guarantors 抵押与担保", security.collateral_and_guarantors),
         ("collections and alerts 催收与预警", debt_collection.collections),
         ("service and feedback 服务与反馈", aftercare.service),
         ("team and market 团队与市场", aftercare.team_and_market),

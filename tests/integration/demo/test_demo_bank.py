@@ -277,3 +277,42 @@ def test_failed_rebuild_keeps_the_previous_bank(tmp_path, monkeypatch) -> None:
         )
     assert builder.customer_count(engine) == 150
     engine.dispose()
+
+
+def test_secured_loans_have_collateral_within_the_ltv_and_guarantors_are_real_people(
+    demo_bank,
+) -> None:
+    from loanpilot.lending.models import Collateral, Guarantor
+    from loanpilot.products.models import LoanProduct
+
+    cipher = FieldCipher(demo_bank.settings.data_key_bytes(), demo_bank.settings.data_key_id)
+    with Session(demo_bank.engine) as s:
+        secured = s.execute(
+            select(Loan.id, Loan.principal_fen, LoanProduct.max_ltv)
+            .join(LoanProduct, LoanProduct.id == Loan.product_id)
+            .where(
+                LoanProduct.collateral_required.in_(["property", "vehicle", "deposit"]),
+                Loan.parent_loan_id.is_(None),
+            )
+        ).all()
+        collateral = {c.loan_id: c for c in s.scalars(select(Collateral))}
+        parts = dict(
+            s.execute(
+                select(Loan.parent_loan_id, Loan.principal_fen).where(
+                    Loan.parent_loan_id.is_not(None)
+                )
+            ).all()
+        )
+        guarantors = s.scalars(select(Guarantor)).all()
+    assert secured
+    for loan_id, principal, max_ltv in secured:
+        pledged = collateral[loan_id]
+        exposure = principal + parts.get(loan_id, 0)
+        assert exposure <= pledged.appraised_value_fen * float(max_ltv or 0.7) * 1.01
+    assert guarantors
+    for g in guarantors:
+        parse_resident_id(cipher.decrypt(g.id_number_enc, "id_number"), today=date(2026, 11, 29))
+        assert (
+            cipher.blind_index(cipher.decrypt(g.id_number_enc, "id_number"), "id_number")
+            == g.id_number_hash
+        )
