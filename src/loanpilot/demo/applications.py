@@ -5,6 +5,7 @@ the links from campaign targets and leads to the applications they became."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,9 @@ from loanpilot.demo.context import (
 )
 from loanpilot.demo.lending import product_arrays
 from loanpilot.demo.underwriting import Assessment, add_decisions, assess
+
+#: Model and policy version of the decisions migrated with the back book.
+MIGRATED_VERSION = "core-banking-migration"
 
 _APP_CHANNEL = {
     "sms": "mobile",
@@ -93,6 +97,7 @@ def applications(ctx: DemoContext) -> None:
         campaign_id,
         partner_id,
         target_of_app,
+        booked,
     ) = _sources(ctx, rng, as_of_end)
     n = len(cust_idx)
     prod = product_arrays(ctx)
@@ -100,6 +105,16 @@ def applications(ctx: DemoContext) -> None:
     income = cust["monthly_income_fen"][cust_idx]
     term, amount, method, annuity = _requests(ctx, rng, cust_idx, pidx, prod)
     assessment = assess(ctx, rng, cust_idx, pidx, prod, term, amount, annuity)
+    # back-book loans were approved and booked before LoanPilot; their decisions are the record
+    # migrated from the core banking system
+    assessment = replace(
+        assessment,
+        approved=assessment.approved | booked,
+        refer=assessment.refer & ~booked,
+        decline=assessment.decline & ~booked,
+        manual_ok=assessment.manual_ok & ~booked,
+        reasons=[[] if b else r for r, b in zip(assessment.reasons, booked, strict=True)],
+    )
     (
         status,
         submitted_at,
@@ -109,7 +124,7 @@ def applications(ctx: DemoContext) -> None:
         signed_at,
         disbursed_at,
         withdrawn_at,
-    ) = _stages(rng, prod["type"][pidx], submitted, assessment, as_of_end)
+    ) = _stages(rng, prod["type"][pidx], submitted, assessment, as_of_end, booked)
 
     ids = np.arange(1, n + 1)
     day = utc_to_local_date(submitted).astype("U10")
@@ -159,6 +174,12 @@ def applications(ctx: DemoContext) -> None:
     leads["status"] = lead_status
 
     add_decisions(ctx, rng, ids, pidx, prod, term, amount, submitted, decided_at, assessment)
+    decisions = ctx.tables["decisions"]
+    migrated = booked[decisions["application_id"] - 1]
+    for column in ("model_version", "policy_version"):
+        values = np.array(decisions[column], dtype=object)
+        values[migrated] = MIGRATED_VERSION
+        decisions[column] = values
 
 
 def _sources(
@@ -200,24 +221,33 @@ def _sources(
         rng, ["branch", "mobile", "online", "wechat"], n_walk, [0.45, 0.3, 0.15, 0.1]
     ).astype(object)
 
-    cust_idx = np.concatenate([c_cust, o_cust, w_cust]).astype(np.int64)
+    # 4. the back book: mortgages booked before the window (from its own stream, so that adding
+    # it changed none of the draws above)
+    b_cust, b_prod, b_time = _back_book(ctx)
+    n_book = len(b_cust)
+
+    cust_idx = np.concatenate([c_cust, o_cust, w_cust, b_cust]).astype(np.int64)
     product_id = np.concatenate(
         [
             c_prod,
             _choose_organic_products(ctx, rng, np.concatenate([o_cust, w_cust]).astype(np.int64)),
+            b_prod,
         ]
     )
-    channel = np.concatenate([c_chan, o_chan, w_chan])
-    submitted = np.concatenate([c_time, o_time, w_time])
-    lead_id = np.concatenate([c_lead, conv + 1, np.full(n_walk, 0)]).astype(object)
+    channel = np.concatenate([c_chan, o_chan, w_chan, np.full(n_book, "branch", dtype=object)])
+    submitted = np.concatenate([c_time, o_time, w_time, b_time])
+    lead_id = np.concatenate([c_lead, conv + 1, np.full(n_walk + n_book, 0)]).astype(object)
     lead_id[lead_id == 0] = None
-    campaign_id = np.concatenate([c_camp, np.full(len(conv) + n_walk, None, dtype=object)])
+    campaign_id = np.concatenate([c_camp, np.full(len(conv) + n_walk + n_book, None, dtype=object)])
     partner_id = np.concatenate(
         [
             np.full(len(t_rows), None, dtype=object),
             leads["partner_id"][conv],
-            np.full(n_walk, None, dtype=object),
+            np.full(n_walk + n_book, None, dtype=object),
         ]
+    )
+    booked = np.concatenate(
+        [np.zeros(len(cust_idx) - n_book, dtype=bool), np.ones(n_book, dtype=bool)]
     )
     # keep applications submitted inside the window and before the end of the as-of day
     keep = submitted <= as_of_end
@@ -228,7 +258,8 @@ def _sources(
         submitted[keep],
     )
     lead_id, campaign_id, partner_id = lead_id[keep], campaign_id[keep], partner_id[keep]
-    target_of_app = np.concatenate([t_rows, np.full(len(conv) + n_walk, -1)])[keep]
+    target_of_app = np.concatenate([t_rows, np.full(len(conv) + n_walk + n_book, -1)])[keep]
+    booked = booked[keep]
     order = np.argsort(submitted, kind="stable")
     cust_idx, product_id, channel, submitted = (
         cust_idx[order],
@@ -251,6 +282,42 @@ def _sources(
         campaign_id,
         partner_id,
         target_of_app,
+        booked[order],
+    )
+
+
+#: The back book reaches back five years, but not before the LPR reform of August 2019.
+BACK_BOOK_YEARS = 5
+LPR_REFORM = np.datetime64("2019-09-01")
+
+
+def _back_book(ctx: DemoContext) -> tuple[np.ndarray[Any, Any], ...]:
+    """Mortgages booked before the window: a fifth of the homeowners whose credit report shows a
+    mortgage took it with us (customer index, product id, submitted at)."""
+    rng = ctx.rng("back_book")
+    cust = ctx.tables["customers"]
+    bureau = ctx.tables["bureau_reports"]
+    code = ctx.latent["product_index"]
+    earliest = max(ctx.start64 - np.timedelta64(365 * BACK_BOOK_YEARS, "D"), LPR_REFORM)
+    latest = ctx.start64 - np.timedelta64(60, "D")
+    since = cust["since"]
+    eligible = (
+        cust["owns_home"]
+        & (bureau["total_debt_fen"] > 30_000_000)
+        & (since <= latest)
+        & (rng.random(ctx.n_customers) < 0.2)
+    )
+    idx = np.flatnonzero(eligible)
+    m = len(idx)
+    first = np.maximum(since[idx], earliest)
+    span = (latest - first).astype(np.int64)
+    day = first + (rng.random(m) * span).astype(np.int64).astype("m8[D]")
+    pf = cust["has_provident_fund"][idx]
+    product = np.where(pf, pick(rng, ["HL-COM", "HL-PF", "HL-COMBO"], m, [0.5, 0.3, 0.2]), "HL-COM")
+    return (
+        idx,
+        np.array([code[p] for p in product], dtype=np.int64),
+        local_to_utc(day, rng.uniform(9, 17, m)),
     )
 
 
@@ -306,6 +373,7 @@ def _stages(
     submitted: np.ndarray[Any, Any],
     assessment: Assessment,
     as_of_end: np.datetime64,
+    booked: np.ndarray[Any, Any],
 ) -> tuple[np.ndarray[Any, Any], ...]:
     """Each application's status at the as-of date and its stage timestamps (NaT when not reached
     by then): (status, submitted, review started, decided, offer accepted, signed, disbursed,
@@ -327,9 +395,9 @@ def _stages(
     )
     decide_wait += np.where(refer, rng.uniform(8, 48, n), 0)
     decided = review + (decide_wait * HOUR).astype("m8[us]")
-    accepted_flag = approved & (rng.random(n) < 0.88)
+    accepted_flag = approved & ((rng.random(n) < 0.88) | booked)
     accepted = decided + h(0.5, 72)
-    signed_flag = accepted_flag & (rng.random(n) < 0.97)
+    signed_flag = accepted_flag & ((rng.random(n) < 0.97) | booked)
     signed = accepted + h(1, 96)
     disb_wait = np.where(
         is_housing,
@@ -339,7 +407,7 @@ def _stages(
     disbursed = signed + (disb_wait * HOUR).astype("m8[us]")
     withdrawn_flag = approved & ~accepted_flag
     withdrawn = decided + h(24, 240)
-    drafts = rng.random(n) < 0.015
+    drafts = (rng.random(n) < 0.015) & ~booked
 
     def upto(flag: np.ndarray[Any, Any], when: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
         return np.where(flag & ~drafts & (when <= as_of_end), when, NAT_US)

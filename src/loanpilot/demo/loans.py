@@ -125,7 +125,7 @@ def loans(ctx: DemoContext) -> None:
     np.maximum.at(last_pay, li[paid], pay_date[paid].astype(np.int64))
     writeoff_day = first_unpaid + rng.integers(361, 420, n)
     written_off = (
-        (dpd > 360) & ~cure & (rng.random(n) < 0.7) & (writeoff_day <= ctx.as_of64.astype(np.int64))
+        (dpd > 360) & ~cure & (rng.random(n) < 0.9) & (writeoff_day <= ctx.as_of64.astype(np.int64))
     )
     status = np.where(settled, "settled", np.where(written_off, "written_off", "repaying")).astype(
         object

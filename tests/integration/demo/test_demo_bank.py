@@ -316,3 +316,22 @@ def test_secured_loans_have_collateral_within_the_ltv_and_guarantors_are_real_pe
             cipher.blind_index(cipher.decrypt(g.id_number_enc, "id_number"), "id_number")
             == g.id_number_hash
         )
+
+
+def test_back_book_of_older_mortgages_is_migrated(demo_bank) -> None:
+    from loanpilot.products.models import LoanProduct
+    from loanpilot.risk.models import Decision
+
+    window_start = date(2024, 12, 1)  # 24 months before the as-of month of 2026-11
+    with Session(demo_bank.engine) as s:
+        old = s.execute(
+            select(Loan.disbursed_on, LoanProduct.product_type, Decision.model_version)
+            .join(LoanProduct, LoanProduct.id == Loan.product_id)
+            .join(Decision, Decision.application_id == Loan.application_id)
+            .where(Loan.disbursed_on < window_start)
+        ).all()
+    assert old, "the book has loans older than the 24-month window"
+    for disbursed_on, product_type, model_version in old:
+        assert disbursed_on >= date(2019, 9, 1)  # priced on the LPR, which began in August 2019
+        assert product_type.value == "housing"
+        assert model_version == "core-banking-migration"
