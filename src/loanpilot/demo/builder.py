@@ -33,6 +33,9 @@ DEFERRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "staff": ("manager_id",),
 }
 
+#: The first as-of date whose 24-month window starts after the LPR reform (2019-08-20).
+EARLIEST_AS_OF = date(2021, 8, 1)
+
 Progress = Callable[[str, int, int], None]
 """progress(label, done, total): called as steps and tables complete."""
 
@@ -88,6 +91,12 @@ def generate(
     n_customers: int, seed: int, as_of: date, cipher: FieldCipher, progress: Progress | None = None
 ) -> DemoContext:
     """Run every generator step in memory."""
+    if as_of < EARLIEST_AS_OF:
+        raise ValidationError(
+            "demo.as_of",
+            f"--as-of must be {EARLIEST_AS_OF} or later, got {as_of}: the 24 months of history must "
+            "lie after the LPR reform of August 2019, where the rate tables begin",
+        )
     if n_customers < 100:
         raise ValidationError(
             "demo.customers", f"--customers must be at least 100, got {n_customers}"

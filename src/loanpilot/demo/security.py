@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from loanpilot.demo.context import DemoContext, pick
+from loanpilot.demo.context import DemoContext, pick, utc_to_local_date
 from loanpilot.demo.geography import CITIES, MIGRANT_REGIONS
 from loanpilot.demo.identities import mobile_numbers, person_names
 from loanpilot.kit.ids import make_resident_ids
@@ -61,7 +61,10 @@ def _collateral(
             for i in secured
         ]
     )
-    value = np.round(principal / ltv / 10_000) * 10_000
+    value = np.ceil(principal / ltv / 10_000) * 10_000  # rounded up: the LTV stays within the cap
+    # appraised between the application and the disbursement
+    apps = ctx.tables["applications"]
+    applied_on = utc_to_local_date(apps["submitted_at"][loans["application_id"][secured] - 1])
     city_of = np.asarray(ctx.tables["customers"]["city"], dtype=object)[
         loans["customer_id"][secured] - 1
     ]
@@ -86,7 +89,9 @@ def _collateral(
             "kind": kinds,
             "description": description,
             "appraised_value_fen": value.astype(np.int64),
-            "appraised_on": loans["disbursed_on"][secured] - rng.integers(3, 30, m).astype("m8[D]"),
+            "appraised_on": np.maximum(
+                loans["disbursed_on"][secured] - rng.integers(3, 30, m).astype("m8[D]"), applied_on
+            ),
             "lien_rank": np.where(rng.random(m) < 0.05, 2, 1),
         },
     )
@@ -106,8 +111,23 @@ def _guarantors(
     birth = ctx.as_of64 - (age * 365.25).astype("m8[D]") - rng.integers(0, 365, m).astype("m8[D]")
     regions = np.array([d[0] for c in CITIES for d in c.districts] + list(MIGRANT_REGIONS))
     region = pick(rng, regions, m)
-    seq = rng.integers(500, 1000, m) // 2 * 2 + np.where(male, 1, 0)  # 500+: apart from customers'
+    seq = rng.integers(0, 500, m) * 2 + np.where(male, 1, 0)
     ids = make_resident_ids(region, birth, seq, male)
+    # one person per ID number: redraw any that clash with a customer's or another guarantor's
+    taken = set(ctx.tables["customers"]["id_number_hash"])
+    for _ in range(20):
+        hashes = ctx.cipher.blind_index_many(ids, "id_number")
+        seen: set[bytes] = set()
+        clash = np.zeros(m, dtype=bool)
+        for i, h in enumerate(hashes):
+            clash[i] = h in taken or h in seen
+            seen.add(h)
+        if not clash.any():
+            break
+        seq[clash] = rng.integers(0, 500, int(clash.sum())) * 2 + np.where(male[clash], 1, 0)
+        ids[clash] = make_resident_ids(region[clash], birth[clash], seq[clash], male[clash])
+    else:
+        raise RuntimeError("could not draw distinct guarantor ID numbers")
     phones = mobile_numbers(rng, m)
     cipher = ctx.cipher
     ctx.add(
@@ -117,7 +137,7 @@ def _guarantors(
             "loan_id": chosen + 1,
             "name": person_names(rng, male),
             "id_number_enc": cipher.encrypt_many(ids, "id_number"),
-            "id_number_hash": cipher.blind_index_many(ids, "id_number"),
+            "id_number_hash": hashes,
             "phone_enc": cipher.encrypt_many(phones, "phone"),
             "relation": pick(rng, RELATIONS, m).astype(object),
             "guaranteed_fen": loans["principal_fen"][chosen],

@@ -74,3 +74,33 @@ def test_default_follows_the_latent_model(ctx) -> None:
 def test_too_few_customers_is_refused() -> None:
     with pytest.raises(ValidationError, match="at least 100"):
         generate(10, 1, date(2026, 11, 29), FieldCipher(KEY))
+
+
+def test_security_is_consistent(ctx) -> None:
+    loans = ctx.tables["loans"]
+    apps = ctx.tables["applications"]
+    col = ctx.tables["collaterals"]
+    submitted = (apps["submitted_at"] + np.timedelta64(8, "h")).astype("M8[D]")
+    applied = submitted[loans["application_id"][col["loan_id"] - 1] - 1]
+    assert (col["appraised_on"] >= applied).all(), "appraised after the application"
+    assert (col["appraised_on"] <= loans["disbursed_on"][col["loan_id"] - 1]).all()
+    guarantor_hashes = list(ctx.tables["guarantors"]["id_number_hash"])
+    assert len(set(guarantor_hashes)) == len(guarantor_hashes)
+    assert not set(guarantor_hashes) & set(ctx.tables["customers"]["id_number_hash"])
+
+
+def test_managers_handle_applications_only_after_they_were_hired(ctx) -> None:
+    apps = ctx.tables["applications"]
+    hired = ctx.tables["staff"]["hired_on"]
+    for manager, submitted in zip(apps["manager_id"], apps["submitted_at"], strict=True):
+        if manager is not None and not np.isnat(submitted):
+            assert hired[manager - 1] <= (submitted + np.timedelta64(8, "h")).astype("M8[D]")
+
+
+def test_an_early_as_of_date_books_nothing_before_the_lpr_existed() -> None:
+    with pytest.raises(ValidationError, match="LPR reform"):
+        generate(600, 5, date(2021, 6, 30), FieldCipher(KEY))
+    early = generate(600, 5, date(2021, 8, 1), FieldCipher(KEY))
+    loans = early.tables["loans"]
+    assert (loans["disbursed_on"] >= np.datetime64("2019-08-20")).all()
+    assert (loans["disbursed_on"] >= early.start64).all(), "no back book reaches before the reform"
