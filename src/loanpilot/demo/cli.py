@@ -34,7 +34,8 @@ def build_command(
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="Last business date of the history, YYYY-MM-DD (default: today)"
+            "--as-of",
+            help="Last business date of the history, YYYY-MM-DD, 2021-08-01 or later (default: today)",
         ),
     ] = None,
     reset: Annotated[
