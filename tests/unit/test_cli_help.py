@@ -15,7 +15,7 @@ COMMANDS = {
     (): ["db", "demo", "import", "serve"],
     ("db",): ["upgrade", "current"],
     ("demo",): ["build"],
-    ("import",): ["customers", "loans", "repayments"],
+    ("import",): ["customers", "loans", "repayments", "template"],
 }
 
 

@@ -107,6 +107,36 @@ for _kind, _help in COMMANDS.items():
     import_app.command(_kind)(_command(_kind, _help))
 
 
+@import_app.command("template")
+def template_command(
+    kind: Annotated[str, typer.Argument(help="customers, loans or repayments")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write it (default: <kind>-template.csv)")
+    ] = None,
+) -> None:
+    """Write an empty CSV with the usual Chinese headers of KIND, and list every column it accepts."""
+    from loanpilot.imports.service import template_fields, write_template
+
+    try:
+        fields = template_fields(kind)
+    except DomainError as exc:
+        console.print(f"[red]{exc.code}[/red]: {exc}")
+        raise typer.Exit(2) from exc
+    path = write_template(kind, out or Path(f"{kind}-template.csv"))
+    table = Table(title=f"{kind}: columns 列说明")
+    for title in ("field", "header 表头", "required 必填", "also accepted 其他表头"):
+        table.add_column(title)
+    for spec in fields:
+        table.add_row(
+            spec.name,
+            spec.aliases[0] if spec.aliases else spec.name,
+            "yes 是" if spec.required else "",
+            ", ".join(spec.aliases[1:]),
+        )
+    console.print(table)
+    console.print(f"Template written to {path}")
+
+
 def _run(
     kind: str,
     file: Path,

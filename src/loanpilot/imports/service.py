@@ -33,7 +33,7 @@ from loanpilot.db.bulk import reset_sequences
 from loanpilot.imports import customers, loans, repayments
 from loanpilot.imports import repository as repo
 from loanpilot.imports.context import ImportContext, Progress
-from loanpilot.imports.mapping import resolve_columns
+from loanpilot.imports.mapping import FieldSpec, resolve_columns
 from loanpilot.imports.readers import read_table
 from loanpilot.imports.rejects import RejectLog, maskers, stage_rejects
 from loanpilot.kit.clock import business_today, now_utc
@@ -249,3 +249,21 @@ def summary_lines(report: ImportReport) -> Sequence[str]:
         f"{report.file}: {report.rows_read:,} rows read, {report.inserted:,} inserted, "
         f"{report.unchanged:,} unchanged, {report.rejected:,} rejected in {report.seconds:.1f}s"
     ]
+
+
+def template_fields(kind: str) -> tuple[FieldSpec, ...]:
+    """The fields an import of ``kind`` understands, in the order of its template."""
+    if kind not in IMPORTERS:
+        raise DomainError(
+            "import.kind", f"unknown import {kind!r}; choose one of {', '.join(KINDS)}"
+        )
+    return tuple(IMPORTERS[kind].FIELDS)
+
+
+def write_template(kind: str, path: Path) -> Path:
+    """A header-only CSV (UTF-8 with BOM, so Excel opens it) with the usual Chinese header of every
+    field of ``kind``: the starting point for a bank's own export."""
+    headers = [spec.aliases[0] if spec.aliases else spec.name for spec in template_fields(kind)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(",".join(headers) + "\r\n", encoding="utf-8-sig")
+    return path
