@@ -216,37 +216,9 @@ def test_build_refuses_to_overwrite_without_reset(demo_bank) -> None:
     assert builder.customer_count(demo_bank.engine) == 1_500
 
 
-def test_reset_refuses_a_banks_own_data(tmp_path) -> None:
-    """A database whose customers were not made by the demo is never wiped by --reset."""
-    from loanpilot.audit.models import AuditLog
-    from loanpilot.db.migrate import upgrade
-    from loanpilot.db.session import make_engine
-
-    url = f"sqlite:///{tmp_path / 'own.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    cipher = FieldCipher(bytes(64))
-    builder.build(
-        engine, n_customers=150, seed=1, as_of=date(2026, 11, 29), cipher=cipher, truth_dir=tmp_path
-    )
-    with Session(engine) as s:  # make it look like a bank's own data: no demo audit row
-        s.query(AuditLog).delete()
-        s.commit()
-    with pytest.raises(ConflictError, match="not made by `demo build`"):
-        builder.build(
-            engine,
-            n_customers=150,
-            seed=2,
-            as_of=date(2026, 11, 29),
-            cipher=cipher,
-            truth_dir=tmp_path,
-            reset=True,
-        )
-    assert builder.customer_count(engine) == 150
-    engine.dispose()
-
-
-def test_failed_rebuild_keeps_the_previous_bank(tmp_path, monkeypatch) -> None:
+@pytest.fixture
+def small_demo(tmp_path):
+    """A 150-customer demo bank (seed 1) on a SQLite file of its own: (engine, cipher)."""
     from loanpilot.db.migrate import upgrade
     from loanpilot.db.session import make_engine
 
@@ -257,6 +229,37 @@ def test_failed_rebuild_keeps_the_previous_bank(tmp_path, monkeypatch) -> None:
     builder.build(
         engine, n_customers=150, seed=1, as_of=date(2026, 11, 29), cipher=cipher, truth_dir=tmp_path
     )
+    yield engine, cipher
+    engine.dispose()
+
+
+def _rebuild(engine, cipher, truth_dir) -> None:
+    builder.build(
+        engine,
+        n_customers=200,
+        seed=2,
+        as_of=date(2026, 11, 29),
+        cipher=cipher,
+        truth_dir=truth_dir,
+        reset=True,
+    )
+
+
+def test_reset_refuses_a_banks_own_data(small_demo, tmp_path) -> None:
+    """A database whose customers were not made by the demo is never wiped by --reset."""
+    from loanpilot.audit.models import AuditLog
+
+    engine, cipher = small_demo
+    with Session(engine) as s:  # make it look like a bank's own data: no demo audit row
+        s.query(AuditLog).delete()
+        s.commit()
+    with pytest.raises(ConflictError, match="not made by `demo build`"):
+        _rebuild(engine, cipher, tmp_path)
+    assert builder.customer_count(engine) == 150
+
+
+def test_failed_rebuild_keeps_the_previous_bank(small_demo, tmp_path, monkeypatch) -> None:
+    engine, cipher = small_demo
     real_insert = builder.bulk_insert
 
     def failing(conn, table, columns):
@@ -266,17 +269,8 @@ def test_failed_rebuild_keeps_the_previous_bank(tmp_path, monkeypatch) -> None:
 
     monkeypatch.setattr(builder, "bulk_insert", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        builder.build(
-            engine,
-            n_customers=200,
-            seed=2,
-            as_of=date(2026, 11, 29),
-            cipher=cipher,
-            truth_dir=tmp_path,
-            reset=True,
-        )
+        _rebuild(engine, cipher, tmp_path)
     assert builder.customer_count(engine) == 150
-    engine.dispose()
 
 
 def test_secured_loans_have_collateral_within_the_ltv_and_guarantors_are_real_people(
