@@ -12,6 +12,11 @@ runs an app with Uvicorn on a loopback port: the headline API and page tests bot
 from __future__ import annotations
 
 import os
+
+# Before numpy/scipy/sklearn are first imported (by test modules, at collection): one thread
+# per pool keeps runs fast under xdist and results reproducible.
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 import socket
 import threading
 import time as clock
@@ -32,10 +37,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from loanpilot.analytics.finance import add_months
 from loanpilot.config import Settings, get_settings
 from loanpilot.customers.models import Channel, Customer, Gender, Occupation
 from loanpilot.db.session import make_engine, make_session_factory
-from loanpilot.evaluation.service import MonthFigures, add_months
+from loanpilot.evaluation.service import MonthFigures
 from loanpilot.kit.clock import SHANGHAI
 from loanpilot.lending.models import Application, ApplicationStatus, Loan, LoanStatus
 from loanpilot.products.models import (
@@ -48,11 +54,6 @@ from loanpilot.products.models import (
 )
 from loanpilot.risk.models import Decision, DecisionOutcome
 from loanpilot.team.models import Branch, BranchLevel
-
-# Before numpy/scipy/sklearn are first imported (by test modules, at collection): one thread
-# per pool keeps runs fast under xdist and results reproducible.
-for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, "1")
 
 # Tests never write into the repository (no example database under .hypothesis/) and CI is
 # reproducible: the same examples every run.

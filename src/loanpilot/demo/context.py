@@ -87,9 +87,6 @@ class DemoContext:
         start = self.count(table) + 1
         return np.arange(start, start + n, dtype=np.int64)
 
-    def col(self, table: str, column: str) -> Any:
-        return self.tables[table][column]
-
 
 def local_to_utc(day: np.ndarray[Any, Any], hours: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Business date + fractional local hour (Asia/Shanghai) → UTC instant (datetime64[us])."""

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from loanpilot.analytics.finance import add_months
 from loanpilot.evaluation import repository
 from loanpilot.kit.clock import SHANGHAI, month_start
 from loanpilot.kit.errors import DomainError
@@ -60,12 +61,6 @@ class HeadlineFigures:
     def has_data(self) -> bool:
         """False for an empty bank (no customers yet): nothing to show but how to build the demo."""
         return self.customers > 0
-
-
-def add_months(day: date, months: int) -> date:
-    """The first day of the month ``months`` after (or before) the month of ``day``."""
-    index = day.year * 12 + (day.month - 1) + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_starts(today: date, months: int) -> list[date]:
