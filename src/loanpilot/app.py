@@ -10,12 +10,11 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
@@ -26,13 +25,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from loanpilot import __version__
 from loanpilot.config import Settings, get_settings
 from loanpilot.db.session import make_engine, make_session_factory, transaction
-from loanpilot.evaluation.service import HeadlineFigures, SchemaNotReadyError, headline_figures
-from loanpilot.kit.clock import business_today
+from loanpilot.evaluation.service import SchemaNotReadyError
+from loanpilot.kit.clock import business_today, now_utc
 from loanpilot.kit.errors import (
+    AuthenticationError,
     ConfigurationError,
     ConflictError,
     DomainError,
     NotFoundError,
+    PermissionDeniedError,
     ValidationError,
 )
 
@@ -41,13 +42,13 @@ logger = logging.getLogger(__name__)
 #: HTTP status of each kind of domain error (the most specific class wins); others are 400.
 ERROR_STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (SchemaNotReadyError, 503),
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
     (ValidationError, 422),
     (NotFoundError, 404),
     (ConflictError, 409),
     (ConfigurationError, 500),
 )
-
-_RATIO_QUANTUM = Decimal("0.00000001")
 
 
 # --- the request-scoped session ------------------------------------------------------------------
@@ -92,84 +93,6 @@ class ErrorRead(BaseModel):
     )
 
 
-class FiveClassBalanceRead(BaseModel):
-    five_class: str
-    balance_fen: int
-    balance_yuan: str
-
-
-class MonthRead(BaseModel):
-    month: str = Field(description="Business month, YYYY-MM (Asia/Shanghai)")
-    applications: int
-    disbursed_fen: int
-    disbursed_yuan: str
-
-
-class HeadlineRead(BaseModel):
-    """Headline figures; money as integer fen plus an exact yuan string."""
-
-    as_of: date
-    customers: int
-    customers_with_consent: int
-    active_loans: int
-    outstanding_balance_fen: int
-    outstanding_balance_yuan: str
-    npl_balance_fen: int
-    npl_balance_yuan: str
-    npl_ratio: Decimal | None = Field(description="NPL balance ÷ outstanding balance, 8 places")
-    applications_this_month: int
-    approved_this_month: int
-    disbursed_this_month_fen: int
-    disbursed_this_month_yuan: str
-    by_five_class: list[FiveClassBalanceRead]
-    monthly: list[MonthRead]
-
-    @classmethod
-    def from_figures(cls, figures: HeadlineFigures) -> HeadlineRead:
-        ratio = figures.npl_ratio
-        return cls(
-            as_of=figures.as_of,
-            customers=figures.customers,
-            customers_with_consent=figures.customers_with_consent,
-            active_loans=figures.active_loans,
-            outstanding_balance_fen=figures.outstanding_balance_fen,
-            outstanding_balance_yuan=yuan(figures.outstanding_balance_fen),
-            npl_balance_fen=figures.npl_balance_fen,
-            npl_balance_yuan=yuan(figures.npl_balance_fen),
-            npl_ratio=None if ratio is None else ratio.quantize(_RATIO_QUANTUM),
-            applications_this_month=figures.applications_this_month,
-            approved_this_month=figures.approved_this_month,
-            disbursed_this_month_fen=figures.disbursed_this_month_fen,
-            disbursed_this_month_yuan=yuan(figures.disbursed_this_month_fen),
-            by_five_class=[
-                FiveClassBalanceRead(five_class=name, balance_fen=fen, balance_yuan=yuan(fen))
-                for name, fen in figures.by_five_class.items()
-            ],
-            monthly=[
-                MonthRead(
-                    month=m.month,
-                    applications=m.applications,
-                    disbursed_fen=m.disbursed_fen,
-                    disbursed_yuan=yuan(m.disbursed_fen),
-                )
-                for m in figures.monthly
-            ],
-        )
-
-
-# --- routes ----------------------------------------------------------------------------------------
-
-api_router = APIRouter(prefix="/api/v1", responses={503: {"model": ErrorRead}})
-
-
-@api_router.get("/headline", response_model=HeadlineRead, tags=["evaluation"])
-def read_headline(request: Request, session: SessionDep) -> HeadlineRead:
-    """The bank's headline figures today (customers, loans, balance, NPL ratio, this month)."""
-    return HeadlineRead.from_figures(
-        headline_figures(session, today_for(request), tz=request.app.state.settings.tz)
-    )
-
-
 health_router = APIRouter()
 
 
@@ -186,6 +109,10 @@ def healthz(request: Request) -> JSONResponse:
 
 
 # --- errors ----------------------------------------------------------------------------------------
+#
+# One translation per surface: the JSON API (paths under /api/) gets ``ErrorRead``; pages get an
+# error page in the visitor's language, and a console visitor who is not signed in is sent to the
+# login page (GET) instead.
 
 
 def status_for(exc: DomainError) -> int:
@@ -202,31 +129,74 @@ def error_response(
     return JSONResponse(body.model_dump(mode="json"), status_code=status)
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/healthz"
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
+    status = status_for(exc)
     # Never the problem's ``value``: it may be an ID or phone number (JR/T 0171 C2).
     fields: list[dict[str, Any]] = [problem.public() for problem in exc.problems]
-    return error_response(status_for(exc), exc.code, exc.message, fields)
+    if wants_json(request):
+        response: Response = error_response(status, exc.code, exc.message, fields)
+        if status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    from loanpilot.web.errors import error_page  # the web layer renders its own pages
+
+    return error_page(request, status, exc.code, exc.message, fields)
 
 
-async def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _request_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     fields = [
         {"field": ".".join(str(part) for part in err.get("loc", ())), "message": err.get("msg", "")}
         for err in exc.errors()
     ]
-    return error_response(422, "request.invalid", "The request is not valid", fields)
+    if wants_json(request):
+        return error_response(422, "request.invalid", "The request is not valid", fields)
+    from loanpilot.web.errors import error_page
+
+    return error_page(request, 422, "request.invalid", "The request is not valid", fields)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
-    response = error_response(exc.status_code, f"http.{exc.status_code}", str(exc.detail), [])
+    if wants_json(request):
+        response: Response = error_response(
+            exc.status_code, f"http.{exc.status_code}", str(exc.detail), []
+        )
+    else:
+        from loanpilot.web.errors import error_page
+
+        response = error_page(
+            request, exc.status_code, f"http.{exc.status_code}", str(exc.detail), []
+        )
     if exc.headers:
         response.headers.update(exc.headers)
     return response
 
 
 # --- the application -------------------------------------------------------------------------------
+
+#: Modules whose ``router`` the application mounts: each area's API and pages, then the portal.
+ROUTER_MODULES: tuple[str, ...] = (
+    "loanpilot.access.api",
+    "loanpilot.access.pages",
+    "loanpilot.evaluation.api",
+    "loanpilot.evaluation.pages",
+    "loanpilot.customers.api",
+    "loanpilot.customers.pages",
+    "loanpilot.products.api",
+    "loanpilot.products.pages",
+    "loanpilot.team.api",
+    "loanpilot.team.pages",
+    "loanpilot.audit.api",
+    "loanpilot.audit.pages",
+    "loanpilot.channels.api",
+    "loanpilot.channels.pages",
+)
 
 
 @asynccontextmanager
@@ -238,15 +208,24 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings) -> FastAPI:
-    """The LoanPilot web application on the database named by ``settings``."""
-    from loanpilot.web import pages  # here, not at the top: pages imports this module's SessionDep
+    """The LoanPilot web application on the database named by ``settings``.
+
+    REST API under ``/api/v1`` (OpenAPI at ``/api/docs``), staff console under ``/console``,
+    applicant portal at ``/``.
+    """
+    import importlib
+
+    from loanpilot.web import security
+    from loanpilot.web.docs import docs_router
+    from loanpilot.web.render import STATIC_DIR, make_templates
 
     engine = make_engine(settings.database_url)
     app = FastAPI(
         title="LoanPilot",
         version=__version__,
         summary="The personal-loan marketing work plan of a bank, from segment to collections.",
-        docs_url="/api/docs",
+        description=API_DESCRIPTION,
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=_lifespan,
@@ -254,17 +233,49 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
-    app.state.templates = pages.make_templates()
+    app.state.templates = make_templates()
+    app.state.now = now_utc
 
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
 
     app.include_router(health_router)
-    app.include_router(api_router)
-    app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
+    app.include_router(docs_router)
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    zones = {
+        "login": security.Zone(
+            "login", settings.rate_limit_login_per_minute, settings.rate_limit_login_per_minute
+        ),
+        "portal_write": security.Zone(
+            "portal_write",
+            settings.rate_limit_submit_per_minute,
+            settings.rate_limit_submit_per_minute,
+        ),
+        "portal_read": security.Zone(
+            "portal_read",
+            settings.rate_limit_portal_per_minute,
+            settings.rate_limit_portal_per_minute,
+        ),
+    }
+    app.state.rate_buckets = security.TokenBuckets()
+    # Outermost last: headers on every answer, then the size limit, then the rate limit.
+    app.add_middleware(security.RateLimit, zones=zones, buckets=app.state.rate_buckets)
+    app.add_middleware(security.BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(security.SecurityHeaders)
     return app
+
+
+API_DESCRIPTION = """
+LoanPilot's REST API. Authenticate with a bearer token: `POST /api/v1/auth/token` with a staff
+user name and password returns one (`Authorization: Bearer lp_…`). Each route needs one
+permission of the caller's role (see `GET /api/v1/permissions`); customer managers and branch heads
+see only their own customers or branch. Errors have one shape: `{"error", "detail", "fields"}`.
+Money is integer fen plus an exact yuan string; rates are decimal fractions.
+"""
 
 
 def create_app_from_env() -> FastAPI:

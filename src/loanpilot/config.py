@@ -59,6 +59,20 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: str = "INFO"
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (413 beyond)"
+    )
+    rate_limit_portal_per_minute: int = Field(
+        default=120, ge=1, description="Portal page and API reads per client address per minute"
+    )
+    rate_limit_submit_per_minute: int = Field(
+        default=10,
+        ge=1,
+        description="Portal submissions (applications, progress queries) per minute",
+    )
+    rate_limit_login_per_minute: int = Field(
+        default=10, ge=1, description="Login attempts per client address per minute"
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -26,8 +26,25 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (default: the newest)."""
+    """Bring the database to ``revision`` (default: the newest).
+
+    At the newest revision the permission matrix also receives the default cells of permissions it
+    has never held (``access.service.sync_permission_matrix``), so a new release's routes are usable
+    at once and an administrator's changes to existing permissions are kept.
+    """
     command.upgrade(alembic_config(database_url), revision)
+    if revision == "head":
+        from loanpilot.access.service import (
+            sync_permission_matrix,  # db must not import areas early
+        )
+        from loanpilot.db.session import make_session_factory, transaction
+
+        engine = make_engine(database_url)
+        try:
+            with transaction(make_session_factory(engine)) as session:
+                sync_permission_matrix(session)
+        finally:
+            engine.dispose()
 
 
 def downgrade(database_url: str, revision: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint
 from sqlalchemy import Enum as SAEnum
 
+from loanpilot.access import models as access_models
 from loanpilot.audit import models as audit_models
 from loanpilot.campaigns import models as campaign_models
 from loanpilot.channels import models as channel_models
@@ -30,6 +31,7 @@ AREA_MODULES = (
     evaluation_models,
     lending_models,
     audit_models,
+    access_models,
 )
 
 metadata = Base.metadata

@@ -22,8 +22,11 @@ from loanpilot.audit.models import AuditLog
 from loanpilot.customers.models import Customer
 from loanpilot.db.bulk import bulk_insert, reset_sequences
 from loanpilot.db.models import metadata
+from loanpilot.db.session import make_session_factory, transaction
+from loanpilot.demo.accounts import DemoLogin, create_demo_accounts
 from loanpilot.demo.context import DEMO_AUDIT_ACTION, DemoContext
 from loanpilot.demo.truth import DemoTruth
+from loanpilot.kit.clock import now_utc
 from loanpilot.kit.crypto import FieldCipher
 from loanpilot.kit.errors import ConflictError, ValidationError
 
@@ -49,6 +52,7 @@ class BuildReport:
     seconds_generate: float = 0.0
     seconds_write: float = 0.0
     truth_path: Path | None = None
+    logins: list[DemoLogin] = field(default_factory=list)
 
     @property
     def total_rows(self) -> int:
@@ -227,6 +231,8 @@ def build(
     report.seconds_generate = time.perf_counter() - started
     started = time.perf_counter()
     report.rows = write(engine, ctx, progress, clear_first=bool(existing))
+    with transaction(make_session_factory(engine)) as session:
+        report.logins = create_demo_accounts(session, now_utc())
     report.seconds_write = time.perf_counter() - started
     report.truth_path = save_truth(ctx, truth_dir)
     return report

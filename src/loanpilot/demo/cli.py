@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from loanpilot.config import Environment
+from loanpilot.demo.accounts import DemoLogin
 from loanpilot.kit.errors import DomainError
 
 demo_app = typer.Typer(
@@ -125,3 +126,22 @@ def build_command(
         f"{report.total_rows:,} rows: generated in {report.seconds_generate:.1f}s, "
         f"written in {report.seconds_write:.1f}s. Truth of the latent model: {report.truth_path}"
     )
+    print_logins(report.logins)
+
+
+def print_logins(logins: list[DemoLogin]) -> None:
+    """The demo accounts, one per role, for the console at /console/login."""
+    if not logins:
+        return
+    table = Table(title="Demo logins 演示账户 (console: http://127.0.0.1:8000/console/login)")
+    for column in ("user name 用户名", "password 密码", "role 角色", "staff 员工"):
+        table.add_column(column)
+    for login in logins:
+        table.add_row(
+            login.username,
+            login.password,
+            login.role.value,
+            f"{login.staff_name} ({login.employee_no})",
+        )
+    console.print(table)
+    console.print("These accounts share one published password: never use them with real data.")

@@ -81,6 +81,20 @@ class ConflictError(DomainError):
     """The request conflicts with the current state (duplicate, illegal transition...)."""
 
 
+class AuthenticationError(DomainError):
+    """Who is asking is not known: no or bad credentials, an expired or forged session."""
+
+
+class PermissionDeniedError(DomainError):
+    """The caller is known but may not do this (role, branch or customer scope, read-only)."""
+
+
+class RateLimitedError(DomainError):
+    """Too many requests from one client address; ``retry_after`` seconds until the next."""
+
+    retry_after: int = 60
+
+
 class ConfigurationError(DomainError):
     """Settings are missing or unsafe."""
 

@@ -1,0 +1,1 @@
+"""Access: staff accounts, passwords, sessions, API tokens and the role-permission matrix."""

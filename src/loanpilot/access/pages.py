@@ -1,0 +1,111 @@
+"""Console login and logout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from loanpilot.access import service
+from loanpilot.access.rules import Principal
+from loanpilot.app import SessionDep
+from loanpilot.kit.errors import AuthenticationError
+from loanpilot.web.auth import (
+    anon_csrf,
+    clear_session_cookie,
+    client_address,
+    clock,
+    require,
+    set_anon_csrf_cookie,
+    set_session_cookie,
+    verify_anon_csrf,
+)
+from loanpilot.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+_REASONS = {
+    "expired": "login.expired",
+    "invalid": "login.invalid",
+    "required": "login.required",
+    "logged_out": "login.logged_out",
+}
+_FAILURES = {"auth.locked": "login.locked", "auth.inactive": "login.inactive"}
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after login: a console path only (never another site)."""
+    if value and value.startswith("/console") and "//" not in value and "\\" not in value:
+        return value
+    return "/console/"
+
+
+def _login_page(
+    request: Request, *, next_url: str, message_key: str | None, status: int, username: str = ""
+) -> Response:
+    anon_csrf(request)
+    response = render(
+        request,
+        "console/login.html",
+        {"next_url": next_url, "message_key": message_key, "username": username},
+        status_code=status,
+    )
+    set_anon_csrf_cookie(request, response)
+    return response
+
+
+@router.get("/console/login")
+def login_form(
+    request: Request,
+    next_url: Annotated[str | None, Query(alias="next", max_length=512)] = None,
+    reason: Annotated[str | None, Query(max_length=32)] = None,
+) -> Response:
+    return _login_page(
+        request, next_url=safe_next(next_url), message_key=_REASONS.get(reason or ""), status=200
+    )
+
+
+@router.post("/console/login", dependencies=[Depends(verify_anon_csrf)])
+def login(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=128)],
+    next_url: Annotated[str | None, Form(alias="next", max_length=512)] = None,
+) -> Response:
+    now = clock(request)
+    try:
+        account = service.authenticate(
+            session,
+            username=username,
+            password=password,
+            now=now,
+            client=client_address(request),
+        )
+    except AuthenticationError as exc:
+        # Returned, not raised: the failed attempt and its audit row are committed.
+        return _login_page(
+            request,
+            next_url=safe_next(next_url),
+            status=401,
+            message_key=_FAILURES.get(exc.code, "login.failed"),
+            username=username[:64],
+        )
+    token, _row = service.open_session(session, account, now=now, client=client_address(request))
+    response = RedirectResponse(safe_next(next_url), status_code=303)
+    set_session_cookie(request, response, token, int(service.SESSION_ABSOLUTE.total_seconds()))
+    return response
+
+
+@router.post("/console/logout")
+def logout(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require()],
+) -> Response:
+    if principal.session_id is not None:
+        service.end_session(session, principal.session_id, now=clock(request))
+    response = RedirectResponse("/console/login?reason=logged_out", status_code=303)
+    clear_session_cookie(response)
+    return response
