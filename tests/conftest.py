@@ -28,6 +28,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -512,3 +513,80 @@ def _serving(app: FastAPI) -> Iterator[str]:
 def serve() -> Callable[[FastAPI], AbstractContextManager[str]]:
     """``with serve(app) as url:`` runs ``app`` over real HTTP on 127.0.0.1 for the block."""
     return _serving
+
+
+# --- the demo bank served over real HTTP, with a signed-in client per role ---------------------------
+
+#: Generous limits for tests that are not about rate limiting (their own app sets tight ones).
+_TEST_RATE_LIMITS = {
+    "rate_limit_portal_per_minute": 100_000,
+    "rate_limit_submit_per_minute": 100_000,
+    "rate_limit_login_per_minute": 100_000,
+}
+_CSRF_INPUT = 'name="csrf_token" value="'
+
+
+def form_csrf(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    start = html.index(_CSRF_INPUT) + len(_CSRF_INPUT)
+    return html[start : html.index('"', start)]
+
+
+@dataclass
+class DemoSite:
+    """The demo bank's application on a live loopback server.
+
+    ``login(user)`` gives an httpx client holding a console session (its ``X-CSRF-Token`` header
+    set, as the pages' htmx requests send it); ``bearer(user)`` the headers of an API token.
+    Demo users: admin, marketing, manager, risk, approver, service, auditor, branch.
+    """
+
+    url: str
+    bank: DemoBank
+    app: FastAPI
+    _tokens: dict[str, dict[str, str]]
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, **kwargs)  # type: ignore[arg-type]
+
+    def login(self, username: str, password: str | None = None) -> httpx.Client:
+        from loanpilot.demo.accounts import DEMO_PASSWORD
+
+        client = self.client()
+        page = client.get("/console/login")
+        response = client.post(
+            "/console/login",
+            data={
+                "username": username,
+                "password": password or DEMO_PASSWORD,
+                "csrf_token": form_csrf(page.text),
+            },
+        )
+        assert response.status_code == 303, f"login of {username} failed: {response.status_code}"
+        home = client.get("/console/account")  # every page of a session carries its CSRF token
+        client.headers["X-CSRF-Token"] = form_csrf(home.text)
+        return client
+
+    def bearer(self, username: str) -> dict[str, str]:
+        from loanpilot.demo.accounts import DEMO_PASSWORD
+
+        if username not in self._tokens:
+            with self.client() as client:
+                response = client.post(
+                    "/api/v1/auth/token",
+                    json={"username": username, "password": DEMO_PASSWORD, "name": "tests"},
+                )
+                assert response.status_code == 201, response.text
+                self._tokens[username] = {"Authorization": f"Bearer {response.json()['token']}"}
+        return self._tokens[username]
+
+
+@pytest.fixture(scope="session")
+def demo_site(demo_bank: DemoBank) -> Iterator[DemoSite]:
+    """The demo bank (both backends) served on a free loopback port for the whole session."""
+    from loanpilot.app import create_app
+
+    settings = demo_bank.settings.model_copy(update=_TEST_RATE_LIMITS)
+    app = create_app(settings)
+    with _serving(app) as url:
+        yield DemoSite(url=url, bank=demo_bank, app=app, _tokens={})
