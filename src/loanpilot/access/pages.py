@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from loanpilot.access import service
 from loanpilot.access.rules import Principal
 from loanpilot.app import SessionDep
-from loanpilot.kit.errors import AuthenticationError
+from loanpilot.kit.errors import AuthenticationError, ValidationError
 from loanpilot.web.auth import (
     anon_csrf,
     clear_session_cookie,
@@ -109,3 +110,90 @@ def logout(
     response = RedirectResponse("/console/login?reason=logged_out", status_code=303)
     clear_session_cookie(response)
     return response
+
+
+# --- the signed-in staff member's own account -------------------------------------------------------
+
+
+def _account_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    *,
+    new_token: str | None = None,
+    fields: list[dict[str, str | int | None]] | None = None,
+    message_key: str | None = None,
+    status: int = 200,
+) -> Response:
+    tokens = service.list_api_tokens(session, account_id=principal.account_id)
+    return render(
+        request,
+        "console/account.html",
+        {
+            "permissions": sorted(p.value for p in principal.permissions),
+            "tokens": tokens,
+            "new_token": new_token,
+            "fields": fields or [],
+            "message_key": message_key,
+            "now": clock(request),
+        },
+        status_code=status,
+    )
+
+
+@router.get("/console/account")
+def account(
+    request: Request, session: SessionDep, principal: Annotated[Principal, require()]
+) -> Response:
+    """Who I am, what I may do, my API tokens, and a form to change my password."""
+    return _account_page(request, session, principal)
+
+
+@router.post("/console/account/tokens")
+def issue_token(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require()],
+    name: Annotated[str, Form(min_length=1, max_length=64)],
+    days: Annotated[int, Form(ge=1, le=365)] = 90,
+) -> Response:
+    token, _row = service.issue_api_token(
+        session, account_id=principal.account_id, name=name, now=clock(request), days=days
+    )
+    return _account_page(request, session, principal, new_token=token)
+
+
+@router.post("/console/account/tokens/{token_id}/revoke")
+def revoke_token(
+    token_id: int,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require()],
+) -> Response:
+    service.revoke_api_token(
+        session, token_id=token_id, account_id=principal.account_id, now=clock(request)
+    )
+    return RedirectResponse("/console/account", status_code=303)
+
+
+@router.post("/console/account/password")
+def change_password(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require()],
+    old_password: Annotated[str, Form(max_length=128)],
+    new_password: Annotated[str, Form(max_length=128)],
+) -> Response:
+    try:
+        service.change_password(
+            session,
+            account_id=principal.account_id,
+            old=old_password,
+            new=new_password,
+            now=clock(request),
+        )
+    except ValidationError as exc:
+        return _account_page(
+            request, session, principal, status=422, fields=[p.public() for p in exc.problems]
+        )
+    return _account_page(request, session, principal, message_key="account.password_changed")

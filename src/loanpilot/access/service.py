@@ -343,6 +343,15 @@ def issue_api_token(
     return token, row
 
 
+def list_api_tokens(session: Session, *, account_id: int) -> list[ApiToken]:
+    """The account's tokens, newest first (digests only: a token is shown once, at issue)."""
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.account_id == account_id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
 def revoke_api_token(session: Session, *, token_id: int, account_id: int, now: datetime) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or row.account_id != account_id:

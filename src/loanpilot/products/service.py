@@ -159,9 +159,7 @@ def quote(
     chosen_spread = product.min_spread if spread is None else spread
     if not product.min_spread <= chosen_spread <= product.max_spread:
         problems.append(
-            FieldProblem(
-                "spread", f"must be between {product.min_spread} and {product.max_spread}"
-            )
+            FieldProblem("spread", f"must be between {product.min_spread} and {product.max_spread}")
         )
     if problems:
         raise ValidationError("quote.invalid", "The loan cannot be quoted", problems)

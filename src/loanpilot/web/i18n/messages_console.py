@@ -105,4 +105,41 @@ CONSOLE: Final[dict[str, dict[str, str]]] = {
     "table.filter": {"zh": "筛选", "en": "Filter"},
     "table.reset": {"zh": "重置", "en": "Reset"},
     "table.sort_by": {"zh": "按{column}排序", "en": "Sort by {column}"},
+    # my account
+    "account.title": {"zh": "我的账户", "en": "My account"},
+    "account.role": {"zh": "角色", "en": "Role"},
+    "account.scope": {"zh": "数据范围", "en": "Data scope"},
+    "account.scope.all": {"zh": "全行", "en": "The whole bank"},
+    "account.scope.branch": {"zh": "本机构及下辖机构", "en": "My branch and those below it"},
+    "account.scope.own": {"zh": "仅本人管户客户", "en": "Only the customers assigned to me"},
+    "account.permissions": {"zh": "权限", "en": "Permissions"},
+    "account.change_password": {"zh": "修改密码", "en": "Change password"},
+    "account.old_password": {"zh": "当前密码", "en": "Current password"},
+    "account.new_password": {"zh": "新密码", "en": "New password"},
+    "account.password_rules": {
+        "zh": "至少 10 位，包含大写字母、小写字母、数字、符号中的至少三类，且不含用户名。",
+        "en": "At least 10 characters mixing three of upper case, lower case, digits and symbols, "
+        "without the user name.",
+    },
+    "account.password_changed": {"zh": "密码已修改。", "en": "Your password has been changed."},
+    "account.tokens": {"zh": "API 令牌", "en": "API tokens"},
+    "account.tokens_hint": {
+        "zh": "其他系统调用 API 时使用：请求头 Authorization: Bearer <令牌>。令牌拥有您的权限。",
+        "en": "For other systems calling the API: header Authorization: Bearer <token>. "
+        "A token has your permissions.",
+    },
+    "account.token_once": {
+        "zh": "请立即复制此令牌，它只显示这一次：",
+        "en": "Copy this token now; it is shown only once:",
+    },
+    "account.token_name": {"zh": "用途", "en": "Name"},
+    "account.token_days": {"zh": "有效天数", "en": "Valid days"},
+    "account.token_prefix": {"zh": "前缀", "en": "Prefix"},
+    "account.token_expires": {"zh": "到期时间", "en": "Expires"},
+    "account.token_last_used": {"zh": "最近使用", "en": "Last used"},
+    "account.issue_token": {"zh": "签发令牌", "en": "Issue token"},
+    "account.revoke": {"zh": "吊销", "en": "Revoke"},
+    "account.revoked": {"zh": "已吊销", "en": "Revoked"},
+    "account.expired": {"zh": "已过期", "en": "Expired"},
+    "nav.account": {"zh": "我的账户", "en": "My account"},
 }
