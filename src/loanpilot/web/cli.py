@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--reload", help="Restart when the code changes (development)")
         ] = False,
     ) -> None:
-        """Serve the web application (headline page at /, API docs at /api/docs)."""
+        """Serve the web application: portal at /, staff console at /console, API docs at /api/docs."""
         import uvicorn
 
         from loanpilot.cli import load_settings  # here: loanpilot.cli imports this module
