@@ -58,7 +58,8 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches the argon2 ``password_hash`` (False for a malformed hash)."""
     try:
         return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -200,7 +201,7 @@ def authenticate(
     """
     account = session.scalar(select(StaffAccount).where(StaffAccount.username == username.strip()))
     if account is None:
-        _verify(_DUMMY_HASH, password)
+        verify_password(_DUMMY_HASH, password)
         record(
             session,
             action="login",
@@ -230,7 +231,7 @@ def authenticate(
         audit("denied", {"reason": "locked"})
         raise AuthenticationError("auth.locked", locked_message)
     staff = session.get(Staff, account.staff_id)
-    if not _verify(account.password_hash, password):
+    if not verify_password(account.password_hash, password):
         new = after_failure(state, now)
         account.failed_attempts, account.locked_until = new.failed_attempts, new.locked_until
         locked = is_locked(new, now)
@@ -258,7 +259,7 @@ def change_password(
         raise NotFoundError("account.not_found", f"No account {account_id}")
     problems = (
         []
-        if _verify(account.password_hash, old)
+        if verify_password(account.password_hash, old)
         else [FieldProblem("old_password", "is not the current password")]
     )
     problems += password_problems(new, account.username, field="new_password")

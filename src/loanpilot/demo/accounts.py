@@ -81,3 +81,20 @@ def create_demo_accounts(session: Session, now: datetime) -> list[DemoLogin]:
         )
         logins.append(DemoLogin(username, DEMO_PASSWORD, role, staff.name, staff.employee_no))
     return logins
+
+
+def existing_demo_logins(session: Session) -> list[DemoLogin]:
+    """The demo accounts that still have the published password (to remind ``make demo`` users)."""
+    from loanpilot.access.models import StaffAccount
+    from loanpilot.access.service import verify_password
+
+    logins: list[DemoLogin] = []
+    for username, role in DEMO_USERS:
+        row = session.execute(
+            select(StaffAccount, Staff)
+            .join(Staff, Staff.id == StaffAccount.staff_id)
+            .where(StaffAccount.username == username)
+        ).first()
+        if row is not None and verify_password(row[0].password_hash, DEMO_PASSWORD):
+            logins.append(DemoLogin(username, DEMO_PASSWORD, role, row[1].name, row[1].employee_no))
+    return logins

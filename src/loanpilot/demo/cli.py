@@ -70,6 +70,11 @@ def build_command(
         existing = builder.customer_count(engine)
         if existing and if_missing:
             console.print(f"The database already has {existing:,} customers; nothing to do.")
+            from loanpilot.db.session import make_session_factory, transaction
+            from loanpilot.demo.accounts import existing_demo_logins
+
+            with transaction(make_session_factory(engine)) as session:
+                print_logins(existing_demo_logins(session))
             return
         if reset and settings.environment is Environment.PRODUCTION:
             console.print("[red]demo.production[/red]: --reset is refused in production")

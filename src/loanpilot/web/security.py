@@ -37,16 +37,40 @@ _HEADERS = [
 _NO_CSP_PATHS = ("/api/docs",)
 
 
+_HTML_ERRORS = {
+    413: ("提交的内容过大", "What was sent is too large"),
+    429: ("请求过于频繁，请稍后再试", "Too many requests: please wait a moment and try again"),
+}
+
+
 def _error(
-    status: int, code: str, detail: str, headers: list[tuple[bytes, bytes]]
+    status: int,
+    code: str,
+    detail: str,
+    headers: list[tuple[bytes, bytes]],
+    path: str = "/api/",
 ) -> list[Message]:
-    body = json.dumps({"error": code, "detail": detail, "fields": []}).encode()
+    """The answer of a guard: the API's JSON error shape, or a small bilingual page for browsers
+    (these guards run before the application, so they cannot use its templates)."""
+    if path.startswith("/api/"):
+        body = json.dumps({"error": code, "detail": detail, "fields": []}).encode()
+        content_type = b"application/json"
+    else:
+        zh, en = _HTML_ERRORS.get(status, ("请求无法处理", "The request cannot be handled"))
+        body = (
+            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{status}</title></head><body>"
+            f'<main data-error="{code}"><h1>{zh}</h1><p lang="en">{en}</p>'
+            '<p><a href="/">返回首页 · Back</a></p></main></body></html>'
+        ).encode()
+        content_type = b"text/html; charset=utf-8"
     return [
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 *headers,
             ],
@@ -96,7 +120,7 @@ class BodyLimit:
                 except ValueError:
                     too_big = True
                 if too_big:
-                    for message in _error(413, "request.too_large", detail, []):
+                    for message in _error(413, "request.too_large", detail, [], scope["path"]):
                         await send(message)
                     return
         seen = 0
@@ -121,7 +145,7 @@ class BodyLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _BodyTooLargeError:
             if not started:
-                for message in _error(413, "request.too_large", detail, []):
+                for message in _error(413, "request.too_large", detail, [], scope["path"]):
                     await send(message)
 
 
@@ -196,7 +220,9 @@ class RateLimit:
                     seconds = max(1, math.ceil(wait))
                     detail = f"Too many requests from your address; retry in {seconds} s"
                     headers = [(b"retry-after", str(seconds).encode())]
-                    for message in _error(429, "request.rate_limited", detail, headers):
+                    for message in _error(
+                        429, "request.rate_limited", detail, headers, scope["path"]
+                    ):
                         await send(message)
                     return
         await self.app(scope, receive, send)
