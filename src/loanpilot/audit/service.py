@@ -1,9 +1,15 @@
-"""Writing audit records. Adds and flushes; the caller's entry point owns the transaction."""
+"""Writing audit records (adds and flushes; the caller's entry point owns the transaction), and
+the pure helpers of searching and exporting them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -41,3 +47,92 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+# --- searching and exporting the log ----------------------------------------------------------------
+
+#: The most rows one CSV export holds (the newest); the page says so when a search finds more.
+EXPORT_CAP = 100_000
+#: Columns of the CSV export, in order.
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "at_utc",
+    "at_local",
+    "actor_staff_id",
+    "actor_name",
+    "actor_label",
+    "action",
+    "entity",
+    "entity_id",
+    "outcome",
+    "client_address",
+    "detail",
+)
+#: A cell starting with one of these is read as a formula by spreadsheets (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def business_day_bounds(
+    first: date | None, last: date | None, tz: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    """UTC bounds of the business days ``first``..``last`` (both inclusive) in ``tz``: the start
+    of ``first`` and the start of the day after ``last`` (exclusive)."""
+    start = datetime.combine(first, time.min, tzinfo=tz).astimezone(UTC) if first else None
+    end = (
+        datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
+        if last
+        else None
+    )
+    return start, end
+
+
+def compact_json(value: Any) -> str:
+    """``detail`` as one line of JSON, Chinese kept readable."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def export_cells(row: Any, tz: ZoneInfo) -> list[str]:
+    """One audit row (a result row of ``audit.repository.audit_query``) as CSV cells."""
+    at: datetime = row.at
+    return [
+        safe_cell(v)
+        for v in (
+            row.id,
+            at.astimezone(UTC).isoformat(),
+            at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+            row.actor_staff_id,
+            row.actor_name,
+            row.actor_label,
+            row.action,
+            row.entity,
+            row.entity_id,
+            row.outcome,
+            row.client_address,
+            compact_json(row.detail or {}),
+        )
+    ]
+
+
+def csv_chunks(rows: Iterable[Any], tz: ZoneInfo, rows_per_chunk: int = 1_000) -> Iterator[bytes]:
+    """The CSV export as UTF-8 bytes: a byte-order mark (so Excel reads the Chinese), the header,
+    then the rows, ``rows_per_chunk`` at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(EXPORT_COLUMNS)
+    pending = 0
+    for row in rows:
+        writer.writerow(export_cells(row, tz))
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue().encode("utf-8")

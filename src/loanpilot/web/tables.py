@@ -65,7 +65,7 @@ def page_request(
 
 def fetch_page(
     session: Session,
-    query: Select[Any],
+    query: Select[*tuple[Any, ...]],
     request: PageRequest,
     sort_columns: Mapping[str, ColumnElement[Any]],
     tie_breaker: ColumnElement[Any],

@@ -1,7 +1,146 @@
-"""zh/en messages of the console's and portal's admin pages."""
+"""zh/en messages of the console's admin pages: staff, org units, permissions, audit log."""
 
 from __future__ import annotations
 
 from typing import Final
 
-ADMIN: Final[dict[str, dict[str, str]]] = {}
+ADMIN: Final[dict[str, dict[str, str]]] = {
+    "admin.any": {"zh": "全部", "en": "Any"},
+    "admin.yes": {"zh": "是", "en": "Yes"},
+    "admin.no": {"zh": "否", "en": "No"},
+    # staff
+    "admin.staff.subtitle": {
+        "zh": "全行员工及其角色、机构、部门与登录账户。",
+        "en": "The bank's staff with their role, branch, org unit and login.",
+    },
+    "admin.staff.subtitle_branch": {
+        "zh": "本机构及下辖机构的员工。",
+        "en": "Staff of your branch and the branches below it.",
+    },
+    "admin.staff.search": {"zh": "姓名 / 工号", "en": "Name / employee no."},
+    "admin.staff.search_hint": {"zh": "输入姓名或工号", "en": "Name or employee number"},
+    "admin.staff.employee_no": {"zh": "工号", "en": "Employee no."},
+    "admin.staff.name": {"zh": "姓名", "en": "Name"},
+    "admin.staff.role": {"zh": "角色", "en": "Role"},
+    "admin.staff.branch": {"zh": "所属机构", "en": "Branch"},
+    "admin.staff.org_unit": {"zh": "部门 / 团队", "en": "Org unit"},
+    "admin.staff.status": {"zh": "状态", "en": "Status"},
+    "admin.staff.hired_on": {"zh": "入职日期", "en": "Hired on"},
+    "admin.staff.has_account": {"zh": "登录账户", "en": "Login account"},
+    "admin.status.active": {"zh": "在职", "en": "Active"},
+    "admin.status.on_leave": {"zh": "休假", "en": "On leave"},
+    "admin.status.left": {"zh": "离职", "en": "Left"},
+    # org units
+    "admin.org.subtitle": {
+        "zh": "总行 → 分行 → 支行，及各机构的部门、团队、负责人和在岗人数。",
+        "en": "Head office → branches → sub-branches, with each one's units, heads and headcount.",
+    },
+    "admin.org.subtitle_branch": {
+        "zh": "本机构及下辖机构的组织架构。",
+        "en": "The organisation of your branch and the branches below it.",
+    },
+    "admin.org.head": {"zh": "负责人", "en": "Head"},
+    "admin.org.headcount": {"zh": "在岗 {count} 人", "en": "{count} active staff"},
+    "admin.level.head_office": {"zh": "总行", "en": "Head office"},
+    "admin.level.branch": {"zh": "分行", "en": "Branch"},
+    "admin.level.sub_branch": {"zh": "支行", "en": "Sub-branch"},
+    "admin.org_kind.marketing_department": {"zh": "市场营销部", "en": "Marketing department"},
+    "admin.org_kind.market_analysis_group": {"zh": "市场分析组", "en": "Market analysis group"},
+    "admin.org_kind.product_promotion_group": {
+        "zh": "产品推广组",
+        "en": "Product promotion group",
+    },
+    "admin.org_kind.customer_service_group": {
+        "zh": "客户服务组",
+        "en": "Customer service group",
+    },
+    "admin.org_kind.sales_team": {"zh": "销售团队", "en": "Sales team"},
+    "admin.org_kind.risk_team": {"zh": "风险管理团队", "en": "Risk team"},
+    # permissions
+    "admin.perm.subtitle": {
+        "zh": "权限矩阵以数据形式保存，控制台与 API 在同一处统一校验。",
+        "en": "The permission matrix is data, enforced in one place for console and API alike.",
+    },
+    "admin.perm.matrix": {"zh": "角色权限矩阵", "en": "Role-permission matrix"},
+    "admin.perm.permission": {"zh": "权限", "en": "Permission"},
+    "admin.perm.routes": {"zh": "各路由所需权限", "en": "What each route requires"},
+    "admin.perm.routes_hint": {
+        "zh": "由路由本身的权限依赖读出，与实际校验一致。",
+        "en": "Read from the routes' own permission gates: exactly what is enforced.",
+    },
+    "admin.perm.method": {"zh": "方法", "en": "Method"},
+    "admin.perm.path": {"zh": "路径", "en": "Path"},
+    "admin.perm.requires": {"zh": "所需权限", "en": "Requires"},
+    "admin.perm.kind": {"zh": "类型", "en": "Kind"},
+    "admin.perm.kind_api": {"zh": "API", "en": "API"},
+    "admin.perm.kind_page": {"zh": "页面", "en": "Page"},
+    "admin.perm.any_staff": {"zh": "任意已登录员工", "en": "Any signed-in staff"},
+    "admin.perm.public": {"zh": "公开", "en": "Public"},
+    "admin.perm.dashboard:view": {
+        "zh": "查看经营概览（核心指标与图表）",
+        "en": "View the dashboard (headline KPIs and charts)",
+    },
+    "admin.perm.customers:read": {
+        "zh": "查询客户及客户 360 视图（限数据范围内）",
+        "en": "Search customers and open the customer 360 (within scope)",
+    },
+    "admin.perm.pii:view": {
+        "zh": "查看完整身份证号、手机号（每次查看均记入审计日志）",
+        "en": "Reveal full ID and phone numbers (every reveal is audited)",
+    },
+    "admin.perm.products:read": {
+        "zh": "查看产品目录、利率与还款计划",
+        "en": "View the product catalogue, rates and schedules",
+    },
+    "admin.perm.products:write": {
+        "zh": "维护产品（条款、利率、准入条件）",
+        "en": "Edit products (terms, rates, eligibility)",
+    },
+    "admin.perm.staff:read": {
+        "zh": "查看员工与组织架构",
+        "en": "View staff and the org chart",
+    },
+    "admin.perm.staff:write": {
+        "zh": "维护员工与账户",
+        "en": "Edit staff and their accounts",
+    },
+    "admin.perm.permissions:read": {
+        "zh": "查看权限矩阵与各路由所需权限",
+        "en": "View the permission matrix and what each route requires",
+    },
+    "admin.perm.audit:read": {"zh": "查询审计日志", "en": "Search the audit log"},
+    "admin.perm.audit:export": {
+        "zh": "导出审计日志（导出行为本身也被审计）",
+        "en": "Export the audit log (the export itself is audited)",
+    },
+    # audit log
+    "admin.audit.subtitle": {
+        "zh": "谁在何时、从何处做了什么：登录、查看敏感信息、变更与导出。",
+        "en": "Who did what, when and from where: logins, reveals, changes and exports.",
+    },
+    "admin.audit.at": {"zh": "时间", "en": "Time"},
+    "admin.audit.actor": {"zh": "操作人", "en": "Actor"},
+    "admin.audit.actor_hint": {"zh": "用户名或员工编号", "en": "User name or staff id"},
+    "admin.audit.action": {"zh": "操作", "en": "Action"},
+    "admin.audit.action_hint": {"zh": "前缀，如 login、pii.", "en": "Prefix, e.g. login, pii."},
+    "admin.audit.entity": {"zh": "对象", "en": "Entity"},
+    "admin.audit.entity_id": {"zh": "对象编号", "en": "Entity id"},
+    "admin.audit.outcome": {"zh": "结果", "en": "Outcome"},
+    "admin.audit.from": {"zh": "起始日期", "en": "From"},
+    "admin.audit.to": {"zh": "截止日期", "en": "To"},
+    "admin.audit.client": {"zh": "客户端地址", "en": "Client address"},
+    "admin.audit.detail": {"zh": "详情", "en": "Detail"},
+    "admin.audit.export": {"zh": "导出 CSV", "en": "Export CSV"},
+    "admin.audit.dates_hint": {
+        "zh": "日期按北京时间（Asia/Shanghai）的业务日计算，起止日期均包含在内。",
+        "en": "Dates are business days in Beijing time (Asia/Shanghai), both ends included.",
+    },
+    "admin.audit.export_cap": {
+        "zh": "共找到 {total} 条记录；导出文件最多包含最新的 {cap} 条，请缩小筛选范围以导出其余记录。",
+        "en": "{total} rows found; an export holds at most the newest {cap}. "
+        "Narrow the filters to export the rest.",
+    },
+    "admin.outcome.ok": {"zh": "成功", "en": "OK"},
+    "admin.outcome.denied": {"zh": "拒绝", "en": "Denied"},
+    "admin.outcome.failed": {"zh": "失败", "en": "Failed"},
+}
