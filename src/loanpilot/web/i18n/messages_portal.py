@@ -1,7 +1,245 @@
-"""zh/en messages of the console's and portal's portal pages."""
+"""zh/en messages of the applicant portal (products, calculator, application, progress)."""
 
 from __future__ import annotations
 
 from typing import Final
 
-PORTAL: Final[dict[str, dict[str, str]]] = {}
+PORTAL: Final[dict[str, dict[str, str]]] = {
+    # --- home and product pages ---
+    "portal.home.title": {"zh": "个人贷款产品", "en": "Personal loans"},
+    "portal.home.lead": {
+        "zh": "所有利率均同时展示年化利率（APR，按内部收益率法计算，含全部利息和费用）。",
+        "en": "Every rate is shown with its APR (annualised by IRR over all interest and fees).",
+    },
+    "portal.line.housing": {"zh": "住房贷款", "en": "Housing loans"},
+    "portal.line.consumer": {"zh": "消费贷款", "en": "Consumer loans"},
+    "portal.line.business": {"zh": "经营贷款", "en": "Business loans"},
+    "portal.line.private_banking": {"zh": "私人银行贷款", "en": "Private banking loans"},
+    "portal.line.empty": {"zh": "暂无在售产品。", "en": "No products on offer."},
+    "portal.rate.from": {"zh": "年利率低至", "en": "Rate from"},
+    "portal.rate.apr": {"zh": "年化利率（APR）", "en": "APR"},
+    "portal.rate.unavailable": {"zh": "利率待公布", "en": "Rate not yet published"},
+    "portal.example": {
+        "zh": "示例：借款{amount}，期限{term}个月，{method}",
+        "en": "Example: {amount} over {term} months, {method}",
+    },
+    "portal.amount_range": {"zh": "额度 {min} – {max}", "en": "Amount {min} – {max}"},
+    "portal.term_range": {"zh": "期限 {min} – {max} 个月", "en": "Term {min} – {max} months"},
+    "portal.details": {"zh": "查看详情", "en": "Details"},
+    "portal.apply": {"zh": "立即申请", "en": "Apply now"},
+    "portal.to_calculator": {"zh": "试算还款", "en": "Calculate repayments"},
+    "portal.combo.note": {
+        "zh": "组合贷由商业贷款和公积金贷款两部分组成，各自计息：",
+        "en": "A combination loan has a commercial part and a provident-fund part, each priced:",
+    },
+    "portal.product.methods": {"zh": "还款方式", "en": "Repayment methods"},
+    "portal.product.eligibility": {"zh": "申请条件", "en": "Eligibility"},
+    "portal.product.collateral": {"zh": "担保方式", "en": "Security"},
+    "portal.product.fees": {"zh": "费用", "en": "Fees"},
+    "portal.product.monthly_fee": {"zh": "月服务费率 {rate}", "en": "Monthly fee {rate}"},
+    "portal.product.upfront_fee": {"zh": "一次性手续费率 {rate}", "en": "Upfront fee {rate}"},
+    "portal.product.no_fees": {"zh": "无额外费用", "en": "No fees"},
+    "portal.product.pricing": {"zh": "价格", "en": "Price"},
+    "portal.elig.min_age": {"zh": "年满 {value} 周岁", "en": "Aged at least {value}"},
+    "portal.elig.max_age": {"zh": "不超过 {value} 周岁", "en": "Aged at most {value}"},
+    "portal.elig.max_age_at_maturity": {
+        "zh": "贷款到期时不超过 {value} 周岁",
+        "en": "At most {value} years old when the loan ends",
+    },
+    "portal.elig.max_dti": {
+        "zh": "月还款额不超过月收入的 {value}",
+        "en": "Monthly repayments at most {value} of monthly income",
+    },
+    "portal.elig.requires_provident_fund": {
+        "zh": "正常缴存住房公积金",
+        "en": "Paying into the housing provident fund",
+    },
+    "portal.elig.occupations": {"zh": "职业：{value}", "en": "Occupation: {value}"},
+    "portal.elig.min_financial_assets_yuan": {
+        "zh": "金融资产不低于 {value}",
+        "en": "Financial assets of at least {value}",
+    },
+    "portal.elig.other": {"zh": "{key}：{value}", "en": "{key}: {value}"},
+    "portal.elig.none": {"zh": "无特别要求", "en": "No special conditions"},
+    "portal.collateral.none": {"zh": "信用（无需抵押）", "en": "Unsecured"},
+    "portal.collateral.property": {"zh": "房产抵押", "en": "Property"},
+    "portal.collateral.vehicle": {"zh": "车辆抵押", "en": "Vehicle"},
+    "portal.collateral.deposit": {"zh": "存单质押", "en": "Deposit pledge"},
+    "portal.collateral.guarantee": {"zh": "保证担保", "en": "Guarantee"},
+    "portal.collateral.equipment": {"zh": "设备抵押", "en": "Equipment"},
+    "portal.method.equal_instalment": {"zh": "等额本息", "en": "Equal instalments"},
+    "portal.method.equal_principal": {"zh": "等额本金", "en": "Equal principal"},
+    "portal.method.interest_only": {"zh": "先息后本", "en": "Interest only, then principal"},
+    "portal.method.bullet": {"zh": "一次性还本付息", "en": "Bullet (all at maturity)"},
+    # --- calculator ---
+    "portal.calc.title": {"zh": "贷款计算器", "en": "Loan calculator"},
+    "portal.calc.lead": {
+        "zh": "按产品最低定价试算，实际利率以审批结果为准。",
+        "en": "Priced at the product's lowest rate; your actual rate is set at approval.",
+    },
+    "portal.calc.product": {"zh": "产品", "en": "Product"},
+    "portal.calc.amount": {"zh": "借款金额（元）", "en": "Amount (yuan)"},
+    "portal.calc.term": {"zh": "期限（月）", "en": "Term (months)"},
+    "portal.calc.method": {"zh": "重点查看的还款方式", "en": "Method to focus on"},
+    "portal.calc.submit": {"zh": "计算", "en": "Calculate"},
+    "portal.calc.compare": {"zh": "各还款方式对比", "en": "Repayment methods compared"},
+    "portal.calc.first_payment": {"zh": "首期还款", "en": "First payment"},
+    "portal.calc.total_interest": {"zh": "利息合计", "en": "Total interest"},
+    "portal.calc.total_fees": {"zh": "费用合计", "en": "Total fees"},
+    "portal.calc.total_payment": {"zh": "还款合计", "en": "Total repaid"},
+    "portal.calc.annual_rate": {"zh": "年利率", "en": "Annual rate"},
+    "portal.calc.not_offered": {"zh": "本产品不提供", "en": "Not offered"},
+    "portal.calc.schedule": {"zh": "还款计划：{method}", "en": "Schedule: {method}"},
+    "portal.calc.period": {"zh": "期数", "en": "Period"},
+    "portal.calc.opening": {"zh": "期初本金", "en": "Opening principal"},
+    "portal.calc.principal": {"zh": "本金", "en": "Principal"},
+    "portal.calc.interest": {"zh": "利息", "en": "Interest"},
+    "portal.calc.fee": {"zh": "费用", "en": "Fee"},
+    "portal.calc.payment": {"zh": "还款额", "en": "Payment"},
+    "portal.calc.closing": {"zh": "剩余本金", "en": "Remaining principal"},
+    "portal.calc.no_products": {"zh": "暂无可试算的产品。", "en": "No product to calculate."},
+    # --- application ---
+    "portal.apply.title": {"zh": "申请：{product}", "en": "Apply: {product}"},
+    "portal.apply.lead": {
+        "zh": "请如实填写。带 * 的为必填项。提交后我们会尽快联系您。",
+        "en": "Please answer truthfully. Fields marked * are required. We will contact you soon.",
+    },
+    "portal.apply.name": {"zh": "姓名 *", "en": "Full name *"},
+    "portal.apply.id_number": {"zh": "居民身份证号码 *", "en": "Resident ID number *"},
+    "portal.apply.id_hint": {
+        "zh": "18位，末位可为X。出错时需重新输入。",
+        "en": "18 characters, the last may be X. Re-enter it if the form comes back.",
+    },
+    "portal.apply.phone": {"zh": "手机号码 *", "en": "Mobile number *"},
+    "portal.apply.amount": {"zh": "申请金额（元）*", "en": "Amount (yuan) *"},
+    "portal.apply.term": {"zh": "期限（月）*", "en": "Term (months) *"},
+    "portal.apply.method": {"zh": "还款方式 *", "en": "Repayment method *"},
+    "portal.apply.purpose": {"zh": "贷款用途", "en": "Purpose"},
+    "portal.apply.income": {"zh": "月收入（元）*", "en": "Monthly income (yuan) *"},
+    "portal.apply.occupation": {"zh": "职业 *", "en": "Occupation *"},
+    "portal.apply.branch": {"zh": "办理网点（可选）", "en": "Branch (optional)"},
+    "portal.apply.branch_any": {"zh": "由银行分配", "en": "Let the bank choose"},
+    "portal.apply.choose": {"zh": "请选择", "en": "Choose"},
+    "portal.apply.consent_data": {
+        "zh": "我同意银行为办理本笔贷款处理我的个人信息（含身份证号码、手机号码和收入）。*",
+        "en": "I consent to the bank processing my personal data (ID and mobile numbers, "
+        "income) to handle this application. *",
+    },
+    "portal.apply.consent_marketing": {
+        "zh": "我愿意接收银行的产品与活动信息（可选，可随时退订）。",
+        "en": "Send me news of products and offers (optional; unsubscribe at any time).",
+    },
+    "portal.apply.submit": {"zh": "提交申请", "en": "Submit application"},
+    "portal.apply.problems": {
+        "zh": "申请未提交，请修改以下标出的内容：",
+        "en": "The application was not sent. Please correct the fields marked below:",
+    },
+    "portal.applied.title": {"zh": "申请已提交", "en": "Application submitted"},
+    "portal.applied.number": {"zh": "申请编号", "en": "Application number"},
+    "portal.applied.code": {"zh": "查询码", "en": "Query code"},
+    "portal.applied.code_note": {
+        "zh": "请记下申请编号和查询码：查询进度时需要它们以及身份证号码后四位。查询码不会再次显示。",
+        "en": "Write down the application number and the query code: with the last four "
+        "characters of your ID they let you track the application. The code is not shown again.",
+    },
+    "portal.applied.track": {"zh": "查询进度", "en": "Track it"},
+    "portal.occupation.civil_servant": {"zh": "公务员 / 事业单位", "en": "Civil servant"},
+    "portal.occupation.company_employee": {"zh": "企业员工", "en": "Company employee"},
+    "portal.occupation.freelancer": {"zh": "自由职业者", "en": "Freelancer"},
+    "portal.occupation.self_employed": {
+        "zh": "个体工商户 / 小微企业主",
+        "en": "Self-employed / small business owner",
+    },
+    "portal.occupation.student": {"zh": "学生", "en": "Student"},
+    "portal.occupation.retired": {"zh": "退休人员", "en": "Retired"},
+    # --- progress ---
+    "portal.progress.title": {"zh": "申请进度查询", "en": "Track your application"},
+    "portal.progress.number": {"zh": "申请编号", "en": "Application number"},
+    "portal.progress.last_four": {
+        "zh": "身份证号码后四位",
+        "en": "Last four characters of your ID",
+    },
+    "portal.progress.code": {"zh": "查询码（6位数字）", "en": "Query code (6 digits)"},
+    "portal.progress.submit": {"zh": "查询", "en": "Look up"},
+    "portal.progress.not_found": {
+        "zh": "未找到符合这些信息的申请，请核对后重试。",
+        "en": "No application matches these details. Please check them and try again.",
+    },
+    "portal.progress.status": {"zh": "当前状态", "en": "Status"},
+    "portal.progress.stages": {"zh": "办理环节", "en": "Stages"},
+    "portal.progress.pending": {"zh": "尚未开始", "en": "Not yet"},
+    "portal.stage.submitted": {"zh": "已提交", "en": "Submitted"},
+    "portal.stage.under_review": {"zh": "审核中", "en": "Under review"},
+    "portal.stage.decided": {"zh": "审批完成", "en": "Decided"},
+    "portal.stage.disbursed": {"zh": "已放款", "en": "Disbursed"},
+    "portal.status.draft": {"zh": "草稿", "en": "Draft"},
+    "portal.status.submitted": {"zh": "已提交，等待审核", "en": "Submitted, awaiting review"},
+    "portal.status.under_review": {"zh": "审核中", "en": "Under review"},
+    "portal.status.approved": {"zh": "已批准", "en": "Approved"},
+    "portal.status.referred": {"zh": "人工复核中", "en": "Referred for manual review"},
+    "portal.status.declined": {"zh": "未获批准", "en": "Declined"},
+    "portal.status.offer_accepted": {"zh": "已接受贷款方案", "en": "Offer accepted"},
+    "portal.status.contract_signed": {"zh": "已签约", "en": "Contract signed"},
+    "portal.status.disbursed": {"zh": "已放款", "en": "Disbursed"},
+    "portal.status.withdrawn": {"zh": "已撤回", "en": "Withdrawn"},
+    # --- problems with a form (codes of lending.rules) ---
+    "portal.problem.required": {"zh": "此项必填。", "en": "This is required."},
+    "portal.problem.too_long": {"zh": "最多 {max} 个字。", "en": "At most {max} characters."},
+    "portal.problem.id_length": {
+        "zh": "身份证号码应为18位。",
+        "en": "The ID number must have 18 characters.",
+    },
+    "portal.problem.id_check": {
+        "zh": "身份证号码校验位不正确，请核对。",
+        "en": "The ID number's check character is wrong; please check it.",
+    },
+    "portal.problem.id_region": {
+        "zh": "身份证号码的地区码无效。",
+        "en": "The ID number's region code is not valid.",
+    },
+    "portal.problem.id_birth": {
+        "zh": "身份证号码中的出生日期无效。",
+        "en": "The birth date in the ID number is not valid.",
+    },
+    "portal.problem.id_format": {
+        "zh": "身份证号码前17位应为数字，末位为数字或X。",
+        "en": "The first 17 characters must be digits and the last a digit or X.",
+    },
+    "portal.problem.too_young": {
+        "zh": "申请人须年满 {age} 周岁。",
+        "en": "The applicant must be at least {age}.",
+    },
+    "portal.problem.phone_invalid": {
+        "zh": "请输入11位中国大陆手机号码。",
+        "en": "Enter an 11-digit mainland China mobile number.",
+    },
+    "portal.problem.number": {
+        "zh": "请输入金额数字，例如 50000。",
+        "en": "Enter an amount, e.g. 50000.",
+    },
+    "portal.problem.amount_range": {
+        "zh": "本产品金额须在 {min} 至 {max} 元之间。",
+        "en": "For this product the amount must be between {min} and {max} yuan.",
+    },
+    "portal.problem.term_range": {
+        "zh": "本产品期限须在 {min} 至 {max} 个月之间。",
+        "en": "For this product the term must be between {min} and {max} months.",
+    },
+    "portal.problem.whole_months": {
+        "zh": "请输入整数月数。",
+        "en": "Enter a whole number of months.",
+    },
+    "portal.problem.method_invalid": {
+        "zh": "请选择本产品提供的还款方式。",
+        "en": "Choose one of this product's repayment methods.",
+    },
+    "portal.problem.income_range": {
+        "zh": "请输入合理的月收入。",
+        "en": "Enter a plausible monthly income.",
+    },
+    "portal.problem.choose": {"zh": "请从列表中选择。", "en": "Choose from the list."},
+    "portal.problem.consent_required": {
+        "zh": "申请贷款须同意个人信息处理。",
+        "en": "You must consent to the processing of your personal data to apply.",
+    },
+}

@@ -1,0 +1,186 @@
+"""Shapes of the portal's JSON API. Money is integer fen plus an exact yuan string; rates are
+decimal fractions (``0.0345`` = 3.45 %)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+from loanpilot.app import yuan
+from loanpilot.channels.portal_service import Calculation, MethodResult
+from loanpilot.lending.rules import ApplicationForm
+from loanpilot.lending.service import Progress, Submitted
+from loanpilot.products.service import Quote
+
+
+class ScheduleRowRead(BaseModel):
+    period: int
+    month: int = Field(description="Months from disbursement to the due date")
+    opening_principal_fen: int
+    principal_fen: int
+    interest_fen: int
+    fee_fen: int
+    payment_fen: int
+    payment_yuan: str
+    closing_principal_fen: int
+
+
+class MethodQuoteRead(BaseModel):
+    method: str
+    offered: bool = Field(description="False when the product does not offer this method")
+    annual_rate: Decimal | None = None
+    apr: Decimal | None = Field(None, description="IRR over all interest and fees, monthly x 12")
+    first_payment_fen: int | None = None
+    first_payment_yuan: str | None = None
+    total_interest_fen: int | None = None
+    total_interest_yuan: str | None = None
+    total_fee_fen: int | None = None
+    total_fee_yuan: str | None = None
+    total_payment_fen: int | None = None
+    total_payment_yuan: str | None = None
+    schedule: list[ScheduleRowRead] = Field(default_factory=list)
+
+    @classmethod
+    def from_result(cls, result: MethodResult) -> MethodQuoteRead:
+        q = result.quote
+        if q is None:
+            return cls(method=result.method.value, offered=False)
+        return cls(
+            method=result.method.value,
+            offered=True,
+            annual_rate=q.annual_rate,
+            apr=q.apr,
+            first_payment_fen=q.first_payment_fen,
+            first_payment_yuan=yuan(q.first_payment_fen),
+            total_interest_fen=q.total_interest_fen,
+            total_interest_yuan=yuan(q.total_interest_fen),
+            total_fee_fen=q.total_fee_fen,
+            total_fee_yuan=yuan(q.total_fee_fen),
+            total_payment_fen=q.total_payment_fen,
+            total_payment_yuan=yuan(q.total_payment_fen),
+            schedule=schedule_rows(q),
+        )
+
+
+def schedule_rows(q: Quote) -> list[ScheduleRowRead]:
+    s = q.schedule
+    return [
+        ScheduleRowRead(
+            period=int(s.period[i]),
+            month=int(s.month[i]),
+            opening_principal_fen=int(s.opening_principal_fen[i]),
+            principal_fen=int(s.principal_fen[i]),
+            interest_fen=int(s.interest_fen[i]),
+            fee_fen=int(s.fee_fen[i]),
+            payment_fen=int(s.payment_fen[i]),
+            payment_yuan=yuan(int(s.payment_fen[i])),
+            closing_principal_fen=int(s.closing_principal_fen[i]),
+        )
+        for i in range(len(s.period))
+    ]
+
+
+class CalculationRead(BaseModel):
+    product: str
+    amount_fen: int
+    amount_yuan: str
+    term_months: int
+    selected_method: str
+    methods: list[MethodQuoteRead]
+
+    @classmethod
+    def from_calculation(cls, calc: Calculation) -> CalculationRead:
+        return cls(
+            product=calc.product.code,
+            amount_fen=calc.amount_fen,
+            amount_yuan=yuan(calc.amount_fen),
+            term_months=calc.term_months,
+            selected_method=calc.selected.value,
+            methods=[MethodQuoteRead.from_result(r) for r in calc.results],
+        )
+
+
+class ApplicationCreate(BaseModel):
+    """An application sent by an API client (with an ``Idempotency-Key`` header)."""
+
+    product: str = Field(description="Product code, e.g. CL-GEN")
+    name: str
+    id_number: str = Field(description="Resident ID (GB 11643); never echoed back")
+    phone: str
+    amount_yuan: str = Field(description="Amount in yuan as a decimal string")
+    term_months: int
+    method: str = Field(description="equal_instalment, equal_principal, interest_only or bullet")
+    purpose: str = ""
+    monthly_income_yuan: str
+    occupation: str
+    branch_id: int | None = None
+    consent_data_processing: bool = Field(description="Required to apply")
+    consent_marketing: bool = False
+
+    def form(self) -> ApplicationForm:
+        return ApplicationForm(
+            name=self.name,
+            id_number=self.id_number,
+            phone=self.phone,
+            amount_yuan=self.amount_yuan,
+            term_months=str(self.term_months),
+            method=self.method,
+            purpose=self.purpose,
+            monthly_income_yuan=self.monthly_income_yuan,
+            occupation=self.occupation,
+            branch_id="" if self.branch_id is None else str(self.branch_id),
+            consent_data=self.consent_data_processing,
+            consent_marketing=self.consent_marketing,
+        )
+
+
+class ApplicationSubmittedRead(BaseModel):
+    application_no: str
+    status: str
+    submitted_at: datetime | None
+    query_code: str = Field(description="Six digits for tracking; only its keyed hash is stored")
+    replayed: bool = Field(description="True when this key was already used: the same application")
+
+    @classmethod
+    def from_submitted(cls, done: Submitted) -> ApplicationSubmittedRead:
+        a = done.application
+        return cls(
+            application_no=a.application_no,
+            status=a.status.value,
+            submitted_at=a.submitted_at,
+            query_code=done.query_code,
+            replayed=done.replayed,
+        )
+
+
+class ProgressQuery(BaseModel):
+    application_no: str
+    id_last_four: str = Field(description="Last four characters of the applicant's resident ID")
+    query_code: str
+
+
+class StageRead(BaseModel):
+    stage: str
+    at: datetime | None
+
+
+class ProgressRead(BaseModel):
+    application_no: str
+    status: str
+    amount_fen: int
+    amount_yuan: str
+    term_months: int
+    stages: list[StageRead]
+
+    @classmethod
+    def from_progress(cls, p: Progress) -> ProgressRead:
+        return cls(
+            application_no=p.application_no,
+            status=p.status.value,
+            amount_fen=p.amount_fen,
+            amount_yuan=yuan(p.amount_fen),
+            term_months=p.term_months,
+            stages=[StageRead(stage=s.key, at=s.at) for s in p.stages],
+        )
