@@ -82,18 +82,18 @@ class Customer(IdMixin, TimestampMixin, Base):
     __table_args__ = (CheckConstraint("monthly_income_fen >= 0", name="income_not_negative"),)
 
     customer_no: Mapped[str] = mapped_column(String(20), unique=True)
-    name: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(50), index=True)  # exact-name search
     id_number_enc: Mapped[bytes] = mapped_column(Cipher)
     id_number_hash: Mapped[bytes] = mapped_column(BlindIndex, unique=True)
     phone_enc: Mapped[bytes | None] = mapped_column(Cipher)
     phone_hash: Mapped[bytes | None] = mapped_column(BlindIndex, index=True)
-    birth_date: Mapped[date] = mapped_column(Date)
+    birth_date: Mapped[date] = mapped_column(Date, index=True)  # age bands, sort
     gender: Mapped[Gender] = mapped_column(enum_column(Gender, 1))
     occupation: Mapped[Occupation] = mapped_column(enum_column(Occupation), index=True)
     employer_kind: Mapped[str | None] = mapped_column(String(32))
     education: Mapped[Education | None] = mapped_column(enum_column(Education))
     marital_status: Mapped[MaritalStatus | None] = mapped_column(enum_column(MaritalStatus))
-    monthly_income_fen: Mapped[int] = mapped_column(Money)
+    monthly_income_fen: Mapped[int] = mapped_column(Money, index=True)  # income bands, sort
     has_provident_fund: Mapped[bool] = mapped_column(Boolean, default=False)
     provident_fund_monthly_fen: Mapped[int | None] = mapped_column(Money)
     owns_home: Mapped[bool] = mapped_column(Boolean, default=False)

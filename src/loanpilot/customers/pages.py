@@ -1,7 +1,135 @@
-"""Console and portal pages of customers."""
+"""Console pages of customers: the directory and the customer 360, with the audited reveal of an
+ID or phone number (an htmx fragment, or the whole page again without JavaScript)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from loanpilot.access.rules import Permission, Principal
+from loanpilot.app import SessionDep, today_for
+from loanpilot.customers import service
+from loanpilot.customers.api import OCCUPATIONS, crypto_of, parse_list_params, scoped
+from loanpilot.customers.models import ConsentKind
+from loanpilot.customers.rules import SORT_KEYS, AgeBand, IncomeBand, RevealField
+from loanpilot.web.auth import client_address, clock, require
+from loanpilot.web.render import render
 
 router = APIRouter(include_in_schema=False)
+
+Text = Annotated[str | None, Query()]
+
+
+@router.get("/console/customers")
+def customer_list(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require(Permission.CUSTOMERS_READ)],
+    q: Text = None,
+    segment: Text = None,
+    occupation: Text = None,
+    income: Text = None,
+    branch_id: Text = None,
+    page: Text = None,
+    size: Text = None,
+    sort: Text = None,
+) -> Response:
+    """The customers the signed-in staff member may see: search, filters, sortable columns."""
+    filters, paging = parse_list_params(
+        q=q,
+        segment=segment,
+        occupation=occupation,
+        income=income,
+        branch_id=branch_id,
+        page=page,
+        size=size,
+        sort=sort,
+    )
+    listing = service.list_customers(
+        session, principal, filters, paging, today=today_for(request), crypto=crypto_of(request)
+    )
+    return render(
+        request,
+        "console/customers/list.html",
+        {
+            "listing": listing,
+            "page": listing.page,
+            "filters": filters,
+            "segments": [band.value for band in AgeBand],
+            "incomes": [band.value for band in IncomeBand],
+            "occupations": OCCUPATIONS,
+            "sort_keys": SORT_KEYS,
+        },
+    )
+
+
+def _detail(
+    request: Request,
+    session: SessionDep,
+    principal: Principal,
+    customer_id: int,
+    revealed: dict[str, Any] | None = None,
+) -> Response:
+    view = scoped(
+        request,
+        principal,
+        customer_id,
+        lambda: service.customer_360(
+            session, principal, customer_id, today=today_for(request), crypto=crypto_of(request)
+        ),
+    )
+    return render(
+        request,
+        "console/customers/detail.html",
+        {
+            "view": view,
+            "p": view.profile,
+            "can_reveal": principal.can(Permission.PII_VIEW),
+            "revealed": revealed or {},
+            "consent_kinds": [kind.value for kind in ConsentKind],
+        },
+    )
+
+
+@router.get("/console/customers/{customer_id}")
+def customer_detail(
+    customer_id: int,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require(Permission.CUSTOMERS_READ)],
+) -> Response:
+    """The customer 360: profile, consents, loans, applications, campaigns, service history."""
+    return _detail(request, session, principal, customer_id)
+
+
+@router.post("/console/customers/{customer_id}/reveal/{field}")
+def reveal(
+    customer_id: int,
+    field: RevealField,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require(Permission.PII_VIEW)],
+) -> Response:
+    """Reveal one ID or phone number (audited). htmx gets the fragment that replaces the masked
+    value; a plain form post gets the 360 page again with the value shown."""
+    value = scoped(
+        request,
+        principal,
+        customer_id,
+        lambda: service.reveal(
+            session,
+            principal,
+            customer_id,
+            field,
+            crypto=crypto_of(request),
+            client_address=client_address(request),
+            at=clock(request),
+        ),
+    )
+    if request.headers.get("hx-request") == "true":
+        return render(
+            request, "console/customers/_revealed.html", {"field": field.value, "value": value}
+        )
+    return _detail(request, session, principal, customer_id, revealed={field.value: value})

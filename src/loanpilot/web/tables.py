@@ -47,10 +47,10 @@ def page_request(
 ) -> PageRequest:
     """Validate paging parameters. ``sort`` is a column key, ``-key`` for descending."""
     problems: list[FieldProblem] = []
-    number = page or 1
+    number = 1 if page is None else page
     if number < 1:
         problems.append(FieldProblem("page", "must be 1 or more"))
-    rows = size or DEFAULT_PAGE_SIZE
+    rows = DEFAULT_PAGE_SIZE if size is None else size
     if not 1 <= rows <= MAX_PAGE_SIZE:
         problems.append(FieldProblem("size", f"must be between 1 and {MAX_PAGE_SIZE}"))
     key = sort or default
