@@ -7,15 +7,18 @@ and fees (PBoC announcement [2021] No. 3).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loanpilot.analytics.finance import Schedule, apr, schedule
+from loanpilot.audit.service import record
 from loanpilot.kit.errors import FieldProblem, NotFoundError, ValidationError
+from loanpilot.products import repository, rules
 from loanpilot.products.models import (
     LoanProduct,
     LprRate,
@@ -182,3 +185,240 @@ def quote(
         apr=apr(flows, amount_fen, upfront),
         schedule=flows,
     )
+
+
+# --- the catalogue: today's rate and APR range of each product ------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceRange:
+    """Today's price of a product: the basis rate, the nominal rate range (basis + min/max spread)
+    and the APR range of a representative loan (amount, term, first repayment method) at the
+    lowest and highest spread. None where the rate table has no rate in force yet."""
+
+    base_rate: Decimal | None
+    min_rate: Decimal | None
+    max_rate: Decimal | None
+    min_apr: Decimal | None
+    max_apr: Decimal | None
+    sample_amount_fen: int
+    sample_term_months: int
+    sample_method: RepaymentMethod | None
+
+
+def sample_loan(product: LoanProduct) -> tuple[int, int, RepaymentMethod | None]:
+    """The representative loan of a product: mid amount, 12 months (or the nearest allowed term)
+    and its first repayment method."""
+    method = (
+        RepaymentMethod(product.repayment_methods[0])
+        if product.repayment_methods
+        and product.repayment_methods[0] in RepaymentMethod._value2member_map_
+        else None
+    )
+    return (
+        rules.sample_amount(product.min_amount_fen, product.max_amount_fen),
+        rules.sample_term(product.min_term_months, product.max_term_months),
+        method,
+    )
+
+
+def price_range(session: Session, product: LoanProduct, on: date) -> PriceRange:
+    """Today's rate and APR range of one (non-combination) product."""
+    amount, term, method = sample_loan(product)
+    try:
+        base = base_rate_on(session, product.rate_basis, on, term)
+    except NotFoundError:
+        return PriceRange(None, None, None, None, None, amount, term, method)
+    aprs: list[Decimal | None] = [None, None]
+    if method is not None and product.subtype is not ProductSubtype.COMBINATION:
+        for i, spread in enumerate((product.min_spread, product.max_spread)):
+            try:
+                aprs[i] = quote(
+                    session,
+                    product,
+                    amount_fen=amount,
+                    term_months=term,
+                    method=method,
+                    on=on,
+                    spread=spread,
+                ).apr
+            except (ValidationError, ValueError):
+                aprs[i] = None
+    return PriceRange(
+        base_rate=base,
+        min_rate=base + product.min_spread,
+        max_rate=base + product.max_spread,
+        min_apr=aprs[0],
+        max_apr=aprs[1],
+        sample_amount_fen=amount,
+        sample_term_months=term,
+        sample_method=method,
+    )
+
+
+def _span(values: list[Decimal | None], pick: str) -> Decimal | None:
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    return min(known) if pick == "min" else max(known)
+
+
+def combined_range(parts: list[PriceRange], own: PriceRange) -> PriceRange:
+    """A 组合贷's price: the lowest and highest rate and APR over its parts."""
+    if not parts:
+        return own
+    return PriceRange(
+        base_rate=own.base_rate,
+        min_rate=_span([p.min_rate for p in parts], "min"),
+        max_rate=_span([p.max_rate for p in parts], "max"),
+        min_apr=_span([p.min_apr for p in parts], "min"),
+        max_apr=_span([p.max_apr for p in parts], "max"),
+        sample_amount_fen=own.sample_amount_fen,
+        sample_term_months=own.sample_term_months,
+        sample_method=own.sample_method,
+    )
+
+
+def components_of(session: Session, product: LoanProduct) -> list[LoanProduct]:
+    """The parts of a 组合贷 (commercial, then 公积金); empty for any other product."""
+    if product.subtype is not ProductSubtype.COMBINATION:
+        return []
+    return repository.products_by_ids(session, list(product.component_product_ids or []))
+
+
+def price_of(session: Session, product: LoanProduct, on: date) -> PriceRange:
+    """``price_range``, over its parts for a 组合贷."""
+    own = price_range(session, product, on)
+    parts = components_of(session, product)
+    return combined_range([price_range(session, p, on) for p in parts], own) if parts else own
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    product: LoanProduct
+    price: PriceRange
+
+
+def catalogue_entries(
+    session: Session, products: Sequence[LoanProduct], on: date
+) -> list[CatalogueEntry]:
+    """Each product with its price today."""
+    return [CatalogueEntry(p, price_of(session, p, on)) for p in products]
+
+
+def sample_quote(
+    session: Session,
+    product: LoanProduct,
+    *,
+    on: date,
+    amount_fen: int | None = None,
+    term_months: int | None = None,
+    method: str | None = None,
+) -> Quote:
+    """A quote at the lowest spread; each parameter left out takes the representative loan's."""
+    amount, term, first = sample_loan(product)
+    chosen = method or (first.value if first is not None else "")
+    return quote(
+        session,
+        product,
+        amount_fen=amount if amount_fen is None else amount_fen,
+        term_months=term if term_months is None else term_months,
+        method=chosen,
+        on=on,
+    )
+
+
+# --- editing -------------------------------------------------------------------------------------
+
+_AUDIT_TEXT_MAX = 200
+STATUSES: tuple[str, ...] = tuple(s.value for s in ProductStatus)
+METHODS: tuple[str, ...] = tuple(m.value for m in RepaymentMethod)
+
+
+def product_values(product: LoanProduct) -> rules.ProductValues:
+    """The editable values of ``product``."""
+    return rules.ProductValues(
+        name_zh=product.name_zh,
+        name_en=product.name_en,
+        status=str(product.status.value),
+        min_amount_fen=product.min_amount_fen,
+        max_amount_fen=product.max_amount_fen,
+        min_term_months=product.min_term_months,
+        max_term_months=product.max_term_months,
+        min_spread=Decimal(product.min_spread),
+        max_spread=Decimal(product.max_spread),
+        monthly_fee_rate=Decimal(product.monthly_fee_rate),
+        upfront_fee_rate=Decimal(product.upfront_fee_rate),
+        repayment_methods=tuple(product.repayment_methods),
+        description_zh=product.description_zh,
+        description_en=product.description_en,
+    )
+
+
+def _audit_value(value: object) -> object:
+    if isinstance(value, Decimal):
+        return str(value.normalize())
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, str) and len(value) > _AUDIT_TEXT_MAX:
+        return value[:_AUDIT_TEXT_MAX] + "…"
+    return value
+
+
+def update_product(
+    session: Session,
+    product_id: int,
+    updates: Mapping[str, object],
+    *,
+    invalid: Sequence[FieldProblem] = (),
+    actor_staff_id: int | None,
+    actor_label: str,
+    client_address: str | None,
+    at: datetime,
+) -> tuple[LoanProduct, list[str]]:
+    """Apply ``updates`` (EDITABLE field → value) to a product, or change nothing.
+
+    ``invalid`` are problems already found reading the input (those fields are not checked again);
+    every problem is reported at once in one ValidationError. A change is audited as
+    ``product.update`` with the changed fields and their old and new values. Returns the product
+    and the names of the fields that changed (none: nothing written, nothing audited).
+    """
+    product = repository.lock_product(session, product_id)
+    if product is None:
+        raise NotFoundError("product.not_found", f"No product with id {product_id}")
+    old = product_values(product)
+    skip = {p.field for p in invalid}
+    new = old.with_updates({k: v for k, v in updates.items() if k not in skip})
+    problems = [
+        *invalid,
+        *rules.edit_problems(new, statuses=STATUSES, methods=METHODS, skip=skip),
+    ]
+    if problems:
+        raise ValidationError("product.invalid", "The product cannot be saved as given", problems)
+    changed = rules.changes(old, new)
+    if not changed:
+        return product, []
+    for field, (_before, after) in changed.items():
+        if field == "status":
+            product.status = ProductStatus(str(after))
+        elif field == "repayment_methods":
+            product.repayment_methods = list(new.repayment_methods)
+        else:
+            setattr(product, field, after)
+    session.flush()
+    record(
+        session,
+        action="product.update",
+        actor_staff_id=actor_staff_id,
+        actor_label=actor_label,
+        entity="product",
+        entity_id=str(product.id),
+        detail={
+            "changed": list(changed),
+            "old": {k: _audit_value(before) for k, (before, _a) in changed.items()},
+            "new": {k: _audit_value(after) for k, (_b, after) in changed.items()},
+        },
+        client_address=client_address,
+        at=at,
+    )
+    return product, list(changed)
