@@ -13,8 +13,8 @@ from loanpilot.app import ErrorRead, SessionDep
 from loanpilot.audit.repository import AUDIT_SORTS, AUDIT_TIE_BREAKER, AuditFilters, audit_query
 from loanpilot.audit.schemas import AuditEntryRead, AuditPageRead, AuditQuery
 from loanpilot.audit.service import business_day_bounds
+from loanpilot.db.paging import Page, fetch_page, page_request
 from loanpilot.web.auth import require
-from loanpilot.web.tables import Page, fetch_page, page_request
 
 router = APIRouter(
     prefix="/api/v1",

@@ -21,9 +21,9 @@ from loanpilot.customers.rules import (
     parse_int,
 )
 from loanpilot.customers.schemas import Customer360Read, CustomerPageRead, RevealRead
+from loanpilot.db.paging import MAX_PAGE_SIZE, PageRequest, page_request
 from loanpilot.kit.errors import FieldProblem, PermissionDeniedError, ValidationError
 from loanpilot.web.auth import client_address, clock, deny_scope, require
-from loanpilot.web.tables import MAX_PAGE_SIZE, PageRequest, page_request
 
 T = TypeVar("T")
 

@@ -28,12 +28,12 @@ from loanpilot.customers.rules import (
     incomes_of,
     prefix_upper_bound,
 )
+from loanpilot.db.paging import Page, PageRequest, fetch_page
 from loanpilot.evaluation.models import FeedbackTicket
 from loanpilot.lending.models import Application, Loan
 from loanpilot.products.models import LoanProduct
 from loanpilot.service.models import Survey, SurveyAnswer, SurveyResponse
 from loanpilot.team.models import Branch, Staff
-from loanpilot.web.tables import Page, PageRequest, fetch_page
 
 #: Most rows of each 360 section (newest first); a customer rarely has more.
 SECTION_LIMIT = 100

@@ -29,10 +29,10 @@ from loanpilot.customers.rules import (
     age_on,
     income_band,
 )
+from loanpilot.db.paging import Page, PageRequest
 from loanpilot.kit.crypto import FieldCipher
 from loanpilot.kit.errors import NotFoundError
 from loanpilot.kit.masking import mask_id, mask_phone
-from loanpilot.web.tables import Page, PageRequest
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,6 @@
-"""Server-side pages of a table: which page, sorted by what, and the SQL to fetch just that page."""
+"""Server-side pages of a table: which page, sorted by what, and the SQL to fetch just that page.
+
+Shared by every list of the console and the API (repositories import it; it imports no area)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import ErrorRead, SessionDep, today_for
-from loanpilot.products import listing, service
+from loanpilot.products import service
 from loanpilot.products.models import ProductStatus, ProductType, RepaymentMethod
 from loanpilot.products.schemas import ProductPageRead, ProductRead, ProductUpdate, QuoteRead
 from loanpilot.web.auth import client_address, clock, require
@@ -37,7 +37,7 @@ def list_products(
 ) -> ProductPageRead:
     """The catalogue, by product line and status, with today's rate range and APR range."""
     on = today_for(request)
-    result = listing.catalogue_page(
+    result = service.catalogue_page(
         session,
         on,
         page=page,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import SessionDep, today_for
 from loanpilot.kit.errors import FieldProblem, NotFoundError, ValidationError
-from loanpilot.products import listing, rules, service
+from loanpilot.products import rules, service
 from loanpilot.products.models import (
     LoanProduct,
     ProductStatus,
@@ -71,7 +71,7 @@ def catalogue(
     on = today_for(request)
     chosen_type = _enum_or_none(ProductType, product_type)
     chosen_status = _enum_or_none(ProductStatus, status)
-    result = listing.catalogue_page(
+    result = service.catalogue_page(
         session,
         on,
         page=page,

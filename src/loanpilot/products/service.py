@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from loanpilot.analytics.finance import Schedule, apr, schedule
 from loanpilot.audit.service import record
+from loanpilot.db.paging import Page, fetch_page, page_request
 from loanpilot.kit.errors import FieldProblem, NotFoundError, ValidationError
 from loanpilot.products import repository, rules
 from loanpilot.products.models import (
@@ -25,6 +26,7 @@ from loanpilot.products.models import (
     LprTerm,
     ProductStatus,
     ProductSubtype,
+    ProductType,
     ProvidentFundRate,
     RateBasis,
     RepaymentMethod,
@@ -422,3 +424,38 @@ def update_product(
         at=at,
     )
     return product, list(changed)
+
+
+# --- one page of the catalogue ---------------------------------------------------------------------
+
+SORT_KEYS: tuple[str, ...] = tuple(repository.SORT_COLUMNS)
+DEFAULT_SORT = "type"
+
+
+def catalogue_page(
+    session: Session,
+    on: date,
+    *,
+    page: int | None = None,
+    size: int | None = None,
+    sort: str | None = None,
+    product_type: ProductType | None = None,
+    status: ProductStatus | None = None,
+) -> Page[CatalogueEntry]:
+    """One page of the catalogue (sorted by ``sort``; ``-key`` descending), priced today."""
+    request = page_request(page, size, sort, SORT_KEYS, DEFAULT_SORT)
+    rows = fetch_page(
+        session,
+        repository.catalogue_query(product_type, status),
+        request,
+        repository.SORT_COLUMNS,
+        repository.TIE_BREAKER,
+    )
+    return Page(
+        rows=catalogue_entries(session, [row[0] for row in rows.rows], on),
+        total=rows.total,
+        number=rows.number,
+        size=rows.size,
+        sort=rows.sort,
+        desc=rows.desc,
+    )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import ErrorRead, SessionDep
+from loanpilot.db.paging import fetch_page, page_request
 from loanpilot.team import service
 from loanpilot.team.schemas import (
     BranchNodeRead,
@@ -18,7 +19,6 @@ from loanpilot.team.schemas import (
 )
 from loanpilot.team.service import BranchNode, OrgUnitNode, StaffFilters
 from loanpilot.web.auth import require
-from loanpilot.web.tables import fetch_page, page_request
 
 router = APIRouter(
     prefix="/api/v1",

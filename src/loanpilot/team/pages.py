@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.access.service import permission_matrix
 from loanpilot.app import SessionDep
+from loanpilot.db.paging import fetch_page, page_request
 from loanpilot.team import service
 from loanpilot.team.api import staff_filters
 from loanpilot.team.models import Role, StaffStatus
@@ -17,7 +18,6 @@ from loanpilot.team.schemas import StaffQuery
 from loanpilot.web.auth import require
 from loanpilot.web.render import render
 from loanpilot.web.routes import route_rules
-from loanpilot.web.tables import fetch_page, page_request
 
 router = APIRouter(include_in_schema=False)
 

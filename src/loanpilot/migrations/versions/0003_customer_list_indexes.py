@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
-import loanpilot.db.types
 
 revision: str = "0003"
 down_revision: str | None = "0002"
