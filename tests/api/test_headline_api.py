@@ -3,13 +3,14 @@
 Both run on SQLite and PostgreSQL (the ``database_url`` fixture). The dataset is the ``known_bank``
 fixture of ``tests/conftest.py``, where every figure is worked out by hand; the month bounds are
 Asia/Shanghai business months, and one application is placed where a UTC-date grouping would put
-it in the wrong month. The headline page tests (``tests/web``) check the same dataset.
+it in the wrong month. The API needs a bearer token of a staff member holding ``dashboard:view``;
+the dashboard tests (``tests/api/test_dashboard_api.py``, ``tests/web``) check the same dataset.
 """
 
 from __future__ import annotations
 
 import socket
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,13 +19,32 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from loanpilot.access.service import create_staff_user, issue_api_token, sync_permission_matrix
 from loanpilot.app import SessionDep, create_app
 from loanpilot.config import Settings, get_settings
 from loanpilot.db.session import transaction
-from loanpilot.evaluation.service import headline_figures
+from loanpilot.evaluation.service import SchemaNotReadyError, headline_figures
 from loanpilot.kit.clock import business_today
 from loanpilot.kit.errors import FieldProblem, ValidationError
-from loanpilot.team.models import Branch, BranchLevel
+from loanpilot.team.models import Branch, BranchLevel, Role
+
+
+def staff_token(factory: sessionmaker[Session]) -> dict[str, str]:
+    """The ``Authorization`` header of a new administrator's API token."""
+    now = datetime.now(UTC)
+    with transaction(factory) as session:
+        sync_permission_matrix(session)
+        account = create_staff_user(
+            session,
+            username="headline",
+            password="Head-line-2026!",
+            name="测试员",
+            role=Role.ADMINISTRATOR,
+            now=now,
+        )
+        token, _ = issue_api_token(session, account_id=account.id, name="tests", now=now)
+    return {"Authorization": f"Bearer {token}"}
+
 
 # --- the service -----------------------------------------------------------------------------------
 
@@ -106,10 +126,14 @@ def test_headline_api_returns_the_known_figures(
     today = business_today(settings.tz)
     with transaction(session_factory) as session:
         known_bank.seed(session, today)
+    headers = staff_token(session_factory)
 
     with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
-        response = client.get("/api/v1/headline")
+        anonymous = client.get("/api/v1/headline")
+        response = client.get("/api/v1/headline", headers=headers)
 
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"] == "auth.required"
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
     body = response.json()
@@ -160,9 +184,12 @@ def test_healthz_and_openapi(settings: Settings, migrated_engine: Engine, serve)
     assert "/" not in paths  # the page is not part of the API
 
 
-def test_empty_bank_over_http(settings: Settings, migrated_engine: Engine, serve) -> None:
+def test_empty_bank_over_http(
+    settings: Settings, session_factory: sessionmaker[Session], serve
+) -> None:
+    headers = staff_token(session_factory)  # makes the head office, but no customer
     with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
-        body = client.get("/api/v1/headline").json()
+        body = client.get("/api/v1/headline", headers=headers).json()
 
     assert body["customers"] == 0
     assert body["outstanding_balance_fen"] == 0
@@ -171,21 +198,28 @@ def test_empty_bank_over_http(settings: Settings, migrated_engine: Engine, serve
 
 
 def test_unmigrated_database_gives_the_error_shape(settings: Settings, serve) -> None:
+    # Over HTTP the staff tables are missing too, so the caller cannot even be identified: the
+    # answer is the one error shape; the service itself names the missing migration.
     with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
         headline = client.get("/api/v1/headline")
         health = client.get("/healthz")
         missing = client.get("/api/v1/no-such-thing")
 
-    assert headline.status_code == 503
-    body = headline.json()
-    assert set(body) == {"error", "detail", "fields"}
-    assert body["error"] == "database.not_migrated"
-    assert "loanpilot db upgrade" in body["detail"]
-    assert body["fields"] == []
+    assert headline.status_code == 401
+    assert set(headline.json()) == {"error", "detail", "fields"}
     # The server itself is fine and the database answers: the schema is what is missing.
     assert health.json() == {"status": "ok", "database": "ok"}
     assert missing.status_code == 404
     assert missing.json() == {"error": "http.404", "detail": "Not Found", "fields": []}
+
+    app = create_app(settings)
+    try:
+        with Session(app.state.engine) as session, pytest.raises(SchemaNotReadyError) as caught:
+            headline_figures(session, date(2026, 3, 15))
+    finally:
+        app.state.engine.dispose()
+    assert caught.value.code == "database.not_migrated"
+    assert "loanpilot db upgrade" in caught.value.message
 
 
 def test_unreachable_database_fails_the_health_check(tmp_var: Path, serve) -> None:
@@ -217,7 +251,7 @@ def test_the_request_owns_the_transaction(
     every DomainError comes back in the one error shape."""
     app = create_app(settings)
 
-    @app.post("/test/branches/{code}")
+    @app.post("/api/test/branches/{code}")
     def add_branch(code: str, session: SessionDep, fail: bool = False) -> dict[str, str]:
         session.add(
             Branch(
@@ -238,9 +272,9 @@ def test_the_request_owns_the_transaction(
         return {"code": code}
 
     with serve(app) as url, httpx.Client(base_url=url) as client:
-        kept = client.post("/test/branches/KEEP")
-        dropped = client.post("/test/branches/DROP", params={"fail": "true"})
-        bad_query = client.post("/test/branches/X", params={"fail": "maybe"})
+        kept = client.post("/api/test/branches/KEEP")
+        dropped = client.post("/api/test/branches/DROP", params={"fail": "true"})
+        bad_query = client.post("/api/test/branches/X", params={"fail": "maybe"})
 
     assert kept.status_code == 200
     assert dropped.status_code == 422
@@ -273,7 +307,7 @@ def test_error_body_never_carries_the_value_given(
     app = create_app(settings)
     raised: list[ValidationError] = []
 
-    @app.post("/test/customers")
+    @app.post("/api/test/customers")
     def add_customer() -> None:
         error = ValidationError(
             "customer.invalid",
@@ -288,7 +322,7 @@ def test_error_body_never_carries_the_value_given(
         raise error
 
     with serve(app) as url, httpx.Client(base_url=url) as client:
-        response = client.post("/test/customers")
+        response = client.post("/api/test/customers")
 
     assert response.status_code == 422
     assert id_number not in response.text

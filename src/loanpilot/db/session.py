@@ -20,6 +20,9 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        if url.database and url.database != ":memory:":
+            # Enough connections for the server's thread pool (SQLite connections are cheap).
+            kwargs.update(pool_size=20, max_overflow=20)
     elif url.get_backend_name() == "postgresql" and url.get_driver_name() in ("", "psycopg2"):
         url = url.set(drivername="postgresql+psycopg")
     engine = create_engine(url, **kwargs)

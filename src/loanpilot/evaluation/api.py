@@ -1,87 +1,76 @@
-"""Evaluation API: the headline KPIs."""
+"""Evaluation API: the headline KPIs and the dashboard's figures."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request
 
 from loanpilot.access.rules import Permission, Principal
-from loanpilot.app import ErrorRead, SessionDep, today_for, yuan
-from loanpilot.evaluation.service import HeadlineFigures, headline_figures
-from loanpilot.web.auth import require
+from loanpilot.app import ErrorRead, SessionDep, today_for
+from loanpilot.evaluation.dashboard import (
+    Dashboard,
+    DashboardCache,
+    RawFilters,
+    Viewer,
+    dashboard,
+)
+from loanpilot.evaluation.schemas import DashboardRead, HeadlineRead
+from loanpilot.evaluation.service import headline_figures
+from loanpilot.kit.errors import PermissionDeniedError
+from loanpilot.web.auth import deny_scope, require
 
-_RATIO_QUANTUM = Decimal("0.00000001")
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["evaluation"],
+    responses={
+        401: {"model": ErrorRead},
+        403: {"model": ErrorRead},
+        503: {"model": ErrorRead},
+    },
+)
 
-router = APIRouter(prefix="/api/v1", tags=["evaluation"], responses={503: {"model": ErrorRead}})
+#: The query parameters of the dashboard (console page and API alike); all optional.
+FromMonth = Annotated[
+    str | None,
+    Query(alias="from", max_length=16, description="First month, YYYY-MM (default: 11 months ago)"),
+]
+ToMonth = Annotated[
+    str | None, Query(alias="to", max_length=16, description="Last month, YYYY-MM (default: now)")
+]
+BranchParam = Annotated[
+    str | None, Query(max_length=16, description="A branch id: that branch and those below it")
+]
+ProductParam = Annotated[str | None, Query(max_length=16, description="A loan product id")]
+ChannelParam = Annotated[
+    str | None, Query(max_length=32, description="online, mobile, branch, partner, …")
+]
 
 
-class FiveClassBalanceRead(BaseModel):
-    five_class: str
-    balance_fen: int
-    balance_yuan: str
+def dashboard_cache(request: Request) -> DashboardCache:
+    """The application's dashboard cache (made on first use)."""
+    cache: DashboardCache | None = getattr(request.app.state, "dashboard_cache", None)
+    if cache is None:
+        cache = request.app.state.dashboard_cache = DashboardCache()
+    return cache
 
 
-class MonthRead(BaseModel):
-    month: str = Field(description="Business month, YYYY-MM (Asia/Shanghai)")
-    applications: int
-    disbursed_fen: int
-    disbursed_yuan: str
-
-
-class HeadlineRead(BaseModel):
-    """Headline figures; money as integer fen plus an exact yuan string."""
-
-    as_of: date
-    customers: int
-    customers_with_consent: int
-    active_loans: int
-    outstanding_balance_fen: int
-    outstanding_balance_yuan: str
-    npl_balance_fen: int
-    npl_balance_yuan: str
-    npl_ratio: Decimal | None = Field(description="NPL balance ÷ outstanding balance, 8 places")
-    applications_this_month: int
-    approved_this_month: int
-    disbursed_this_month_fen: int
-    disbursed_this_month_yuan: str
-    by_five_class: list[FiveClassBalanceRead]
-    monthly: list[MonthRead]
-
-    @classmethod
-    def from_figures(cls, figures: HeadlineFigures) -> HeadlineRead:
-        ratio = figures.npl_ratio
-        return cls(
-            as_of=figures.as_of,
-            customers=figures.customers,
-            customers_with_consent=figures.customers_with_consent,
-            active_loans=figures.active_loans,
-            outstanding_balance_fen=figures.outstanding_balance_fen,
-            outstanding_balance_yuan=yuan(figures.outstanding_balance_fen),
-            npl_balance_fen=figures.npl_balance_fen,
-            npl_balance_yuan=yuan(figures.npl_balance_fen),
-            npl_ratio=None if ratio is None else ratio.quantize(_RATIO_QUANTUM),
-            applications_this_month=figures.applications_this_month,
-            approved_this_month=figures.approved_this_month,
-            disbursed_this_month_fen=figures.disbursed_this_month_fen,
-            disbursed_this_month_yuan=yuan(figures.disbursed_this_month_fen),
-            by_five_class=[
-                FiveClassBalanceRead(five_class=name, balance_fen=fen, balance_yuan=yuan(fen))
-                for name, fen in figures.by_five_class.items()
-            ],
-            monthly=[
-                MonthRead(
-                    month=m.month,
-                    applications=m.applications,
-                    disbursed_fen=m.disbursed_fen,
-                    disbursed_yuan=yuan(m.disbursed_fen),
-                )
-                for m in figures.monthly
-            ],
+def scoped_dashboard(
+    request: Request, session: SessionDep, principal: Principal, raw: RawFilters
+) -> Dashboard:
+    """The dashboard for ``principal``; a reach beyond a branch head's branch is audited."""
+    try:
+        return dashboard(
+            session,
+            raw,
+            Viewer.of(principal),
+            today_for(request),
+            tz=request.app.state.settings.tz,
+            cache=dashboard_cache(request),
         )
+    except PermissionDeniedError:
+        deny_scope(request, principal, "branch", str(raw.branch_id))
+        raise
 
 
 @router.get("/headline", response_model=HeadlineRead)
@@ -94,3 +83,26 @@ def read_headline(
     return HeadlineRead.from_figures(
         headline_figures(session, today_for(request), tz=request.app.state.settings.tz)
     )
+
+
+@router.get(
+    "/dashboard",
+    response_model=DashboardRead,
+    responses={422: {"model": ErrorRead, "description": "Every invalid filter, listed"}},
+)
+def read_dashboard(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require(Permission.DASHBOARD_VIEW)],
+    from_month: FromMonth = None,
+    to_month: ToMonth = None,
+    branch_id: BranchParam = None,
+    product_id: ProductParam = None,
+    channel: ChannelParam = None,
+) -> DashboardRead:
+    """The dashboard's figures: applications, approval rate and disbursements by business month
+    and by branch, with today's balance and NPL ratio; filtered by period (default: the last 12
+    months), branch, product and channel, and limited to the caller's branch or customers."""
+    raw = RawFilters(from_month, to_month, branch_id, product_id, channel)
+    board = scoped_dashboard(request, session, principal, raw)
+    return DashboardRead.of(board)

@@ -81,6 +81,14 @@ def npl_ratio(npl_balance_fen: int, outstanding_balance_fen: int) -> Decimal | N
     return Decimal(npl_balance_fen) / Decimal(outstanding_balance_fen)
 
 
+def approval_rate(approved: int, decided: int) -> Decimal | None:
+    """Approved ÷ decided applications (see ``repository.APPROVED``/``DECIDED``); None when none
+    was decided."""
+    if decided == 0:
+        return None
+    return Decimal(approved) / Decimal(decided)
+
+
 def ensure_schema(session: Session) -> None:
     """Raise ``SchemaNotReadyError`` if the tables the figures need do not exist."""
     missing = repository.missing_tables(session)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import SessionDep, today_for
@@ -245,21 +246,28 @@ async def edit(
     }
     methods = [m for m in submitted.getlist("repayment_methods") if isinstance(m, str)]
     updates, invalid = rules.parse_form(form, methods)
-    try:
-        service.update_product(
-            session,
-            product_id,
-            updates,
-            invalid=invalid,
-            actor_staff_id=principal.staff_id,
-            actor_label=f"user:{principal.username}",
-            client_address=client_address(request),
-            at=clock(request),
-        )
-    except ValidationError as exc:
-        product = service.get_product(session, product_id)
-        shown = localised(exc.problems, request_lang(request))
-        return _edit_page(request, product, form, methods, shown, status=422)
+
+    def save() -> Response | None:  # database work off the event loop
+        try:
+            service.update_product(
+                session,
+                product_id,
+                updates,
+                invalid=invalid,
+                actor_staff_id=principal.staff_id,
+                actor_label=f"user:{principal.username}",
+                client_address=client_address(request),
+                at=clock(request),
+            )
+        except ValidationError as exc:
+            product = service.get_product(session, product_id)
+            shown = localised(exc.problems, request_lang(request))
+            return _edit_page(request, product, form, methods, shown, status=422)
+        return None
+
+    refused = await run_in_threadpool(save)
+    if refused is not None:
+        return refused
     return RedirectResponse(f"/console/products/{product_id}", status_code=303)
 
 

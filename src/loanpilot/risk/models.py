@@ -69,7 +69,7 @@ class Decision(IdMixin, Base):
     approved_amount_fen: Mapped[int | None] = mapped_column(Money)
     approved_rate: Mapped[Decimal | None] = mapped_column(Rate)
     approved_term_months: Mapped[int | None] = mapped_column(Integer)
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     decided_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import Depends, Request
 from itsdangerous import BadSignature, Signer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.access.service import principal_for_session, principal_for_token
@@ -199,15 +200,21 @@ class Require:
         return f"Require({self.permission})"
 
     async def __call__(self, request: Request, session: SessionDep) -> Principal:
-        principal = resolve_principal(request, session)
+        # Database work runs in the thread pool, never on the event loop: a blocked loop would
+        # stall every request while one waits for a pooled connection.
+        principal = await run_in_threadpool(resolve_principal, request, session)
         request.state.principal = principal
         if request.method not in SAFE_METHODS and principal.via == "session":
             sent = await submitted_csrf(request)
             if not sent or not hmac.compare_digest(sent, request.state.csrf_token):
-                audit_denied(request, principal, "csrf.invalid", "missing or wrong CSRF token")
+                await run_in_threadpool(
+                    audit_denied, request, principal, "csrf.invalid", "missing or wrong CSRF token"
+                )
                 raise _csrf_failed()
         if self.permission is not None and not principal.can(self.permission):
-            audit_denied(request, principal, "auth.forbidden", self.permission.value)
+            await run_in_threadpool(
+                audit_denied, request, principal, "auth.forbidden", self.permission.value
+            )
             raise PermissionDeniedError(
                 "auth.forbidden",
                 f"Your role ({principal.role.value}) lacks the permission {self.permission.value}",
