@@ -5,6 +5,7 @@
 #   make lint        ruff check + ruff format --check
 #   make typecheck   mypy (configured in pyproject.toml)
 #   make test        lint, typecheck, then pytest against SQLite and a throwaway PostgreSQL
+#                    (installs Debian's chromium for the browser tests when it is missing)
 #   make fmt         ruff format + ruff check --fix
 #   make bench       run every bench/*.py
 #   make clean       remove var/ and test/tool artefacts (keeps .venv)
@@ -68,7 +69,8 @@ test: venv
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory typecheck
 	@# One recipe line, so the trap stops the server whatever pytest does (fail, crash, Ctrl-C).
-	@export PG_STATE="$$(mktemp /tmp/loanpilot-pg-state.XXXXXXXX)"; \
+	@scripts/browser.sh || exit 1; \
+	export PG_STATE="$$(mktemp /tmp/loanpilot-pg-state.XXXXXXXX)"; \
 	trap 'scripts/pg.sh stop' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP; \
 	url="$$(scripts/pg.sh start)" || { echo "could not start PostgreSQL for the tests" >&2; exit 1; }; \

@@ -171,25 +171,20 @@ class DemoBank:
     engine: Engine
 
 
-@pytest.fixture(
-    scope="session",
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-    ],
-)
-def demo_bank(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[DemoBank]:
-    """A migrated database holding a 1,500-customer demo bank (seed 7, as of 2026-11-29)."""
-    from datetime import date
+_BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+]
 
+
+@contextmanager
+def _built_demo_bank(backend: str, var_dir: Path) -> Iterator[DemoBank]:
+    """A migrated database holding a 1,500-customer demo bank (seed 7, as of 2026-11-29)."""
     from loanpilot.db.migrate import upgrade
     from loanpilot.demo import builder
     from loanpilot.kit.crypto import FieldCipher
 
-    var_dir = tmp_path_factory.mktemp(f"demo-{request.param}")
-    if request.param == "sqlite":
+    if backend == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{(var_dir / 'demo.db').as_posix()}"])
     else:
         server_url = os.environ.get(POSTGRES_URL_ENV, "").strip()
@@ -217,6 +212,25 @@ def demo_bank(
         engine.dispose()
         for _ in urls:  # runs the PostgreSQL generator's clean-up (drops the database)
             pass
+
+
+@pytest.fixture(scope="session", params=_BACKENDS)
+def demo_bank(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoBank]:
+    """The demo bank as built, for tests that only read it (nothing may write to it)."""
+    with _built_demo_bank(request.param, tmp_path_factory.mktemp(f"demo-{request.param}")) as bank:
+        yield bank
+
+
+@pytest.fixture(scope="session", params=_BACKENDS)
+def site_bank(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DemoBank]:
+    """A second demo bank, served by ``demo_site``: web tests write to it (applications, logins,
+    audit rows, product edits), so it is kept apart from the read-only ``demo_bank``."""
+    with _built_demo_bank(request.param, tmp_path_factory.mktemp(f"site-{request.param}")) as bank:
+        yield bank
 
 
 # --- the known bank: a small dataset with hand-worked headline figures ----------------------------
@@ -582,11 +596,11 @@ class DemoSite:
 
 
 @pytest.fixture(scope="session")
-def demo_site(demo_bank: DemoBank) -> Iterator[DemoSite]:
-    """The demo bank (both backends) served on a free loopback port for the whole session."""
+def demo_site(site_bank: DemoBank) -> Iterator[DemoSite]:
+    """A demo bank (both backends) served on a free loopback port for the whole session."""
     from loanpilot.app import create_app
 
-    settings = demo_bank.settings.model_copy(update=_TEST_RATE_LIMITS)
+    settings = site_bank.settings.model_copy(update=_TEST_RATE_LIMITS)
     app = create_app(settings)
     with _serving(app) as url:
-        yield DemoSite(url=url, bank=demo_bank, app=app, _tokens={})
+        yield DemoSite(url=url, bank=site_bank, app=app, _tokens={})

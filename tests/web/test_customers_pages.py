@@ -87,7 +87,7 @@ def test_directory_totals_match_sql_and_numbers_are_masked(demo_site) -> None:
     with closing(demo_site.login("risk")) as client:
         page = client.get(PAGE)
         assert page.status_code == 200
-        assert page_total(page.text) == sql_count(engine) == 1_500
+        assert page_total(page.text) == sql_count(engine) >= 1_500
         ids = row_ids(page.text)
         assert len(ids) == 25
         for customer_id in ids[:10]:

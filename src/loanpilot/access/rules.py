@@ -197,6 +197,7 @@ class Principal:
     scope: ScopeKind
     via: str  # "session" or "token"
     session_id: int | None = None
+    token_id: int | None = None
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions

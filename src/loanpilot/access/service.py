@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from loanpilot.access.models import ApiToken, RolePermission, StaffAccount, StaffSession
@@ -374,34 +374,80 @@ class _Resolved:
     account: StaffAccount
     via: str
     session_id: int | None
+    token_id: int | None
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Who a session or token belongs to, and whether its last activity is due to be recorded."""
+
+    principal: Principal | None
+    touch_due: bool = False
+
+
+def lookup_session(session: Session, token: str, *, now: datetime) -> Lookup:
+    """The principal of a live console session (None: unknown, revoked, idle or expired). Reads
+    only: recording the activity is :func:`touch`'s, in a short transaction of its own."""
+    row = session.scalar(select(StaffSession).where(StaffSession.token_digest == digest(token)))
+    if row is None or row.revoked_at is not None or now >= row.expires_at:
+        return Lookup(None)
+    if now - row.last_seen_at > SESSION_IDLE:
+        return Lookup(None)
+    account = session.get(StaffAccount, row.account_id)
+    if account is None:
+        return Lookup(None)
+    principal = _principal(session, _Resolved(account, "session", row.id, None))
+    return Lookup(principal, now - row.last_seen_at > _TOUCH_EVERY)
+
+
+def lookup_token(session: Session, token: str, *, now: datetime) -> Lookup:
+    """The principal of a live API token, or None; reads only, like :func:`lookup_session`."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_digest == digest(token)))
+    if row is None or row.revoked_at is not None or now >= row.expires_at:
+        return Lookup(None)
+    account = session.get(StaffAccount, row.account_id)
+    if account is None:
+        return Lookup(None)
+    principal = _principal(session, _Resolved(account, "token", None, row.id))
+    due = row.last_used_at is None or now - row.last_used_at > _TOUCH_EVERY
+    return Lookup(principal, due)
+
+
+def touch(session: Session, principal: Principal, *, now: datetime) -> None:
+    """Record the session's or token's activity, at most once a minute: a conditional UPDATE, so
+    concurrent requests of one user write once and hold no lock for long."""
+    stale = now - _TOUCH_EVERY
+    if principal.session_id is not None:
+        session.execute(
+            update(StaffSession)
+            .where(StaffSession.id == principal.session_id, StaffSession.last_seen_at < stale)
+            .values(last_seen_at=now)
+        )
+    elif principal.token_id is not None:
+        session.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == principal.token_id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale),
+            )
+            .values(last_used_at=now)
+        )
 
 
 def principal_for_session(session: Session, token: str, *, now: datetime) -> Principal | None:
-    """The principal of a live console session, or None (unknown, revoked, idle or expired)."""
-    row = session.scalar(select(StaffSession).where(StaffSession.token_digest == digest(token)))
-    if row is None or row.revoked_at is not None or now >= row.expires_at:
-        return None
-    if now - row.last_seen_at > SESSION_IDLE:
-        return None
-    if now - row.last_seen_at > _TOUCH_EVERY:
-        row.last_seen_at = now
-    account = session.get(StaffAccount, row.account_id)
-    if account is None:
-        return None
-    return _principal(session, _Resolved(account, "session", row.id))
+    """:func:`lookup_session` and :func:`touch` in the caller's transaction."""
+    found = lookup_session(session, token, now=now)
+    if found.principal is not None and found.touch_due:
+        touch(session, found.principal, now=now)
+    return found.principal
 
 
 def principal_for_token(session: Session, token: str, *, now: datetime) -> Principal | None:
-    """The principal of a live API token, or None."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_digest == digest(token)))
-    if row is None or row.revoked_at is not None or now >= row.expires_at:
-        return None
-    if row.last_used_at is None or now - row.last_used_at > _TOUCH_EVERY:
-        row.last_used_at = now
-    account = session.get(StaffAccount, row.account_id)
-    if account is None:
-        return None
-    return _principal(session, _Resolved(account, "token", None))
+    """:func:`lookup_token` and :func:`touch` in the caller's transaction."""
+    found = lookup_token(session, token, now=now)
+    if found.principal is not None and found.touch_due:
+        touch(session, found.principal, now=now)
+    return found.principal
 
 
 def _descendant_branches(session: Session, root: int) -> frozenset[int]:
@@ -438,6 +484,7 @@ def _principal(session: Session, resolved: _Resolved) -> Principal | None:
         scope=scope,
         via=resolved.via,
         session_id=resolved.session_id,
+        token_id=resolved.token_id,
     )
 
 

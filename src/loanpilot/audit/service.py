@@ -76,14 +76,20 @@ def business_day_bounds(
     first: date | None, last: date | None, tz: ZoneInfo
 ) -> tuple[datetime | None, datetime | None]:
     """UTC bounds of the business days ``first``..``last`` (both inclusive) in ``tz``: the start
-    of ``first`` and the start of the day after ``last`` (exclusive)."""
-    start = datetime.combine(first, time.min, tzinfo=tz).astimezone(UTC) if first else None
-    end = (
-        datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC)
-        if last
-        else None
-    )
-    return start, end
+    of ``first`` and the start of the day after ``last`` (exclusive). A bound at the edge of the
+    calendar (0001-01-01, 9999-12-31) is no bound at all."""
+    return _day_start(first, tz), _day_start(last, tz, plus_days=1)
+
+
+def _day_start(day: date | None, tz: ZoneInfo, plus_days: int = 0) -> datetime | None:
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day + timedelta(days=plus_days), time.min, tzinfo=tz).astimezone(
+            UTC
+        )
+    except OverflowError:
+        return None
 
 
 def compact_json(value: Any) -> str:

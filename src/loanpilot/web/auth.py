@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from loanpilot.access.rules import Permission, Principal
-from loanpilot.access.service import principal_for_session, principal_for_token
+from loanpilot.access.service import Lookup, lookup_session, lookup_token, touch
 from loanpilot.app import SessionDep
 from loanpilot.audit.service import record
 from loanpilot.config import Environment, Settings
@@ -149,12 +149,13 @@ def resolve_principal(request: Request, session: Session) -> Principal:
         scheme, _, credential = authorization.partition(" ")
         if scheme.lower() != "bearer" or not credential.strip():
             raise AuthenticationError("auth.invalid_token", "Use 'Authorization: Bearer <token>'")
-        principal = principal_for_token(session, credential.strip(), now=now)
-        if principal is None:
+        found = lookup_token(session, credential.strip(), now=now)
+        if found.principal is None:
             raise AuthenticationError(
                 "auth.invalid_token", "The API token is unknown, revoked or expired"
             )
-        return principal
+        _record_activity(request, found, now)
+        return found.principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise AuthenticationError("auth.required", "Log in first")
@@ -164,12 +165,22 @@ def resolve_principal(request: Request, session: Session) -> Principal:
         raise AuthenticationError(
             "auth.invalid_session", "The session cookie is not valid"
         ) from None
-    principal = principal_for_session(session, token, now=now)
-    if principal is None:
+    found = lookup_session(session, token, now=now)
+    if found.principal is None:
         raise AuthenticationError("auth.session_expired", "The session has expired; log in again")
+    _record_activity(request, found, now)
     request.state.session_token = token
     request.state.csrf_token = session_csrf(request, token)
-    return principal
+    return found.principal
+
+
+def _record_activity(request: Request, found: Lookup, now: datetime) -> None:
+    """Keep the session alive in a short transaction of its own, so the request's own transaction
+    stays read-only unless the handler writes (one writer at a time on SQLite)."""
+    if found.touch_due and found.principal is not None:
+        factory: sessionmaker[Session] = request.app.state.session_factory
+        with transaction(factory) as own:
+            touch(own, found.principal, now=now)
 
 
 def audit_denied(request: Request, principal: Principal | None, code: str, detail: str) -> None:
