@@ -215,7 +215,7 @@ def create_app(settings: Settings) -> FastAPI:
     """
     import importlib
 
-    from loanpilot.web import security
+    from loanpilot.web import auth, security
     from loanpilot.web.docs import docs_router
     from loanpilot.web.render import STATIC_DIR, make_templates
 
@@ -235,6 +235,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.templates = make_templates()
     app.state.now = now_utc
+    app.state.principal_cache = auth.PrincipalCache()
 
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)

@@ -11,7 +11,7 @@ from loanpilot.access.rules import Permission, Principal
 from loanpilot.access.schemas import MeRead, PermissionMatrixRead, TokenCreate, TokenRead
 from loanpilot.app import ErrorRead, SessionDep
 from loanpilot.kit.errors import AuthenticationError
-from loanpilot.web.auth import client_address, clock, require
+from loanpilot.web.auth import client_address, clock, forget_principals, require
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 
@@ -57,6 +57,7 @@ def revoke_token(
     service.revoke_api_token(
         session, token_id=token_id, account_id=principal.account_id, now=clock(request)
     )
+    forget_principals(request)
 
 
 @router.get("/auth/me", response_model=MeRead, responses={401: {"model": ErrorRead}})

@@ -17,6 +17,7 @@ from loanpilot.web.auth import (
     clear_session_cookie,
     client_address,
     clock,
+    forget_principals,
     require,
     set_anon_csrf_cookie,
     set_session_cookie,
@@ -107,6 +108,7 @@ def logout(
 ) -> Response:
     if principal.session_id is not None:
         service.end_session(session, principal.session_id, now=clock(request))
+        forget_principals(request)
     response = RedirectResponse("/console/login?reason=logged_out", status_code=303)
     clear_session_cookie(response)
     return response
@@ -173,6 +175,7 @@ def revoke_token(
     service.revoke_api_token(
         session, token_id=token_id, account_id=principal.account_id, now=clock(request)
     )
+    forget_principals(request)
     return RedirectResponse("/console/account", status_code=303)
 
 
@@ -196,4 +199,5 @@ def change_password(
         return _account_page(
             request, session, principal, status=422, fields=[p.public() for p in exc.problems]
         )
+    forget_principals(request)
     return _account_page(request, session, principal, message_key="account.password_changed")

@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Depends, Request
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from loanpilot.access.rules import Permission, Principal
-from loanpilot.access.service import Lookup, lookup_session, lookup_token, touch
+from loanpilot.access.service import Lookup, digest, lookup_session, lookup_token, touch
 from loanpilot.app import SessionDep
 from loanpilot.audit.service import record
 from loanpilot.config import Environment, Settings
@@ -141,21 +142,67 @@ async def verify_anon_csrf(request: Request) -> None:
 # --- staff ------------------------------------------------------------------------------------------
 
 
+class PrincipalCache:
+    """Principals resolved in the last ``ttl`` seconds, by credential digest, so a busy client's
+    requests do not each re-read its session, account, staff row and role permissions.
+
+    Logout, token revocation and password changes clear it (``forget``); in another server process
+    such a change, or an edit of the permission matrix, takes effect within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 10.0, max_entries: int = 10_000) -> None:
+        self.ttl = timedelta(seconds=ttl)
+        self.max_entries = max_entries
+        self._entries: dict[bytes, tuple[Principal, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes, now: datetime) -> Principal | None:
+        """The principal cached under ``key`` if it was resolved less than ``ttl`` before ``now``
+        (by the application's clock, so a test that moves the clock sees expiry at once)."""
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None or not entry[1] <= now < entry[1] + self.ttl:
+            return None
+        return entry[0]
+
+    def put(self, key: bytes, principal: Principal, now: datetime) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+            self._entries[key] = (principal, now)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def forget_principals(request: Request) -> None:
+    """Drop every cached principal (after a logout, a revocation or a password change)."""
+    cache: PrincipalCache = request.app.state.principal_cache
+    cache.forget()
+
+
 def resolve_principal(request: Request, session: Session) -> Principal:
     """The signed-in staff member, or AuthenticationError saying why not."""
     now = clock(request)
+    cache: PrincipalCache = request.app.state.principal_cache
     authorization = request.headers.get("authorization", "")
     if authorization:
         scheme, _, credential = authorization.partition(" ")
         if scheme.lower() != "bearer" or not credential.strip():
             raise AuthenticationError("auth.invalid_token", "Use 'Authorization: Bearer <token>'")
-        found = lookup_token(session, credential.strip(), now=now)
-        if found.principal is None:
-            raise AuthenticationError(
-                "auth.invalid_token", "The API token is unknown, revoked or expired"
-            )
-        _record_activity(request, found, now)
-        return found.principal
+        key = b"t" + digest(credential.strip())
+        principal = cache.get(key, now)
+        if principal is None:
+            found = lookup_token(session, credential.strip(), now=now)
+            if found.principal is None:
+                raise AuthenticationError(
+                    "auth.invalid_token", "The API token is unknown, revoked or expired"
+                )
+            _record_activity(request, found, now)
+            principal = found.principal
+            cache.put(key, principal, now)
+        return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         raise AuthenticationError("auth.required", "Log in first")
@@ -165,13 +212,20 @@ def resolve_principal(request: Request, session: Session) -> Principal:
         raise AuthenticationError(
             "auth.invalid_session", "The session cookie is not valid"
         ) from None
-    found = lookup_session(session, token, now=now)
-    if found.principal is None:
-        raise AuthenticationError("auth.session_expired", "The session has expired; log in again")
-    _record_activity(request, found, now)
+    key = b"s" + digest(token)
+    principal = cache.get(key, now)
+    if principal is None:
+        found = lookup_session(session, token, now=now)
+        if found.principal is None:
+            raise AuthenticationError(
+                "auth.session_expired", "The session has expired; log in again"
+            )
+        _record_activity(request, found, now)
+        principal = found.principal
+        cache.put(key, principal, now)
     request.state.session_token = token
     request.state.csrf_token = session_csrf(request, token)
-    return found.principal
+    return principal
 
 
 def _record_activity(request: Request, found: Lookup, now: datetime) -> None:
