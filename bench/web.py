@@ -264,6 +264,16 @@ def main() -> int:
                 Target(
                     "API read /api/v1/customers", "/api/v1/customers", {"Authorization": bearer}
                 ),
+                Target("API read /api/v1/auth/me", "/api/v1/auth/me", {"Authorization": bearer}),
+                Target("API read /api/v1/products", "/api/v1/products", {"Authorization": bearer}),
+                Target(
+                    "API read /api/v1/customers/{id}",
+                    "/api/v1/customers/4242",
+                    {"Authorization": bearer},
+                ),
+                Target(
+                    "API read /api/v1/dashboard", "/api/v1/dashboard", {"Authorization": bearer}
+                ),
             ]
             results = []
             for target in targets:

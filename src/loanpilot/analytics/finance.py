@@ -400,7 +400,11 @@ def apr(
     assert disbursed_fen is not None  # checked by _is_int above
     idx = np.zeros(np.asarray(pay).size, dtype=np.int64)
     pay_f, month_f, net = _irr_inputs(pay, when, disbursed_fen - upfront_fee_fen, idx, 1)
-    annual = float(_compute_irr(pay_f, month_f, idx, net)[0]) * 12.0
+    return round_apr(float(_compute_irr(pay_f, month_f, idx, net)[0]) * 12.0)
+
+
+def round_apr(annual: float) -> Decimal:
+    """An APR from ``apr_batch`` as ``apr`` returns it: a Decimal rounded half up to 6 places."""
     return Decimal(annual).quantize(_APR_PLACES, rounding=ROUND_HALF_UP)
 
 

@@ -8,14 +8,25 @@ and fees (PBoC announcement [2021] No. 3).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loanpilot.analytics.finance import Schedule, apr, schedule
+from loanpilot.analytics.finance import (
+    MAX_ANNUAL_RATE,
+    MAX_MONTHLY_FEE_RATE,
+    MAX_TERM_MONTHS,
+    Schedule,
+    apr,
+    apr_batch,
+    round_apr,
+    schedule,
+    schedule_batch,
+)
 from loanpilot.audit.service import record
 from loanpilot.db.paging import Page, fetch_page, page_request
 from loanpilot.kit.errors import FieldProblem, NotFoundError, ValidationError
@@ -87,6 +98,31 @@ def base_rate_on(session: Session, basis: RateBasis, on: date, term_months: int)
     if rate is None:
         raise NotFoundError("rate.missing", f"No {basis.value} rate is in force on {on}")
     return Decimal(rate)
+
+
+def _upfront_fee(amount_fen: int, rate: Decimal) -> int:
+    """The upfront fee of a loan, to the fen (half up)."""
+    return int((Decimal(int(amount_fen)) * rate).quantize(_FEN, rounding=ROUND_HALF_UP))
+
+
+class RateBook:
+    """Basis rates in force on one day, each read from the database once (a catalogue prices
+    many products on the same few rates)."""
+
+    def __init__(self, session: Session, on: date) -> None:
+        self.session = session
+        self.on = on
+        self._rates: dict[tuple[RateBasis, bool], Decimal | None] = {}
+
+    def rate(self, basis: RateBasis, term_months: int) -> Decimal | None:
+        """``base_rate_on``, or None when the table has no rate in force."""
+        key = (basis, basis is RateBasis.PROVIDENT_FUND and term_months > _FUND_BAND_MONTHS)
+        if key not in self._rates:
+            try:
+                self._rates[key] = base_rate_on(self.session, basis, self.on, term_months)
+            except NotFoundError:
+                self._rates[key] = None
+        return self._rates[key]
 
 
 @dataclass(frozen=True)
@@ -171,9 +207,7 @@ def quote(
     base = base_rate_on(session, product.rate_basis, on, term_months)
     annual = base + chosen_spread
     flows = schedule(amount_fen, annual, term_months, method_value, product.monthly_fee_rate)
-    upfront = int(
-        (Decimal(amount_fen) * product.upfront_fee_rate).quantize(_FEN, rounding=ROUND_HALF_UP)
-    )
+    upfront = _upfront_fee(amount_fen, product.upfront_fee_rate)
     return Quote(
         product_id=product.id,
         amount_fen=amount_fen,
@@ -224,38 +258,78 @@ def sample_loan(product: LoanProduct) -> tuple[int, int, RepaymentMethod | None]
     )
 
 
+def price_ranges(session: Session, products: Sequence[LoanProduct], on: date) -> list[PriceRange]:
+    """Today's rate and APR range of each (non-combination) product, priced in one batch: one
+    rate book, and one vectorised schedule and IRR over every product's lowest and highest spread."""
+    book = RateBook(session, on)
+    ranges: list[PriceRange] = []
+    rows: list[tuple[int, int, LoanProduct, Decimal]] = []  # (range index, 0 min / 1 max, ...)
+    for product in products:
+        amount, term, method = sample_loan(product)
+        base = book.rate(product.rate_basis, term)
+        if base is None:
+            ranges.append(PriceRange(None, None, None, None, None, amount, term, method))
+            continue
+        ranges.append(
+            PriceRange(
+                base_rate=base,
+                min_rate=base + product.min_spread,
+                max_rate=base + product.max_spread,
+                min_apr=None,
+                max_apr=None,
+                sample_amount_fen=amount,
+                sample_term_months=term,
+                sample_method=method,
+            )
+        )
+        if method is not None and product.subtype is not ProductSubtype.COMBINATION:
+            rows += [(len(ranges) - 1, 0, product, base + product.min_spread)]
+            rows += [(len(ranges) - 1, 1, product, base + product.max_spread)]
+    aprs = _batch_aprs(rows, ranges)
+    for (index, side, _product, _rate), value in zip(rows, aprs, strict=True):
+        if side == 0:
+            ranges[index] = replace(ranges[index], min_apr=value)
+        else:
+            ranges[index] = replace(ranges[index], max_apr=value)
+    return ranges
+
+
+def _batch_aprs(
+    rows: list[tuple[int, int, LoanProduct, Decimal]], ranges: list[PriceRange]
+) -> list[Decimal | None]:
+    """The APR of each row's representative loan (None where the loan cannot be priced)."""
+    valid = [
+        i
+        for i, (index, _side, product, rate) in enumerate(rows)
+        if 0 <= rate <= MAX_ANNUAL_RATE
+        and 0 <= product.monthly_fee_rate <= MAX_MONTHLY_FEE_RATE
+        and ranges[index].sample_amount_fen >= 1
+        and 1 <= ranges[index].sample_term_months <= MAX_TERM_MONTHS
+    ]
+    result: list[Decimal | None] = [None] * len(rows)
+    if not valid:
+        return result
+    picked = [rows[i] for i in valid]
+    amounts = np.array([ranges[r[0]].sample_amount_fen for r in picked], dtype=np.int64)
+    batch = schedule_batch(
+        amounts,
+        np.array([float(r[3]) for r in picked]),
+        np.array([ranges[r[0]].sample_term_months for r in picked], dtype=np.int64),
+        [str(ranges[r[0]].sample_method) for r in picked],
+        np.array([float(r[2].monthly_fee_rate) for r in picked]),
+    )
+    upfront = np.array(
+        [_upfront_fee(a, r[2].upfront_fee_rate) for a, r in zip(amounts, picked, strict=True)],
+        dtype=np.int64,
+    )
+    for i, value in zip(valid, apr_batch(batch, amounts, upfront), strict=True):
+        result[i] = round_apr(float(value))
+    return result
+
+
 def price_range(session: Session, product: LoanProduct, on: date) -> PriceRange:
     """Today's rate and APR range of one (non-combination) product."""
-    amount, term, method = sample_loan(product)
-    try:
-        base = base_rate_on(session, product.rate_basis, on, term)
-    except NotFoundError:
-        return PriceRange(None, None, None, None, None, amount, term, method)
-    aprs: list[Decimal | None] = [None, None]
-    if method is not None and product.subtype is not ProductSubtype.COMBINATION:
-        for i, spread in enumerate((product.min_spread, product.max_spread)):
-            try:
-                aprs[i] = quote(
-                    session,
-                    product,
-                    amount_fen=amount,
-                    term_months=term,
-                    method=method,
-                    on=on,
-                    spread=spread,
-                ).apr
-            except (ValidationError, ValueError):
-                aprs[i] = None
-    return PriceRange(
-        base_rate=base,
-        min_rate=base + product.min_spread,
-        max_rate=base + product.max_spread,
-        min_apr=aprs[0],
-        max_apr=aprs[1],
-        sample_amount_fen=amount,
-        sample_term_months=term,
-        sample_method=method,
-    )
+    return price_ranges(session, [product], on)[0]
 
 
 def _span(values: list[Decimal | None], pick: str) -> Decimal | None:
@@ -290,9 +364,7 @@ def components_of(session: Session, product: LoanProduct) -> list[LoanProduct]:
 
 def price_of(session: Session, product: LoanProduct, on: date) -> PriceRange:
     """``price_range``, over its parts for a 组合贷."""
-    own = price_range(session, product, on)
-    parts = components_of(session, product)
-    return combined_range([price_range(session, p, on) for p in parts], own) if parts else own
+    return catalogue_entries(session, [product], on)[0].price
 
 
 @dataclass(frozen=True)
@@ -304,8 +376,19 @@ class CatalogueEntry:
 def catalogue_entries(
     session: Session, products: Sequence[LoanProduct], on: date
 ) -> list[CatalogueEntry]:
-    """Each product with its price today."""
-    return [CatalogueEntry(p, price_of(session, p, on)) for p in products]
+    """Each product with its price today (all of them, and their parts, priced in one batch)."""
+    parts = {p.id: components_of(session, p) for p in products}
+    everything = list(products) + [part for found in parts.values() for part in found]
+    priced = price_ranges(session, everything, on)
+    own = dict(zip([id(p) for p in everything], priced, strict=True))
+    entries = []
+    for product in products:
+        found = parts[product.id]
+        price = own[id(product)]
+        if found:
+            price = combined_range([own[id(part)] for part in found], price)
+        entries.append(CatalogueEntry(product, price))
+    return entries
 
 
 def sample_quote(
