@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         callspec = getattr(item, "callspec", None)
         if (
             callspec is not None
-            and callspec.params.get("demo_bank") == "postgres"
+            and "postgres" in (callspec.params.get("site_bank"), callspec.params.get("demo_bank"))
             and _HERE in Path(item.path).parents
         ):
             item.add_marker(_SQLITE_ONLY)
