@@ -12,19 +12,7 @@ from loanpilot.app import yuan
 from loanpilot.channels.portal_service import Calculation, MethodResult
 from loanpilot.lending.rules import ApplicationForm
 from loanpilot.lending.service import Progress, Submitted
-from loanpilot.products.service import Quote
-
-
-class ScheduleRowRead(BaseModel):
-    period: int
-    month: int = Field(description="Months from disbursement to the due date")
-    opening_principal_fen: int
-    principal_fen: int
-    interest_fen: int
-    fee_fen: int
-    payment_fen: int
-    payment_yuan: str
-    closing_principal_fen: int
+from loanpilot.products.schemas import PeriodRead
 
 
 class MethodQuoteRead(BaseModel):
@@ -40,7 +28,7 @@ class MethodQuoteRead(BaseModel):
     total_fee_yuan: str | None = None
     total_payment_fen: int | None = None
     total_payment_yuan: str | None = None
-    schedule: list[ScheduleRowRead] = Field(default_factory=list)
+    schedule: list[PeriodRead] = Field(default_factory=list)
 
     @classmethod
     def from_result(cls, result: MethodResult) -> MethodQuoteRead:
@@ -60,26 +48,8 @@ class MethodQuoteRead(BaseModel):
             total_fee_yuan=yuan(q.total_fee_fen),
             total_payment_fen=q.total_payment_fen,
             total_payment_yuan=yuan(q.total_payment_fen),
-            schedule=schedule_rows(q),
+            schedule=PeriodRead.rows_of(q),
         )
-
-
-def schedule_rows(q: Quote) -> list[ScheduleRowRead]:
-    s = q.schedule
-    return [
-        ScheduleRowRead(
-            period=int(s.period[i]),
-            month=int(s.month[i]),
-            opening_principal_fen=int(s.opening_principal_fen[i]),
-            principal_fen=int(s.principal_fen[i]),
-            interest_fen=int(s.interest_fen[i]),
-            fee_fen=int(s.fee_fen[i]),
-            payment_fen=int(s.payment_fen[i]),
-            payment_yuan=yuan(int(s.payment_fen[i])),
-            closing_principal_fen=int(s.closing_principal_fen[i]),
-        )
-        for i in range(len(s.period))
-    ]
 
 
 class CalculationRead(BaseModel):

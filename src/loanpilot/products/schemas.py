@@ -148,8 +148,10 @@ class ProductUpdate(BaseModel):
 
 
 class PeriodRead(BaseModel):
+    """One period of a repayment schedule."""
+
     period: int
-    month: int
+    month: int = Field(description="Months from disbursement to the due date")
     opening_principal_fen: int
     principal_fen: int
     interest_fen: int
@@ -157,6 +159,36 @@ class PeriodRead(BaseModel):
     payment_fen: int
     payment_yuan: str
     closing_principal_fen: int
+
+    @classmethod
+    def rows_of(cls, q: Quote) -> list[PeriodRead]:
+        """Every period of ``q``'s schedule (console, API and portal alike)."""
+        s = q.schedule
+        rows = zip(
+            s.period.tolist(),
+            s.month.tolist(),
+            s.opening_principal_fen.tolist(),
+            s.principal_fen.tolist(),
+            s.interest_fen.tolist(),
+            s.fee_fen.tolist(),
+            s.payment_fen.tolist(),
+            s.closing_principal_fen.tolist(),
+            strict=True,
+        )
+        return [
+            cls(
+                period=p,
+                month=mo,
+                opening_principal_fen=op,
+                principal_fen=pr,
+                interest_fen=it,
+                fee_fen=fe,
+                payment_fen=pay,
+                payment_yuan=yuan(pay),
+                closing_principal_fen=cl,
+            )
+            for p, mo, op, pr, it, fe, pay, cl in rows
+        ]
 
 
 class QuoteRead(BaseModel):
@@ -183,18 +215,6 @@ class QuoteRead(BaseModel):
 
     @classmethod
     def of(cls, q: Quote, on: date) -> QuoteRead:
-        s = q.schedule
-        rows = zip(
-            s.period.tolist(),
-            s.month.tolist(),
-            s.opening_principal_fen.tolist(),
-            s.principal_fen.tolist(),
-            s.interest_fen.tolist(),
-            s.fee_fen.tolist(),
-            s.payment_fen.tolist(),
-            s.closing_principal_fen.tolist(),
-            strict=True,
-        )
         return cls(
             product_id=q.product_id,
             on=on,
@@ -215,18 +235,5 @@ class QuoteRead(BaseModel):
             total_fee_yuan=yuan(q.total_fee_fen),
             total_payment_fen=q.total_payment_fen,
             total_payment_yuan=yuan(q.total_payment_fen),
-            schedule=[
-                PeriodRead(
-                    period=p,
-                    month=mo,
-                    opening_principal_fen=op,
-                    principal_fen=pr,
-                    interest_fen=it,
-                    fee_fen=fe,
-                    payment_fen=pay,
-                    payment_yuan=yuan(pay),
-                    closing_principal_fen=cl,
-                )
-                for p, mo, op, pr, it, fe, pay, cl in rows
-            ],
+            schedule=PeriodRead.rows_of(q),
         )

@@ -43,7 +43,11 @@ def register(app: typer.Typer) -> None:
         bind_host = host or settings.host
         bind_port = port or settings.port
         log_level = settings.log_level.lower()
-        typer.echo(f"LoanPilot on http://{bind_host}:{bind_port}/ (Ctrl+C to stop)")
+        base = f"http://{bind_host}:{bind_port}"
+        typer.echo(
+            f"LoanPilot on {base}/ — portal {base}/, console {base}/console/login, "
+            f"API docs {base}/api/docs (Ctrl+C to stop)"
+        )
         if reload:
             # The reloader imports the app in a fresh process: give it a factory, not an object,
             # and watch the package's source rather than the current directory.
