@@ -21,8 +21,8 @@ from loanpilot.customers.rules import (
     parse_int,
 )
 from loanpilot.customers.schemas import Customer360Read, CustomerPageRead, RevealRead
-from loanpilot.db.paging import MAX_PAGE_SIZE, PageRequest, page_request
-from loanpilot.kit.errors import FieldProblem, PermissionDeniedError, ValidationError
+from loanpilot.db.paging import PageRequest, page_request
+from loanpilot.kit.errors import PermissionDeniedError, ValidationError
 from loanpilot.web.auth import client_address, clock, deny_scope, require
 
 T = TypeVar("T")
@@ -68,13 +68,6 @@ def parse_list_params(
     )
     number = parse_int("page", page, problems)
     rows = parse_int("size", size, problems)
-    # page_request reads 0 as "not given"; an explicit 0 is an error here.
-    if number is not None and number < 1:
-        problems.append(FieldProblem("page", "must be 1 or more"))
-        number = None
-    if rows is not None and rows < 1:
-        problems.append(FieldProblem("size", f"must be between 1 and {MAX_PAGE_SIZE}"))
-        rows = None
     paging = PageRequest()
     try:
         paging = page_request(number, rows, sort, SORT_KEYS, DEFAULT_SORT)
