@@ -187,8 +187,9 @@ def test_csv_export_by_the_auditor_is_complete_and_audited(demo_site) -> None:  
     assert tuple(rows[0]) == EXPORT_COLUMNS
     assert len(rows) == 1 + expected
     assert {row[EXPORT_COLUMNS.index("action")] for row in rows[1:]} == {"login"}
-    ids = [int(row[0]) for row in rows[1:]]
-    assert ids == sorted(ids, reverse=True), "newest first"
+    # Newest first: by time, then by id (other tests move the app's clock, so ids alone may not be).
+    order = [(row[EXPORT_COLUMNS.index("at_utc")], int(row[0])) for row in rows[1:]]
+    assert order == sorted(order, reverse=True), "newest first"
     assert response.headers["x-export-rows"] == str(expected)
 
     with Session(demo_site.bank.engine) as session:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -129,3 +130,26 @@ def test_the_portal_switches_to_english_and_shows_apr_beside_the_rate(page: Page
     assert "APR" in page.content()
     page.goto(f"{site.url}/calculator")
     assert page.locator("html").get_attribute("lang") == "en"  # remembered
+
+
+@pytest.mark.parametrize("viewport", [{"width": 375, "height": 812}])
+def test_portal_pages_fit_a_375px_phone_screen(page: Page, site) -> None:
+    """No sideways scrolling, one column of products, touch targets at least 44 px high."""
+    for path in ("/", "/products/CL-TRV", "/apply/CL-GEN", "/calculator", "/progress"):
+        page.goto(site.url + path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} scrolls sideways ({width}px)"
+    page.goto(site.url + "/")
+    lefts = page.eval_on_selector_all(
+        ".product-card", "els => els.map(e => e.getBoundingClientRect().left)"
+    )
+    assert len(lefts) > 1
+    assert len(set(lefts)) == 1  # one column
+    page.goto(site.url + "/apply/CL-GEN")
+    button = page.locator("#apply-form button[type=submit]").bounding_box()
+    assert button is not None
+    assert button["height"] >= 44
+    assert button["width"] > 300
+    field = page.locator("#f-name").bounding_box()
+    assert field is not None
+    assert field["height"] >= 44
