@@ -326,6 +326,45 @@ def test_an_existing_customer_is_found_by_id_and_marketing_consent_recorded(
         assert customer.marketing_consent is True
 
 
+def test_someone_else_with_the_id_number_changes_nothing_of_the_customer(
+    demo_site: DemoSite,
+) -> None:
+    """Knowing an ID number is not enough: without the customer's name and mobile number on
+    file, the application is attached for review but the record and consents stay as they are."""
+    engine = demo_site.bank.engine
+    id_number = new_id()
+    with demo_site.client() as client:
+        csrf, key = open_form(client)
+        first = client.post(
+            f"/apply/{ON_SAMPLE}", data=form_data(csrf, key, id_number, consent_marketing="yes")
+        )
+        assert first.status_code == 200
+        before = counts(engine)
+        _csrf, key2 = open_form(client)
+        other = client.post(
+            f"/apply/{ON_SAMPLE}",
+            data=form_data(csrf, key2, id_number, name="冒名者", phone="13911112222"),
+        )
+    assert other.status_code == 200
+    assert counts(engine) == (before[0] + 1, before[1], before[2])  # no consent rows
+    with Session(engine) as s:
+        number = figure(other.text, "application_no")
+        app = s.scalar(select(Application).where(Application.application_no == number))
+        assert app is not None
+        customer = s.get(Customer, app.customer_id)
+        assert customer is not None
+        assert customer.name == "测试申请人"
+        assert customer.marketing_consent is True
+        assert customer.opted_out_at is None
+        audit = s.scalar(
+            select(AuditLog).where(
+                AuditLog.action == "application.submit", AuditLog.entity_id == number
+            )
+        )
+        assert audit is not None
+        assert audit.detail["identity_matched"] is False
+
+
 def test_the_same_idempotency_key_returns_the_same_application(demo_site: DemoSite) -> None:
     engine = demo_site.bank.engine
     id_number = new_id()

@@ -54,6 +54,8 @@ _CODE_FIELD = "query_code"
 _CODE_SEED_FIELD = "query_code_seed"
 _ATTEMPTS = 3
 NOT_FOUND_MESSAGE = "No application matches these details"
+#: Decrypted in place of an ID when no application matches, so every miss costs the same.
+_NO_ID = "000000000000000000"
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def submit_application(
     for attempt in range(_ATTEMPTS):
         savepoint = session.begin_nested()
         try:
-            application, created = _write(
+            application, created, verified = _write(
                 session, cipher, product, checked, key, code, customer, id_hash, now, today,
                 random_number,
             )  # fmt: skip
@@ -165,6 +167,7 @@ def submit_application(
                 "amount_fen": application.amount_fen,
                 "term_months": application.term_months,
                 "new_customer": created,
+                "identity_matched": verified,
                 "marketing_consent": checked.consent_marketing,
             },
             client_address=client_address,
@@ -186,8 +189,9 @@ def _write(
     now: datetime,
     today: date,
     random_number: Callable[[], int],
-) -> tuple[Application, bool]:
-    """Customer (found or new), its two consents and the application; flushed."""
+) -> tuple[Application, bool, bool]:
+    """Customer (found or new), its two consents and the application; flushed. Returns the
+    application, whether the customer is new, and whether the applicant matched the record."""
     created = customer is None
     branch = repo.branch(session, checked.branch_id) if checked.branch_id else None
     if customer is None:
@@ -213,24 +217,38 @@ def _write(
             since=today,
         )
         repo.add_all(session, [customer])
-    else:
+    # Anyone who knows an ID number can fill in the portal's form. An existing customer's record
+    # and consents change only when the name and the mobile number on file match as well; else
+    # the application is attached for the bank to verify at review, and nothing else changes.
+    verified = created or (
+        customer.name == checked.name
+        and customer.phone_hash is not None
+        and secrets.compare_digest(
+            customer.phone_hash, cipher.blind_index(checked.phone, field=_PHONE_FIELD)
+        )
+    )
+    if not created and verified:
         if customer.marketing_consent and not checked.consent_marketing:
             customer.opted_out_at = now  # an opt-out is honoured at once
         customer.marketing_consent = checked.consent_marketing
-    consents: list[Customer | Consent | Application] = [
-        Consent(
-            customer_id=customer.id,
-            kind=kind,
-            granted=granted,
-            at=now,
-            channel=Channel.ONLINE,
-            text_version=CONSENT_TEXT_VERSION,
-        )
-        for kind, granted in (
-            (ConsentKind.DATA_PROCESSING, True),
-            (ConsentKind.MARKETING, checked.consent_marketing),
-        )
-    ]
+    consents: list[Customer | Consent | Application] = (
+        [
+            Consent(
+                customer_id=customer.id,
+                kind=kind,
+                granted=granted,
+                at=now,
+                channel=Channel.ONLINE,
+                text_version=CONSENT_TEXT_VERSION,
+            )
+            for kind, granted in (
+                (ConsentKind.DATA_PROCESSING, True),
+                (ConsentKind.MARKETING, checked.consent_marketing),
+            )
+        ]
+        if verified
+        else []
+    )
     application = Application(
         application_no=numbered(APPLICATION_PREFIX, today, random_number()),
         idempotency_key=key,
@@ -248,7 +266,7 @@ def _write(
         submitted_at=now,
     )
     repo.add_all(session, [*consents, application])
-    return application, created
+    return application, created, verified
 
 
 def find_progress(
@@ -258,14 +276,13 @@ def find_progress(
     otherwise (never which detail was wrong)."""
     application = repo.application_by_no(session, application_no.strip().upper())
     code_hash = cipher.blind_index(code.strip(), field=_CODE_FIELD)
-    owner = repo.customer(session, application.customer_id) if application else None
-    ok = (
-        application is not None
-        and owner is not None
-        and application.query_code_hash is not None
-        and secrets.compare_digest(application.query_code_hash, code_hash)
-        and same_last_four(cipher.decrypt(owner.id_number_enc, field=_ID_FIELD), id_last_four)
-    )
+    # The same work whichever detail is wrong (no short cuts), so timing does not tell which.
+    owner = repo.customer(session, application.customer_id if application else 0)
+    stored_code = application.query_code_hash if application else None
+    code_ok = secrets.compare_digest(stored_code or b"", code_hash)
+    blob = owner.id_number_enc if owner else cipher.encrypt(_NO_ID, field=_ID_FIELD)
+    id_ok = same_last_four(cipher.decrypt(blob, field=_ID_FIELD), id_last_four)
+    ok = bool(application is not None and owner is not None and stored_code and code_ok & id_ok)
     if not ok or application is None:
         raise NotFoundError("application.not_found", NOT_FOUND_MESSAGE)
     return Progress(
