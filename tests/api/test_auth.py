@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -29,6 +30,10 @@ if TYPE_CHECKING:
     from tests.conftest import DemoSite
 
 PASSWORD = "Tested-Pass-2026!"  # a throwaway account of the test database
+WRONG = (
+    "Wrong user name or password (after five wrong passwords in a row an account is locked for "
+    "15 minutes)"
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ def test_a_wrong_password_is_refused_and_audited(
     assert response.status_code == 401
     assert response.json() == {
         "error": "auth.failed",
-        "detail": "Wrong user name or password",
+        "detail": WRONG,
         "fields": [],
     }
     assert response.headers["www-authenticate"] == "Bearer"
@@ -127,7 +132,7 @@ def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(web: httpx.Cli
     response = _token(web, f"nobody{uuid.uuid4().hex[:8]}", "Not-the-password-1")
     assert response.status_code == 401
     assert response.json()["error"] == "auth.failed"
-    assert response.json()["detail"] == "Wrong user name or password"
+    assert response.json()["detail"] == WRONG
 
 
 def test_the_console_login_form_refuses_a_wrong_password(
@@ -148,12 +153,14 @@ def test_five_wrong_passwords_lock_the_account(
     demo_site: DemoSite, account: Account, web: httpx.Client
 ) -> None:
     codes = [_token(web, account.username, f"Wrong-pass-{i}x").json()["error"] for i in range(5)]
-    # The fifth failure locks the account and says so.
-    assert codes == ["auth.failed"] * 4 + ["auth.locked"]
+    # The fifth failure locks the account; the answer stays the same, so it never tells an
+    # attacker whether the user name exists.
+    assert codes == ["auth.failed"] * 5
 
     right = _token(web, account.username, PASSWORD)
     assert right.status_code == 401
-    assert right.json()["error"] == "auth.locked"
+    assert right.json()["error"] == "auth.failed"
+    assert "locked" in right.json()["detail"]
 
     with Session(demo_site.bank.engine) as session:
         stored = session.get(StaffAccount, account.account_id)
@@ -186,7 +193,7 @@ def test_the_lock_out_ends_after_fifteen_minutes(
 ) -> None:
     for i in range(5):
         _token(web, account.username, f"Wrong-pass-{i}x")
-    assert _token(web, account.username, PASSWORD).json()["error"] == "auth.locked"
+    assert _token(web, account.username, PASSWORD).json()["error"] == "auth.failed"
     shift_clock(timedelta(minutes=16))
     assert _token(web, account.username, PASSWORD).status_code == 201
 
@@ -454,3 +461,78 @@ def test_an_unknown_field_is_refused(web: httpx.Client) -> None:
     )
     assert response.status_code == 422
     assert [f["field"] for f in response.json()["fields"]] == ["body.role"]
+
+
+# --- what only a console session may do ---------------------------------------------------------------
+
+
+def test_a_bearer_token_cannot_issue_tokens_or_change_the_password(
+    demo_site: DemoSite, account: Account, web: httpx.Client
+) -> None:
+    token = _token(web, account.username, PASSWORD).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    before = _tokens_of(demo_site.bank.engine, account.account_id)
+    minted = web.post("/console/account/tokens", headers=headers, data={"name": "x", "days": "365"})
+    assert minted.status_code == 403
+    assert "lp_" not in minted.text
+    changed = web.post(
+        "/console/account/password",
+        headers=headers,
+        data={"old_password": PASSWORD, "new_password": "Another-pass-2026"},
+    )
+    assert changed.status_code == 403
+    assert _tokens_of(demo_site.bank.engine, account.account_id) == before
+    with Session(demo_site.bank.engine) as session:
+        denied = session.scalars(
+            select(AuditLog.detail).where(
+                AuditLog.action == "access.denied", AuditLog.actor_staff_id == account.staff_id
+            )
+        ).all()
+    assert [d["code"] for d in denied] == ["auth.session_required"] * 2
+
+
+def _login(demo_site: DemoSite, username: str) -> httpx.Client:
+    return demo_site.login(username, PASSWORD)
+
+
+def test_a_password_change_ends_other_sessions_and_revokes_tokens(
+    demo_site: DemoSite, account: Account, web: httpx.Client
+) -> None:
+    token = _token(web, account.username, PASSWORD).json()["token"]
+    with (
+        closing(_login(demo_site, account.username)) as mine,
+        closing(_login(demo_site, account.username)) as other,
+    ):
+        changed = mine.post(
+            "/console/account/password",
+            data={"old_password": PASSWORD, "new_password": "Changed-pass-2026"},
+        )
+        assert changed.status_code == 200
+        assert mine.get("/console/account", follow_redirects=False).status_code == 200
+        # The principal cache of this process is cleared by the change, so the ends are at once.
+        gone = other.get("/console/account", follow_redirects=False)
+        assert gone.status_code == 303
+        assert "reason=expired" in gone.headers["location"]
+    assert (
+        web.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    )
+    assert _token(web, account.username, "Changed-pass-2026").status_code == 201
+
+
+def test_wrong_current_passwords_count_towards_the_lock_out(
+    demo_site: DemoSite, account: Account, web: httpx.Client
+) -> None:
+    with closing(_login(demo_site, account.username)) as client:
+        for i in range(5):
+            response = client.post(
+                "/console/account/password",
+                data={"old_password": f"Guess-{i}-pass-2026", "new_password": "Whatever-pass-2026"},
+            )
+            assert response.status_code == 422
+    with Session(demo_site.bank.engine) as session:
+        stored = session.get(StaffAccount, account.account_id)
+        assert stored is not None
+        assert stored.locked_until is not None
+        assert stored.password_changed_at is not None
+    # Locked: even the right password does not log in now.
+    assert _token(web, account.username, PASSWORD).status_code == 401

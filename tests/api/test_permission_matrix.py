@@ -169,7 +169,14 @@ def test_each_role_passes_exactly_the_routes_its_permissions_allow(
                 continue
             code = _error_code(response) if response.status_code >= 400 else None
             allowed = rule.permission is None or rule.permission in holds
-            if not allowed:
+            if rule.session_only:
+                # Bearer tokens never pass these routes, whatever the role.
+                if (response.status_code, code) != (403, "auth.session_required"):
+                    mismatches.append(
+                        f"{label}: expected 403 auth.session_required, "
+                        f"got {response.status_code} {code}"
+                    )
+            elif not allowed:
                 expected_denials += 1
                 if (response.status_code, code) != (403, "auth.forbidden"):
                     mismatches.append(

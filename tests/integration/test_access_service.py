@@ -117,7 +117,7 @@ def test_wrong_passwords_lock_and_the_lock_is_stored(
             service.authenticate(
                 session, username="zhangsan", password=PASSWORD, now=NOW, client=None
             )
-        assert caught.value.code == "auth.locked"
+        assert caught.value.code == "auth.failed"  # the same answer as a wrong password
         account = service.authenticate(
             session,
             username="zhangsan",

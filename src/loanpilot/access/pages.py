@@ -33,7 +33,7 @@ _REASONS = {
     "required": "login.required",
     "logged_out": "login.logged_out",
 }
-_FAILURES = {"auth.locked": "login.locked", "auth.inactive": "login.inactive"}
+_FAILURES = {"auth.inactive": "login.inactive"}
 
 
 def safe_next(value: str | None) -> str:
@@ -155,7 +155,7 @@ def account(
 def issue_token(
     request: Request,
     session: SessionDep,
-    principal: Annotated[Principal, require()],
+    principal: Annotated[Principal, require(session_only=True)],
     name: Annotated[str, Form(min_length=1, max_length=64)],
     days: Annotated[int, Form(ge=1, le=365)] = 90,
 ) -> Response:
@@ -183,7 +183,7 @@ def revoke_token(
 def change_password(
     request: Request,
     session: SessionDep,
-    principal: Annotated[Principal, require()],
+    principal: Annotated[Principal, require(session_only=True)],
     old_password: Annotated[str, Form(max_length=128)],
     new_password: Annotated[str, Form(max_length=128)],
 ) -> Response:
@@ -194,6 +194,7 @@ def change_password(
             old=old_password,
             new=new_password,
             now=clock(request),
+            keep_session_id=principal.session_id,
         )
     except ValidationError as exc:
         return _account_page(

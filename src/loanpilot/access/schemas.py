@@ -13,7 +13,7 @@ from loanpilot.team.models import Role
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    username: str = Field(min_length=1, max_length=64)
+    username: str = Field(min_length=1, max_length=64)  # longer names simply do not exist
     password: str = Field(min_length=1, max_length=128, repr=False)
     name: str = Field(default="api", min_length=1, max_length=64, description="What it is for")
     days: int = Field(default=90, ge=1, le=365, description="Days until it expires")

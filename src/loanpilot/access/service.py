@@ -41,6 +41,8 @@ _HASHER = PasswordHasher()
 #: takes as long as a wrong password and does not reveal which names exist.
 _DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
 
+#: Longest user name ("user:" + name must fit the audit log's 64-character actor label).
+USERNAME_MAX = 48
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_ABSOLUTE = timedelta(hours=10)
 #: Sessions record activity at most this often (one write per minute, not per request).
@@ -108,9 +110,14 @@ def create_account(
     """A login for staff member ``staff_id``; every problem with the input is reported at once."""
     problems: list[FieldProblem] = []
     username = username.strip()
-    if not (3 <= len(username) <= 64) or not all(c.isalnum() or c in "._-" for c in username):
+    if not (3 <= len(username) <= USERNAME_MAX) or not all(
+        c.isalnum() or c in "._-" for c in username
+    ):
         problems.append(
-            FieldProblem("username", "must be 3–64 letters, digits, dots, dashes or underscores")
+            FieldProblem(
+                "username",
+                f"must be 3–{USERNAME_MAX} letters, digits, dots, dashes or underscores",
+            )
         )
     problems += password_problems(password, username)
     staff = session.get(Staff, staff_id)
@@ -188,7 +195,10 @@ def create_staff_user(
 
 # --- login ---------------------------------------------------------------------------------------
 
-_WRONG = "Wrong user name or password"
+_WRONG = (
+    "Wrong user name or password (after five wrong passwords in a row an account is locked for "
+    "15 minutes)"
+)
 
 
 def authenticate(
@@ -205,7 +215,7 @@ def authenticate(
         record(
             session,
             action="login",
-            actor_label=f"user:{username[:48]}",
+            actor_label="user:?",  # what was typed may be a password or a phone number
             outcome="failed",
             detail={"reason": "unknown_user"},
             client_address=client,
@@ -226,18 +236,17 @@ def authenticate(
             at=now,
         )
 
-    locked_message = "The account is locked after repeated failures; try again later"
+    # A locked account answers as a wrong password does: the answer never tells whether the
+    # user name exists (the audit log keeps the difference).
     if is_locked(state, now):
         audit("denied", {"reason": "locked"})
-        raise AuthenticationError("auth.locked", locked_message)
+        raise AuthenticationError("auth.failed", _WRONG)
     staff = session.get(Staff, account.staff_id)
     if not verify_password(account.password_hash, password):
         new = after_failure(state, now)
         account.failed_attempts, account.locked_until = new.failed_attempts, new.locked_until
         locked = is_locked(new, now)
         audit("failed", {"reason": "wrong_password", "locked": locked})
-        if locked:
-            raise AuthenticationError("auth.locked", locked_message)
         raise AuthenticationError("auth.failed", _WRONG)
     if not account.is_active or staff is None or staff.status is not StaffStatus.ACTIVE:
         audit("denied", {"reason": "inactive"})
@@ -252,21 +261,51 @@ def authenticate(
 
 
 def change_password(
-    session: Session, *, account_id: int, old: str, new: str, now: datetime
+    session: Session,
+    *,
+    account_id: int,
+    old: str,
+    new: str,
+    now: datetime,
+    keep_session_id: int | None = None,
 ) -> None:
+    """Change the password. A wrong current password counts towards the lock-out like a wrong
+    login; a change ends every other session and revokes every API token of the account."""
     account = session.get(StaffAccount, account_id)
     if account is None:
         raise NotFoundError("account.not_found", f"No account {account_id}")
-    problems = (
-        []
-        if verify_password(account.password_hash, old)
-        else [FieldProblem("old_password", "is not the current password")]
-    )
+    state = LoginState(account.failed_attempts, account.locked_until)
+    if is_locked(state, now):
+        raise ValidationError(
+            "account.password_invalid",
+            "The password was not changed",
+            [FieldProblem("old_password", "too many wrong passwords: try again in 15 minutes")],
+        )
+    problems: list[FieldProblem] = []
+    if not verify_password(account.password_hash, old):
+        failed = after_failure(state, now)
+        account.failed_attempts, account.locked_until = failed.failed_attempts, failed.locked_until
+        problems.append(FieldProblem("old_password", "is not the current password"))
     problems += password_problems(new, account.username, field="new_password")
     if problems:
         raise ValidationError("account.password_invalid", "The password was not changed", problems)
     account.password_hash = hash_password(new)
     account.password_changed_at = now
+    account.failed_attempts, account.locked_until = 0, None
+    ended = session.execute(
+        update(StaffSession)
+        .where(
+            StaffSession.account_id == account.id,
+            StaffSession.revoked_at.is_(None),
+            StaffSession.id != (keep_session_id or 0),
+        )
+        .values(revoked_at=now)
+    )
+    revoked = session.execute(
+        update(ApiToken)
+        .where(ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     record(
         session,
         action="password.change",
@@ -274,6 +313,10 @@ def change_password(
         actor_label=f"user:{account.username}",
         entity="staff_account",
         entity_id=str(account.id),
+        detail={
+            "sessions_ended": int(getattr(ended, "rowcount", 0) or 0),
+            "tokens_revoked": int(getattr(revoked, "rowcount", 0) or 0),
+        },
         at=now,
     )
 

@@ -15,6 +15,9 @@ from sqlalchemy.orm import Session
 
 from loanpilot.audit.models import AuditLog
 
+#: The width of ``audit_logs.actor_label`` (PostgreSQL refuses a longer value).
+ACTOR_LABEL_MAX = 64
+
 
 def record(
     session: Session,
@@ -36,7 +39,7 @@ def record(
     entry = AuditLog(
         at=at,
         actor_staff_id=actor_staff_id,
-        actor_label=actor_label,
+        actor_label=actor_label[:ACTOR_LABEL_MAX],
         action=action,
         entity=entity,
         entity_id=entity_id,

@@ -256,10 +256,15 @@ def audit_denied(request: Request, principal: Principal | None, code: str, detai
 
 
 class Require:
-    """Dependency: the caller must be signed in and hold ``permission`` (None: any staff)."""
+    """Dependency: the caller must be signed in and hold ``permission`` (None: any staff).
 
-    def __init__(self, permission: Permission | None) -> None:
+    ``session_only`` routes (a new API token, a password change) refuse bearer tokens, so a
+    leaked token cannot extend itself or guess its owner's password.
+    """
+
+    def __init__(self, permission: Permission | None, *, session_only: bool = False) -> None:
         self.permission = permission
+        self.session_only = session_only
 
     def __repr__(self) -> str:
         return f"Require({self.permission})"
@@ -269,6 +274,13 @@ class Require:
         # stall every request while one waits for a pooled connection.
         principal = await run_in_threadpool(resolve_principal, request, session)
         request.state.principal = principal
+        if self.session_only and principal.via != "session":
+            await run_in_threadpool(
+                audit_denied, request, principal, "auth.session_required", "bearer token"
+            )
+            raise PermissionDeniedError(
+                "auth.session_required", "This needs a console session; API tokens may not do it"
+            )
         if request.method not in SAFE_METHODS and principal.via == "session":
             sent = await submitted_csrf(request)
             if not sent or not hmac.compare_digest(sent, request.state.csrf_token):
@@ -287,9 +299,9 @@ class Require:
         return principal
 
 
-def require(permission: Permission | None = None) -> Any:
+def require(permission: Permission | None = None, *, session_only: bool = False) -> Any:
     """``Annotated[Principal, require(Permission.X)]``: the one gate of every protected route."""
-    return Depends(Require(permission))
+    return Depends(Require(permission, session_only=session_only))
 
 
 def deny_scope(request: Request, principal: Principal, entity: str, entity_id: str) -> None:

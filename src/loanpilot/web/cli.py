@@ -61,8 +61,17 @@ def register(app: typer.Typer) -> None:
                 reload=True,
                 reload_dirs=[str(Path(loanpilot.__file__).resolve().parent)],
                 log_level=log_level,
+                access_log=False,
             )
             return
         from loanpilot.app import create_app
 
-        uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level=log_level)
+        # No access log: request lines carry query strings, and a search may hold an ID or phone
+        # number (JR/T 0171: personal data never in logs). The audit log records who did what.
+        uvicorn.run(
+            create_app(settings),
+            host=bind_host,
+            port=bind_port,
+            log_level=log_level,
+            access_log=False,
+        )

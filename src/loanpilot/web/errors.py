@@ -19,6 +19,7 @@ _MESSAGE_BY_CODE = {
     "auth.forbidden": "error.forbidden",
     "scope.forbidden": "error.scope",
     "csrf.invalid": "error.csrf",
+    "auth.session_required": "error.session_only",
     "request.too_large": "error.too_large",
 }
 _MESSAGE_BY_STATUS = {

@@ -20,6 +20,7 @@ class RouteRule:
     protected: bool  # needs a signed-in staff member
     permission: Permission | None  # and this permission (None: any staff member)
     in_schema: bool
+    session_only: bool = False  # refuses API tokens (a console session only)
 
 
 def _requires(dependant: Any) -> Iterator[Require]:
@@ -43,12 +44,18 @@ def route_rules(app: FastAPI) -> list[RouteRule]:
     for context in _contexts(app):
         gates = list(_requires(context.dependant))
         permission = next((g.permission for g in gates if g.permission is not None), None)
+        session_only = any(g.session_only for g in gates)
         for method in sorted(context.methods or ()):
             if method == "HEAD":
                 continue
             rules.append(
                 RouteRule(
-                    method, context.path, bool(gates), permission, bool(context.include_in_schema)
+                    method,
+                    context.path,
+                    bool(gates),
+                    permission,
+                    bool(context.include_in_schema),
+                    session_only,
                 )
             )
     return sorted(rules, key=lambda r: (r.path, r.method))

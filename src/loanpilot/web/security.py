@@ -191,7 +191,11 @@ class TokenBuckets:
 
 def zone_for(method: str, path: str, zones: dict[str, Zone]) -> Zone | None:
     """Which zone a request counts against: login attempts, portal submissions, portal pages."""
-    if method == "POST" and path in ("/console/login", "/api/v1/auth/token"):
+    if method == "POST" and path in (
+        "/console/login",
+        "/api/v1/auth/token",
+        "/console/account/password",
+    ):
         return zones["login"]
     if path.startswith(("/console", "/api/docs", "/api/openapi", "/static", "/healthz")):
         return None

@@ -49,10 +49,10 @@ CONSOLE: Final[dict[str, dict[str, str]]] = {
     "login.username": {"zh": "用户名", "en": "User name"},
     "login.password": {"zh": "密码", "en": "Password"},
     "login.submit": {"zh": "登录", "en": "Log in"},
-    "login.failed": {"zh": "用户名或密码错误。", "en": "Wrong user name or password."},
-    "login.locked": {
-        "zh": "连续多次密码错误，账户已锁定 15 分钟，请稍后再试。",
-        "en": "Too many wrong passwords: the account is locked for 15 minutes. Try again later.",
+    "login.failed": {
+        "zh": "用户名或密码错误。连续 5 次密码错误后账户将锁定 15 分钟。",
+        "en": "Wrong user name or password. Five wrong passwords in a row lock an account for "
+        "15 minutes.",
     },
     "login.inactive": {"zh": "该账户已停用。", "en": "This account is disabled."},
     "login.expired": {
@@ -76,6 +76,10 @@ CONSOLE: Final[dict[str, dict[str, str]]] = {
         "en": "This record is outside your branch or your customers.",
     },
     "error.not_found": {"zh": "找不到该页面或记录。", "en": "Page or record not found."},
+    "error.session_only": {
+        "zh": "此操作只能在登录后的工作台中进行，不能使用 API 令牌。",
+        "en": "This can be done only in a console session, not with an API token.",
+    },
     "error.csrf": {
         "zh": "表单已失效（安全校验未通过），请刷新页面后重试。",
         "en": "The form has expired (security check failed). Reload the page and try again.",
