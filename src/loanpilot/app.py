@@ -12,13 +12,13 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -64,6 +64,10 @@ def get_session(request: Request) -> Iterator[Session]:
 #: A handler's session. ``scope="function"``: the commit happens before the response is sent, so a
 #: client never sees success for work that then fails to commit.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+#: A record id in a path: a positive integer that fits every backend's BIGINT (and a JS number).
+EntityId = Annotated[int, Path(ge=1, le=2**53, description="Record id")]
 
 
 def today_for(request: Request) -> date:
@@ -161,6 +165,20 @@ async def _request_validation_error(request: Request, exc: Exception) -> Respons
     return error_page(request, 422, "request.invalid", "The request is not valid", fields)
 
 
+async def _database_value_error(request: Request, exc: Exception) -> Response:
+    """A value the database cannot hold (a number beyond 64 bits, a NUL character on PostgreSQL):
+    the request is invalid, and nothing was written (its transaction rolls back). Inputs are
+    bounded where they are declared; this is the net under them."""
+    assert isinstance(exc, DataError | OverflowError)
+    logger.info("database refused a value: %s", type(getattr(exc, "orig", exc)).__name__)
+    detail = "A value is out of range or not allowed (e.g. a number too large, a NUL character)"
+    if wants_json(request):
+        return error_response(422, "request.value_not_storable", detail, [])
+    from loanpilot.web.errors import error_page
+
+    return error_page(request, 422, "request.value_not_storable", detail, [])
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if wants_json(request):
@@ -240,6 +258,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _database_value_error)
+    app.add_exception_handler(OverflowError, _database_value_error)
 
     app.include_router(health_router)
     app.include_router(docs_router)

@@ -536,3 +536,42 @@ def test_wrong_current_passwords_count_towards_the_lock_out(
         assert stored.password_changed_at is not None
     # Locked: even the right password does not log in now.
     assert _token(web, account.username, PASSWORD).status_code == 401
+
+
+# --- values no database can hold, and addresses that must stay on this site ----------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/customers/9223372036854775808",
+        "/api/v1/staff?branch=99999999999999999999",
+        "/api/v1/audit?actor=99999999999999999999999",
+    ],
+)
+def test_numbers_beyond_64_bits_are_invalid_not_a_server_error(
+    demo_site: DemoSite, web: httpx.Client, path: str
+) -> None:
+    response = web.get(path, headers=demo_site.bearer("auditor"))
+    assert response.status_code in (200, 422), response.text
+    if response.status_code == 422:
+        assert set(response.json()) == {"error", "detail", "fields"}
+
+
+def test_the_bank_wide_headline_is_refused_to_scoped_roles(
+    demo_site: DemoSite, web: httpx.Client
+) -> None:
+    assert web.get("/api/v1/headline", headers=demo_site.bearer("risk")).status_code == 200
+    for user in ("manager", "branch"):
+        refused = web.get("/api/v1/headline", headers=demo_site.bearer(user))
+        assert refused.status_code == 403
+        assert refused.json()["error"] == "scope.forbidden"
+
+
+def test_the_language_link_never_leads_to_another_site(
+    demo_site: DemoSite, web: httpx.Client
+) -> None:
+    page = web.get(f"{demo_site.url}//evil.example/x")  # the path itself starts with //
+    assert page.status_code == 404
+    assert 'href="//evil.example' not in page.text
+    assert 'href="/evil.example/x?lang=en"' in page.text

@@ -118,3 +118,17 @@ def test_the_demo_bank_has_one_login_per_role(demo_bank) -> None:
                 session, username=username, password=DEMO_PASSWORD, now=NOW, client=None
             )
         session.rollback()
+
+
+def test_the_demo_bank_is_refused_in_production(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import base64
+    import secrets
+
+    monkeypatch.setenv("LOANPILOT_ENVIRONMENT", "production")
+    monkeypatch.setenv("LOANPILOT_SECRET_KEY", secrets.token_urlsafe(48))
+    monkeypatch.setenv("LOANPILOT_DATA_KEY", base64.b64encode(secrets.token_bytes(64)).decode())
+    result = cli.invoke(app, ["demo", "build", "--customers", "100"])
+    assert result.exit_code == 1
+    assert "demo.production" in result.output

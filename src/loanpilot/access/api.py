@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, status
 from loanpilot.access import service
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.access.schemas import MeRead, PermissionMatrixRead, TokenCreate, TokenRead
-from loanpilot.app import ErrorRead, SessionDep
+from loanpilot.app import EntityId, ErrorRead, SessionDep
 from loanpilot.kit.errors import AuthenticationError
 from loanpilot.web.auth import client_address, clock, forget_principals, require
 
@@ -48,7 +48,7 @@ def create_token(body: TokenCreate, request: Request, session: SessionDep) -> To
     responses={404: {"model": ErrorRead}},
 )
 def revoke_token(
-    token_id: int,
+    token_id: EntityId,
     request: Request,
     session: SessionDep,
     principal: Annotated[Principal, require()],

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from loanpilot.access import service
 from loanpilot.access.rules import Principal
-from loanpilot.app import SessionDep
+from loanpilot.app import EntityId, SessionDep
 from loanpilot.kit.errors import AuthenticationError, ValidationError
 from loanpilot.web.auth import (
     anon_csrf,
@@ -167,7 +167,7 @@ def issue_token(
 
 @router.post("/console/account/tokens/{token_id}/revoke")
 def revoke_token(
-    token_id: int,
+    token_id: EntityId,
     request: Request,
     session: SessionDep,
     principal: Annotated[Principal, require()],

@@ -47,7 +47,7 @@ def _prefix(text: str) -> str:
 
 def _actor_condition(actor: str) -> ColumnElement[bool]:
     """A staff id (digits), or a user name: its ``user:`` label or the staff behind the account."""
-    if actor.isdigit():
+    if actor.isdigit() and len(actor) <= 18:  # a staff id (longer digits: a label to match)
         return AuditLog.actor_staff_id == int(actor)
     name = actor.removeprefix("user:")
     account_staff = select(StaffAccount.staff_id).where(StaffAccount.username == name)

@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 from fastapi import APIRouter, Query, Request
 
 from loanpilot.access.rules import Permission, Principal
-from loanpilot.app import ErrorRead, SessionDep, today_for
+from loanpilot.app import EntityId, ErrorRead, SessionDep, today_for
 from loanpilot.customers import service
 from loanpilot.customers.models import Occupation
 from loanpilot.customers.rules import (
@@ -144,7 +144,7 @@ def list_customers(
     responses={404: {"model": ErrorRead}},
 )
 def read_customer(
-    customer_id: int,
+    customer_id: EntityId,
     request: Request,
     session: SessionDep,
     principal: Annotated[Principal, require(Permission.CUSTOMERS_READ)],
@@ -168,7 +168,7 @@ def read_customer(
     responses={404: {"model": ErrorRead}},
 )
 def reveal(
-    customer_id: int,
+    customer_id: EntityId,
     field: RevealField,
     request: Request,
     session: SessionDep,

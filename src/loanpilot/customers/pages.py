@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from loanpilot.access.rules import Permission, Principal
-from loanpilot.app import SessionDep, today_for
+from loanpilot.app import EntityId, SessionDep, today_for
 from loanpilot.customers import service
 from loanpilot.customers.api import OCCUPATIONS, crypto_of, parse_list_params, scoped
 from loanpilot.customers.models import ConsentKind
@@ -69,7 +69,7 @@ def _detail(
     request: Request,
     session: SessionDep,
     principal: Principal,
-    customer_id: int,
+    customer_id: EntityId,
     revealed: dict[str, Any] | None = None,
 ) -> Response:
     view = scoped(
@@ -95,7 +95,7 @@ def _detail(
 
 @router.get("/console/customers/{customer_id}")
 def customer_detail(
-    customer_id: int,
+    customer_id: EntityId,
     request: Request,
     session: SessionDep,
     principal: Annotated[Principal, require(Permission.CUSTOMERS_READ)],
@@ -106,7 +106,7 @@ def customer_detail(
 
 @router.post("/console/customers/{customer_id}/reveal/{field}")
 def reveal(
-    customer_id: int,
+    customer_id: EntityId,
     field: RevealField,
     request: Request,
     session: SessionDep,

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from loanpilot.access.rules import Principal, ScopeKind, check_customer_scope
+from loanpilot.access.rules import Permission, Principal, ScopeKind, check_customer_scope
 from loanpilot.audit.service import record
 from loanpilot.config import Settings
 from loanpilot.customers import repository
@@ -31,7 +31,7 @@ from loanpilot.customers.rules import (
 )
 from loanpilot.db.paging import Page, PageRequest
 from loanpilot.kit.crypto import FieldCipher
-from loanpilot.kit.errors import NotFoundError
+from loanpilot.kit.errors import NotFoundError, PermissionDeniedError
 from loanpilot.kit.masking import mask_id, mask_phone
 
 
@@ -377,7 +377,12 @@ def reveal(
     at: datetime,
 ) -> str | None:
     """The clear value of one personal-data field of a customer in ``principal``'s scope, audited
-    as ``pii.reveal`` (the detail names the field, never the value). The route checks pii:view."""
+    as ``pii.reveal`` (the detail names the field, never the value). The route checks pii:view;
+    revealing is reading a customer, so customers:read is needed too."""
+    if not principal.can(Permission.CUSTOMERS_READ):
+        raise PermissionDeniedError(
+            "auth.forbidden", "Revealing needs customers:read as well as pii:view"
+        )
     found = _in_scope(session, principal, customer_id)
     blob = found.id_number_enc if field is RevealField.ID_NUMBER else found.phone_enc
     value = None if blob is None else crypto.cipher.decrypt(blob, field=field.value)

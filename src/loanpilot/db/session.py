@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys on and a busy timeout."""
+    """Create an engine; SQLite gets WAL, foreign keys on, a busy timeout and real transactions.
+
+    Python's sqlite3 driver opens a transaction only before a write, so a SAVEPOINT after reads
+    became the outer transaction and its RELEASE committed for real. SQLAlchemy's documented
+    recipe fixes that: the driver's own transaction handling is switched off and SQLAlchemy emits
+    BEGIN itself, so savepoints nest as they do on PostgreSQL.
+    """
     url = make_url(database_url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
     if url.get_backend_name() == "sqlite":
@@ -23,8 +29,12 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
         if url.database and url.database != ":memory:":
             # Enough connections for the server's thread pool (SQLite connections are cheap).
             kwargs.update(pool_size=20, max_overflow=20)
-    elif url.get_backend_name() == "postgresql" and url.get_driver_name() in ("", "psycopg2"):
-        url = url.set(drivername="postgresql+psycopg")
+    elif url.get_backend_name() == "postgresql":
+        if url.get_driver_name() in ("", "psycopg2"):
+            url = url.set(drivername="postgresql+psycopg")
+        # The server's thread pool runs up to 40 requests, each may briefly take a second
+        # connection (session activity, an audited refusal).
+        kwargs.update(pool_size=20, max_overflow=40)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 
@@ -37,6 +47,11 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA cache_size=-65536")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
+            dbapi_conn.isolation_level = None  # SQLAlchemy, not the driver, begins transactions
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -76,8 +76,12 @@ def build_command(
             with transaction(make_session_factory(engine)) as session:
                 print_logins(existing_demo_logins(session))
             return
-        if reset and settings.environment is Environment.PRODUCTION:
-            console.print("[red]demo.production[/red]: --reset is refused in production")
+        if settings.environment is Environment.PRODUCTION:
+            # The demo bank comes with logins whose password is published in the README.
+            console.print(
+                "[red]demo.production[/red]: the demo bank (and its demo logins) is refused in "
+                "production"
+            )
             raise typer.Exit(1)
         if existing and not reset:
             console.print(

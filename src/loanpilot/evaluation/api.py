@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from loanpilot.access.rules import Permission, Principal
+from loanpilot.access.rules import Permission, Principal, ScopeKind
 from loanpilot.app import ErrorRead, SessionDep, today_for
 from loanpilot.evaluation.dashboard import (
     Dashboard,
@@ -77,9 +77,17 @@ def scoped_dashboard(
 def read_headline(
     request: Request,
     session: SessionDep,
-    _principal: Annotated[Principal, require(Permission.DASHBOARD_VIEW)],
+    principal: Annotated[Principal, require(Permission.DASHBOARD_VIEW)],
 ) -> HeadlineRead:
-    """The bank's headline figures today (customers, loans, balance, NPL ratio, this month)."""
+    """The bank's headline figures today (customers, loans, balance, NPL ratio, this month).
+
+    Bank-wide figures: a customer manager or branch head gets 403 and uses ``/dashboard``, which
+    is computed within their scope."""
+    if principal.scope is not ScopeKind.ALL:
+        raise PermissionDeniedError(
+            "scope.forbidden",
+            "The headline figures are bank-wide; use /api/v1/dashboard for your own scope",
+        )
     return HeadlineRead.from_figures(
         headline_figures(session, today_for(request), tz=request.app.state.settings.tz)
     )

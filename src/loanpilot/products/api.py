@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from loanpilot.access.rules import Permission, Principal
-from loanpilot.app import ErrorRead, SessionDep, today_for
+from loanpilot.app import EntityId, ErrorRead, SessionDep, today_for
 from loanpilot.products import service
 from loanpilot.products.models import ProductStatus, ProductType, RepaymentMethod
 from loanpilot.products.schemas import ProductPageRead, ProductRead, ProductUpdate, QuoteRead
 from loanpilot.web.auth import client_address, clock, require
 
 #: A product id in the path (bounded: larger numbers are no id).
-ProductId = Annotated[int, Path(ge=1, le=2**53)]
+ProductId = EntityId
 
 router = APIRouter(
     prefix="/api/v1",

@@ -207,13 +207,18 @@ def changes(old: ProductValues, new: ProductValues) -> dict[str, tuple[object, o
 # --- the console form: text in yuan and percent --------------------------------------------------
 
 
+#: Numbers typed into a form beyond 10**15 (or below 10**-15) are refused before any arithmetic,
+#: which would otherwise overflow the decimal context.
+_MAX_DIGITS = 15
+
+
 def parse_yuan(text: str) -> int:
     """``"5000"`` / ``"5,000.50"`` yuan to fen; ValueError unless a number with ≤ 2 decimals."""
     try:
         value = Decimal(text.strip().replace(",", ""))
     except InvalidOperation:
         raise ValueError("must be an amount in yuan, e.g. 50000") from None
-    if not value.is_finite():
+    if not value.is_finite() or value.adjusted() > _MAX_DIGITS:
         raise ValueError("must be an amount in yuan, e.g. 50000")
     fen = value * _HUNDRED
     if fen != fen.to_integral_value():
@@ -227,7 +232,7 @@ def parse_percent(text: str) -> Decimal:
         value = Decimal(text.strip().rstrip("%").strip())
     except InvalidOperation:
         raise ValueError("must be a percentage, e.g. 0.35") from None
-    if not value.is_finite():
+    if not value.is_finite() or not -_MAX_DIGITS <= value.adjusted() <= _MAX_DIGITS:
         raise ValueError("must be a percentage, e.g. 0.35")
     return value / _HUNDRED
 

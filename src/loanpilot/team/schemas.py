@@ -31,7 +31,7 @@ class StaffQuery(PagingQuery):
     """Filters of the staff list."""
 
     role: Role | None = None
-    branch: int | None = Field(default=None, ge=1, description="Branch id")
+    branch: int | None = Field(default=None, ge=1, le=2**53, description="Branch id")
     status: StaffStatus | None = None
     q: str | None = Field(default=None, max_length=50, description="Name or employee number")
 

@@ -142,7 +142,8 @@ def switch_url(request: Request, lang: Lang) -> str:
     """This page's address in the other language (other query parameters kept)."""
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     params.append(("lang", other_lang(lang)))
-    return f"{request.url.path}?{urlencode(params)}"
+    # One leading slash: a path like //evil.example must not become a link to another site.
+    return f"/{request.url.path.lstrip('/')}?{urlencode(params)}"
 
 
 def _remember_lang(request: Request, response: HTMLResponse) -> None:
