@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import inspect, text
 
 from loanpilot.db.session import make_engine
 
@@ -36,24 +35,3 @@ def test_each_test_gets_an_empty_database(database_url: str, round_: int) -> Non
             conn.execute(text("insert into probe (id) values (1)"))
     finally:
         engine.dispose()
-
-
-def test_a_savepoint_after_reads_does_not_commit_the_outer_transaction(
-    session_factory: sessionmaker[Session],
-) -> None:
-    """On SQLite the driver used to begin a transaction only before a write, so a SAVEPOINT after
-    reads became the outer transaction and its RELEASE committed: a later rollback kept the row."""
-    from loanpilot.team.models import Branch, BranchLevel
-
-    session = session_factory()
-    try:
-        session.execute(select(Branch.id)).all()  # reads first
-        savepoint = session.begin_nested()
-        session.add(Branch(code="SP1", name="x", level=BranchLevel.BRANCH, province="x", city="x"))
-        session.flush()
-        savepoint.commit()
-        session.rollback()
-    finally:
-        session.close()
-    with session_factory() as check:
-        assert check.scalar(select(Branch.id).where(Branch.code == "SP1")) is None

@@ -13,12 +13,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys on, a busy timeout and real transactions.
+    """Create an engine; SQLite gets WAL, foreign keys on and a busy timeout.
 
-    Python's sqlite3 driver opens a transaction only before a write, so a SAVEPOINT after reads
-    became the outer transaction and its RELEASE committed for real. SQLAlchemy's documented
-    recipe fixes that: the driver's own transaction handling is switched off and SQLAlchemy emits
-    BEGIN itself, so savepoints nest as they do on PostgreSQL.
+    SQLite keeps the driver's own transaction handling: a transaction begins at the first write,
+    so concurrent requests that read and then write wait for the lock (busy timeout) instead of
+    failing on a stale snapshot. The price: a SAVEPOINT taken before any write is the outer
+    transaction, and its release commits. The one place that uses a savepoint (the portal's
+    submission) therefore puts all of its writes, audit row included, inside it.
     """
     url = make_url(database_url)
     kwargs: dict[str, Any] = {"echo": echo, "future": True}
@@ -47,11 +48,6 @@ def make_engine(database_url: str, *, echo: bool = False) -> Engine:
             cur.execute("PRAGMA cache_size=-65536")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.close()
-            dbapi_conn.isolation_level = None  # SQLAlchemy, not the driver, begins transactions
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -137,12 +137,33 @@ def submit_application(
     code = _code_for(cipher, key)
     customer = repo.customer_by_id_hash(session, id_hash)
     for attempt in range(_ATTEMPTS):
+        # Every write of the submission, its audit row included, happens inside the savepoint:
+        # on SQLite a savepoint taken before any write is the outer transaction and its release
+        # commits (see db.session.make_engine), so nothing may be written after it.
         savepoint = session.begin_nested()
         try:
             application, created, verified = _write(
                 session, cipher, product, checked, key, code, customer, id_hash, now, today,
                 random_number,
             )  # fmt: skip
+            record(
+                session,
+                action="application.submit",
+                actor_label="portal",
+                entity="application",
+                entity_id=application.application_no,
+                detail={
+                    "product": product.code,
+                    "channel": Channel.ONLINE.value,
+                    "amount_fen": application.amount_fen,
+                    "term_months": application.term_months,
+                    "new_customer": created,
+                    "identity_matched": verified,
+                    "marketing_consent": checked.consent_marketing,
+                },
+                client_address=client_address,
+                at=now,
+            )
             savepoint.commit()
         except IntegrityError:
             # Another request won a race: the same key (return its application), the same new
@@ -155,24 +176,6 @@ def submit_application(
                 raise
             customer = repo.customer_by_id_hash(session, id_hash)
             continue
-        record(
-            session,
-            action="application.submit",
-            actor_label="portal",
-            entity="application",
-            entity_id=application.application_no,
-            detail={
-                "product": product.code,
-                "channel": Channel.ONLINE.value,
-                "amount_fen": application.amount_fen,
-                "term_months": application.term_months,
-                "new_customer": created,
-                "identity_matched": verified,
-                "marketing_consent": checked.consent_marketing,
-            },
-            client_address=client_address,
-            at=now,
-        )
         return Submitted(application, code, replayed=False)
     raise AssertionError("unreachable")  # pragma: no cover
 
