@@ -32,12 +32,21 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--var-dir", type=Path, required=True)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument(
+        "--no-dashboard-cache",
+        action="store_true",
+        help="compute the dashboard on every request (to measure the cost the cache hides)",
+    )
     args = parser.parse_args()
 
     settings = get_settings(
         environment="test", var_dir=args.var_dir, database_url=args.database_url, **RATE_LIMITS
     )
     app = create_app(settings)
+    if args.no_dashboard_cache:
+        from loanpilot.evaluation.dashboard_cache import DashboardCache
+
+        app.state.dashboard_cache = DashboardCache(0)
 
     @app.get("/bench/bare", include_in_schema=False)
     def bare() -> dict[str, str]:
