@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import EntityId, ErrorRead, SessionDep, today_for
@@ -175,7 +176,19 @@ def reveal(
     principal: Annotated[Principal, require(Permission.PII_VIEW)],
 ) -> RevealRead:
     """The clear ID or phone number of one customer (needs pii:view; written to the audit log)."""
-    value = scoped(
+    value = revealed_value(request, session, principal, customer_id, field)
+    return RevealRead(field=field, value=value)
+
+
+def revealed_value(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    customer_id: int,
+    field: RevealField,
+) -> str | None:
+    """``service.reveal`` for this request (audited; a scope refusal audited as well)."""
+    return scoped(
         request,
         principal,
         customer_id,
@@ -189,4 +202,3 @@ def reveal(
             at=clock(request),
         ),
     )
-    return RevealRead(field=field, value=value)

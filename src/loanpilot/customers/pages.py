@@ -11,10 +11,16 @@ from fastapi.responses import Response
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import EntityId, SessionDep, today_for
 from loanpilot.customers import service
-from loanpilot.customers.api import OCCUPATIONS, crypto_of, parse_list_params, scoped
+from loanpilot.customers.api import (
+    OCCUPATIONS,
+    crypto_of,
+    parse_list_params,
+    revealed_value,
+    scoped,
+)
 from loanpilot.customers.models import ConsentKind
 from loanpilot.customers.rules import SORT_KEYS, AgeBand, IncomeBand, RevealField
-from loanpilot.web.auth import client_address, clock, require
+from loanpilot.web.auth import require
 from loanpilot.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -114,20 +120,7 @@ def reveal(
 ) -> Response:
     """Reveal one ID or phone number (audited). htmx gets the fragment that replaces the masked
     value; a plain form post gets the 360 page again with the value shown."""
-    value = scoped(
-        request,
-        principal,
-        customer_id,
-        lambda: service.reveal(
-            session,
-            principal,
-            customer_id,
-            field,
-            crypto=crypto_of(request),
-            client_address=client_address(request),
-            at=clock(request),
-        ),
-    )
+    value = revealed_value(request, session, principal, customer_id, field)
     if request.headers.get("hx-request") == "true":
         return render(
             request, "console/customers/_revealed.html", {"field": field.value, "value": value}
