@@ -23,9 +23,11 @@ from fastapi.templating import Jinja2Templates
 
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.config import Environment, Settings
+from loanpilot.kit import money
 from loanpilot.web.i18n import (
     HTML_LANG,
     LANG_COOKIE,
+    MESSAGES,
     Lang,
     format_count,
     format_percent,
@@ -42,7 +44,6 @@ TEMPLATES_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_WAN = Decimal(10_000 * 100)
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,17 @@ def format_datetime(value: datetime | None, lang: Lang = "zh", tz: ZoneInfo | No
     return f"{format_date(local.date(), lang)} {local:%H:%M}"
 
 
-def format_wan(fen: int | None) -> str:
-    """Fen as 万元 to two places, the unit staff expect for loan amounts: ``123.46万元``."""
+def format_wan(fen: int | None, lang: Lang = "zh") -> str:
+    """A loan amount as staff read it: ``123.46万元`` in Chinese, ``¥1,234,600.00`` in English."""
     if fen is None:
         return "—"
-    value = (Decimal(fen) / _WAN).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return f"{value:,.2f}万元"
+    return f"{money.format_wan(fen)}元" if lang == "zh" else money.format_yuan(fen)
+
+
+@jinja2.pass_context
+def _wan_filter(context: jinja2.runtime.Context, fen: int | None) -> str:
+    """``|wan`` in the page's language."""
+    return format_wan(fen, context.get("lang", "zh"))
 
 
 def format_rate(rate: Decimal | float | None, places: int = 2) -> str:
@@ -124,7 +130,7 @@ def make_templates() -> Jinja2Templates:
     env.filters.update(
         count=format_count,
         yuan_exact=format_yuan_exact,
-        wan=format_wan,
+        wan=_wan_filter,
         rate=format_rate,
     )
     return Jinja2Templates(env=env)
@@ -193,6 +199,7 @@ def page_context(request: Request, lang: Lang) -> dict[str, Any]:
         "switch_to": other_lang(lang),
         "switch_url": switch_url(request, lang),
         "t": partial(translate, lang=lang),
+        "t_or": lambda key, fallback: translate(key, lang) if key in MESSAGES else fallback,
         "fmt_date": partial(format_date, lang=lang),
         "fmt_datetime": partial(format_datetime, lang=lang, tz=tz),
         "fmt_yuan": partial(format_yuan, lang=lang),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal, TypeAlias
 
+from loanpilot.kit import money
 from loanpilot.web.i18n.messages import MESSAGES
 
 Lang: TypeAlias = Literal["zh", "en"]
@@ -72,9 +73,7 @@ def format_count(value: int) -> str:
 
 def format_yuan_exact(fen: int) -> str:
     """Fen as yuan to the fen: ``¥12,345.67`` (``-¥5.00`` when negative)."""
-    sign = "-" if fen < 0 else ""
-    yuan = (Decimal(abs(fen)) / _FEN_PER_YUAN).quantize(_CENT)
-    return f"{sign}¥{yuan:,.2f}"
+    return money.format_yuan(fen)
 
 
 def format_yuan(fen: int, lang: Lang = DEFAULT_LANG) -> str:

@@ -257,4 +257,9 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "reopened": ("重新打开", "Reopened"),
         },
     ),
+    "customers.employer.government": {"zh": "机关事业单位", "en": "Government"},
+    "customers.employer.state_owned": {"zh": "国有企业", "en": "State-owned company"},
+    "customers.employer.private": {"zh": "民营企业", "en": "Private company"},
+    "customers.employer.foreign": {"zh": "外资企业", "en": "Foreign-invested company"},
+    "customers.employer.listed": {"zh": "上市公司", "en": "Listed company"},
 }
