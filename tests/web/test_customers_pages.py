@@ -255,3 +255,37 @@ def test_branch_head_cannot_open_a_customer_of_another_branch(demo_site) -> None
 def test_a_role_without_customers_read_gets_403(demo_site) -> None:
     with closing(demo_site.login("admin")) as client:
         assert client.get(PAGE).status_code == 403
+
+
+def test_a_search_for_an_id_never_puts_the_id_in_an_address(demo_site) -> None:
+    engine = demo_site.bank.engine
+    with Session(engine) as session:
+        customer_id = session.scalar(select(Customer.id).order_by(Customer.id).limit(1))
+    assert customer_id is not None
+    id_number, _phone = clear_values(demo_site, customer_id)
+    with closing(demo_site.login("risk")) as client:
+        found = client.post(
+            "/console/customers/search",
+            data={"q": id_number, "income": "", "sort": "-income"},
+            follow_redirects=False,
+        )
+        assert found.status_code == 303
+        location = found.headers["location"]
+        assert id_number not in location
+        assert id_number[-4:] not in location
+        assert "qs=" in location
+        assert "sort=-income" in location
+        page = client.get(location)
+        assert page.status_code == 200
+        assert row_ids(page.text) == [customer_id]
+        # The next page's links keep the sealed search, never the ID.
+        assert id_number not in re.sub(r'value="[^"]*"', "", page.text)
+        forged = client.get(
+            "/console/customers", params={"qs": location.split("qs=")[1][:-3] + "abc"}
+        )
+        assert forged.status_code == 422
+        assert "qs" in forged.text
+        no_csrf = client.post(
+            "/console/customers/search", data={"q": id_number}, headers={"X-CSRF-Token": ""}
+        )
+        assert no_csrf.status_code == 403

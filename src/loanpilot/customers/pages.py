@@ -4,9 +4,10 @@ ID or phone number (an htmx fragment, or the whole page again without JavaScript
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import EntityId, SessionDep, today_for
@@ -34,6 +35,7 @@ def customer_list(
     session: SessionDep,
     principal: Annotated[Principal, require(Permission.CUSTOMERS_READ)],
     q: Text = None,
+    qs: Text = None,
     segment: Text = None,
     occupation: Text = None,
     income: Text = None,
@@ -42,7 +44,12 @@ def customer_list(
     size: Text = None,
     sort: Text = None,
 ) -> Response:
-    """The customers the signed-in staff member may see: search, filters, sortable columns."""
+    """The customers the signed-in staff member may see: search, filters, sortable columns.
+
+    The page's own search form posts to ``/console/customers/search``, which seals the search
+    text into ``qs``; a plain ``q`` still works for links typed by hand."""
+    if qs:
+        q = crypto_of(request).open_search(qs)
     filters, paging = parse_list_params(
         q=q,
         segment=segment,
@@ -63,12 +70,39 @@ def customer_list(
             "listing": listing,
             "page": listing.page,
             "filters": filters,
+            "searched": crypto_of(request).masking.search(filters.q) if filters.q else "",
             "segments": [band.value for band in AgeBand],
             "incomes": [band.value for band in IncomeBand],
             "occupations": OCCUPATIONS,
             "sort_keys": SORT_KEYS,
         },
     )
+
+
+@router.post("/console/customers/search")
+def search(
+    request: Request,
+    _principal: Annotated[Principal, require(Permission.CUSTOMERS_READ)],
+    q: Annotated[str, Form(max_length=50)] = "",
+    segment: Annotated[str, Form(max_length=16)] = "",
+    occupation: Annotated[str, Form(max_length=32)] = "",
+    income: Annotated[str, Form(max_length=16)] = "",
+    branch_id: Annotated[str, Form(max_length=20)] = "",
+    sort: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """The search form: on to the list with the search text sealed (never an ID in an address)."""
+    fields = {
+        "segment": segment,
+        "occupation": occupation,
+        "income": income,
+        "branch_id": branch_id,
+        "sort": sort,
+    }
+    params = {key: value for key, value in fields.items() if value}
+    if q.strip():
+        params["qs"] = crypto_of(request).seal_search(q.strip())
+    query = f"?{urlencode(params)}" if params else ""
+    return RedirectResponse(f"/console/customers{query}", status_code=303)
 
 
 def _detail(

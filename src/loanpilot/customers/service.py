@@ -7,6 +7,7 @@ Services flush, never commit.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,8 +31,8 @@ from loanpilot.customers.rules import (
     income_band,
 )
 from loanpilot.db.paging import Page, PageRequest
-from loanpilot.kit.crypto import FieldCipher
-from loanpilot.kit.errors import NotFoundError, PermissionDeniedError
+from loanpilot.kit.crypto import DecryptionError, FieldCipher
+from loanpilot.kit.errors import FieldProblem, NotFoundError, PermissionDeniedError, ValidationError
 from loanpilot.kit.masking import mask_id, mask_phone
 
 
@@ -59,6 +60,18 @@ class Masking:
     def phone(self, value: str | None) -> str | None:
         return None if value is None else mask_phone(value, self.phone_head, self.phone_tail)
 
+    def search(self, text: str) -> str:
+        """A search text as the page repeats it: masked when it is an ID or a mobile number."""
+        compact = text.strip()
+        if len(compact) == 18 and compact[:17].isdigit():
+            return self.id_number(compact)
+        if len(compact) == 11 and compact.isdigit():
+            return mask_phone(compact, self.phone_head, self.phone_tail)
+        return text
+
+
+_SEARCH_FIELD = "customer_search"
+
 
 @dataclass(frozen=True)
 class Crypto:
@@ -73,6 +86,24 @@ class Crypto:
             FieldCipher(settings.data_key_bytes(), settings.data_key_id),
             Masking.from_settings(settings),
         )
+
+    def seal_search(self, text: str) -> str:
+        """A search text as an opaque, authenticated URL token: a search for an ID or phone number
+        never stands in clear in an address (browser history, proxies, server logs)."""
+        blob = self.cipher.encrypt(text, field=_SEARCH_FIELD)
+        return base64.urlsafe_b64encode(blob).decode().rstrip("=")
+
+    def open_search(self, token: str) -> str:
+        """The text of :meth:`seal_search`'s token; ValidationError for any other value."""
+        try:
+            blob = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            return self.cipher.decrypt(blob, field=_SEARCH_FIELD)
+        except (ValueError, DecryptionError):
+            raise ValidationError(
+                "customers.invalid_query",
+                "The search parameters are not valid",
+                [FieldProblem("qs", "is not a search made on this page; search again")],
+            ) from None
 
 
 # --- the list --------------------------------------------------------------------------------------
