@@ -8,9 +8,16 @@ from fastapi import APIRouter, Request, status
 
 from loanpilot.access import service
 from loanpilot.access.rules import Permission, Principal
-from loanpilot.access.schemas import MeRead, PermissionMatrixRead, TokenCreate, TokenRead
+from loanpilot.access.schemas import (
+    MeRead,
+    PermissionChange,
+    PermissionMatrixRead,
+    TokenCreate,
+    TokenRead,
+)
 from loanpilot.app import EntityId, ErrorRead, SessionDep
 from loanpilot.kit.errors import AuthenticationError
+from loanpilot.team.models import Role
 from loanpilot.web.auth import client_address, clock, forget_principals, require
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
@@ -89,3 +96,31 @@ def read_permissions(
         permissions=list(Permission),
         roles={role: sorted(perms) for role, perms in matrix.items()},
     )
+
+
+@router.put(
+    "/permissions/{role}/{permission}",
+    response_model=PermissionMatrixRead,
+    responses={401: {"model": ErrorRead}, 403: {"model": ErrorRead}, 422: {"model": ErrorRead}},
+)
+def change_permission(
+    role: Role,
+    permission: Permission,
+    body: PermissionChange,
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, require(Permission.PERMISSIONS_WRITE)],
+) -> PermissionMatrixRead:
+    """Grant or withdraw one cell of the matrix (audited); returns the matrix as now enforced."""
+    service.set_permission(
+        session,
+        role=role,
+        permission=permission,
+        granted=body.granted,
+        actor_staff_id=principal.staff_id,
+        actor_label=f"user:{principal.username}",
+        client_address=client_address(request),
+        now=clock(request),
+    )
+    forget_principals(request)
+    return read_permissions(session, principal)

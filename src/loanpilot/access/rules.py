@@ -23,6 +23,7 @@ class Permission(StrEnum):
     STAFF_READ = "staff:read"
     STAFF_WRITE = "staff:write"
     PERMISSIONS_READ = "permissions:read"
+    PERMISSIONS_WRITE = "permissions:write"
     AUDIT_READ = "audit:read"
     AUDIT_EXPORT = "audit:export"
 
@@ -76,7 +77,11 @@ ROLE_SCOPE: Final[dict[Role, ScopeKind]] = {
 #: Read-only roles: refused every change of state whatever the matrix says.
 READ_ONLY_ROLES: Final = frozenset({Role.AUDITOR})
 #: Permissions that change state; a read-only role never holds them.
-WRITE_PERMISSIONS: Final = frozenset({P.PRODUCTS_WRITE, P.STAFF_WRITE})
+WRITE_PERMISSIONS: Final = frozenset({P.PRODUCTS_WRITE, P.STAFF_WRITE, P.PERMISSIONS_WRITE})
+#: Cells nobody can take away: the administrator always keeps the matrix in hand (no lock-out).
+FIXED_CELLS: Final = frozenset(
+    {(Role.ADMINISTRATOR, P.PERMISSIONS_READ), (Role.ADMINISTRATOR, P.PERMISSIONS_WRITE)}
+)
 
 
 def scope_for(role: Role) -> ScopeKind:
@@ -87,9 +92,19 @@ def effective_permissions(role: Role, stored: frozenset[str]) -> frozenset[Permi
     """The permissions ``role`` holds given its stored rows: unknown names are ignored and a
     read-only role never holds a write permission, whatever was stored."""
     known = {Permission(name) for name in stored if name in Permission._value2member_map_}
+    known |= {permission for fixed_role, permission in FIXED_CELLS if fixed_role is role}
     if role in READ_ONLY_ROLES:
         known -= WRITE_PERMISSIONS
     return frozenset(known)
+
+
+def matrix_change_problem(role: Role, permission: Permission, granted: bool) -> str | None:
+    """Why the cell (``role``, ``permission``) cannot be set to ``granted``; None when it can."""
+    if (role, permission) in FIXED_CELLS and not granted:
+        return "the administrator always keeps the permission matrix (no lock-out)"
+    if granted and role in READ_ONLY_ROLES and permission in WRITE_PERMISSIONS:
+        return f"{role.value} is read-only and cannot hold {permission.value}"
+    return None
 
 
 # --- passwords ------------------------------------------------------------------------------------

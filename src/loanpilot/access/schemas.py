@@ -38,3 +38,9 @@ class MeRead(BaseModel):
 class PermissionMatrixRead(BaseModel):
     permissions: list[Permission]
     roles: dict[Role, list[Permission]]
+
+
+class PermissionChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    granted: bool = Field(description="True grants the permission to the role, false withdraws it")

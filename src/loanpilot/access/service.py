@@ -22,6 +22,7 @@ from loanpilot.access.rules import (
     after_success,
     effective_permissions,
     is_locked,
+    matrix_change_problem,
     password_problems,
     scope_for,
 )
@@ -94,6 +95,48 @@ def permission_matrix(session: Session) -> dict[Role, frozenset[Permission]]:
     for role, permission in session.execute(select(RolePermission.role, RolePermission.permission)):
         stored[Role(role)].add(permission)
     return {role: effective_permissions(role, frozenset(names)) for role, names in stored.items()}
+
+
+def set_permission(
+    session: Session,
+    *,
+    role: Role,
+    permission: Permission,
+    granted: bool,
+    actor_staff_id: int,
+    actor_label: str,
+    client_address: str | None,
+    now: datetime,
+) -> bool:
+    """Grant or withdraw one cell of the matrix (audited). Returns whether anything changed."""
+    problem = matrix_change_problem(role, permission, granted)
+    if problem is not None:
+        raise ValidationError(
+            "permissions.invalid", "The matrix was not changed", [FieldProblem("granted", problem)]
+        )
+    row = session.scalar(
+        select(RolePermission).where(
+            RolePermission.role == role, RolePermission.permission == permission.value
+        )
+    )
+    if (row is not None) == granted:
+        return False
+    if granted:
+        session.add(RolePermission(role=role, permission=permission.value))
+    else:
+        session.delete(row)
+    session.flush()
+    record(
+        session,
+        action="permission.grant" if granted else "permission.withdraw",
+        actor_staff_id=actor_staff_id,
+        actor_label=actor_label,
+        entity="role_permission",
+        entity_id=f"{role.value}:{permission.value}",
+        client_address=client_address,
+        at=now,
+    )
+    return True
 
 
 def role_permissions(session: Session, role: Role) -> frozenset[Permission]:

@@ -123,3 +123,14 @@ def test_check_customer_scope_raises_the_scope_code() -> None:
         check_customer_scope(_principal(Role.CUSTOMER_MANAGER), 3, 99)
     assert caught.value.code == "scope.forbidden"
     check_customer_scope(_principal(Role.CUSTOMER_MANAGER), 3, 7)
+
+
+def test_the_administrator_always_keeps_the_matrix_and_the_auditor_never_writes() -> None:
+    from loanpilot.access.rules import matrix_change_problem
+
+    assert Permission.PERMISSIONS_WRITE in effective_permissions(Role.ADMINISTRATOR, frozenset())
+    assert matrix_change_problem(Role.ADMINISTRATOR, Permission.PERMISSIONS_WRITE, False)
+    assert matrix_change_problem(Role.ADMINISTRATOR, Permission.PERMISSIONS_WRITE, True) is None
+    assert matrix_change_problem(Role.AUDITOR, Permission.PRODUCTS_WRITE, True)
+    assert matrix_change_problem(Role.AUDITOR, Permission.PRODUCTS_WRITE, False) is None
+    assert matrix_change_problem(Role.MARKETING_MANAGER, Permission.PRODUCTS_WRITE, False) is None

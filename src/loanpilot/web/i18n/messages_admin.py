@@ -62,6 +62,20 @@ ADMIN: Final[dict[str, dict[str, str]]] = {
         "en": "The permission matrix is data, enforced in one place for console and API alike.",
     },
     "admin.perm.matrix": {"zh": "角色权限矩阵", "en": "Role-permission matrix"},
+    "admin.perm.edit_hint": {
+        "zh": "点击单元格授予或收回权限；每次修改均记入审计日志，下一次请求起生效。",
+        "en": "Click a cell to grant or withdraw a permission; every change is audited and "
+        "applies from the next request.",
+    },
+    "admin.perm.grant": {"zh": "授予{role}：{permission}", "en": "Grant {permission} to {role}"},
+    "admin.perm.withdraw": {
+        "zh": "收回{role}的{permission}",
+        "en": "Withdraw {permission} from {role}",
+    },
+    "admin.perm.permissions:write": {
+        "zh": "修改角色权限矩阵",
+        "en": "Change the role-permission matrix",
+    },
     "admin.perm.permission": {"zh": "权限", "en": "Permission"},
     "admin.perm.routes": {"zh": "各路由所需权限", "en": "What each route requires"},
     "admin.perm.routes_hint": {
