@@ -49,6 +49,7 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
             P.STAFF_READ,
             P.STAFF_WRITE,
             P.PERMISSIONS_READ,
+            P.PERMISSIONS_WRITE,
             P.AUDIT_READ,
         }
     ),
