@@ -53,7 +53,8 @@ from loanpilot.products.models import (
     RateBasis,
     RepaymentMethod,
 )
-from loanpilot.risk.models import Decision, DecisionOutcome
+from loanpilot.risk.models import Decision
+from loanpilot.risk.rules import DecisionOutcome
 from loanpilot.team.models import Branch, BranchLevel
 
 # Tests never write into the repository (no example database under .hypothesis/) and CI is

@@ -36,7 +36,8 @@ from loanpilot.evaluation.service import start_instant
 from loanpilot.kit.clock import business_today, month_start
 from loanpilot.kit.errors import PermissionDeniedError
 from loanpilot.lending.models import Application, Loan, LoanStatus
-from loanpilot.risk.models import Decision, DecisionOutcome
+from loanpilot.risk.models import Decision
+from loanpilot.risk.rules import DecisionOutcome
 from loanpilot.team.models import Branch, Role, Staff
 
 PASSWORD = "Dash-board-2026!"

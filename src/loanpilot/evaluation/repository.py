@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from loanpilot.customers.models import Customer
 from loanpilot.lending.models import Application, Loan, LoanStatus
 from loanpilot.products.models import LoanProduct
-from loanpilot.risk.models import Decision, DecisionOutcome
+from loanpilot.risk.models import Decision
+from loanpilot.risk.rules import DecisionOutcome
 from loanpilot.team.models import Branch
 
 #: Tables the headline figures read; if one is missing the database has not been migrated.

@@ -22,12 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
 from loanpilot.db.types import FK, Json, Money, Rate, UTCDateTime, enum_column
-
-
-class DecisionOutcome(StrEnum):
-    APPROVE = "approve"
-    REFER = "refer"  # manual review
-    DECLINE = "decline"
+from loanpilot.risk.rules import DecisionOutcome
 
 
 class FiveClass(StrEnum):

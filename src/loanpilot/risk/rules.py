@@ -11,14 +11,22 @@ classification floor by days past due (金融资产风险分类办法, 2023).
 
 These are floors: an officer may classify worse (a manual override), and the daily close keeps the
 worse of the rule and the override.
+
+Below them, the credit decision: a versioned policy of hard rules and score cut-offs, and ``decide``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from loanpilot.kit.errors import FieldProblem, ValidationError
 
 TECHNICAL_DELAY_DAYS = 7
 
@@ -84,3 +92,195 @@ def dpd_bucket_many(dpd: npt.ArrayLike) -> npt.NDArray[Any]:
 def worse_class(a: str, b: str) -> str:
     """The more severe of two classes."""
     return FIVE_CLASSES[max(FIVE_CLASSES.index(a), FIVE_CLASSES.index(b))]
+
+
+# --- credit decisions ----------------------------------------------------------------------------
+#
+# A policy is data (versioned, edited by a risk officer): hard rules that decline whatever the
+# score, then score cut-offs giving approve / refer to manual review / decline. ``decide`` is pure:
+# it takes the applicant's facts, the score (or None when no model scored them) and the policy.
+
+
+class DecisionOutcome(StrEnum):
+    """The outcome of a credit decision (stored by ``risk.models.Decision``)."""
+
+    APPROVE = "approve"
+    REFER = "refer"  # manual review
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class HardRules:
+    """Rules that decline an application whatever its score (amounts in fen, ratios as fractions).
+
+    ``occupations`` and ``collateral`` are per product code: the occupations a product lends to
+    (absent or empty: any) and the collateral kind it requires (absent: none).
+    """
+
+    min_age: int = 18
+    max_age: int = 60  # at application
+    max_age_at_maturity: int = 65
+    min_monthly_income_fen: int = 300_000
+    max_dti: Decimal = Decimal("0.55")  # all monthly debt payments after the new loan ÷ income
+    decline_current_delinquency: bool = True
+    decline_blacklisted: bool = True
+    occupations: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    collateral: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """Score cut-offs: ``approve_from`` and above approve, below ``decline_below`` decline, and the
+    band between goes to manual review."""
+
+    approve_from: int = 620
+    decline_below: int = 560
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: str
+    hard: HardRules = field(default_factory=HardRules)
+    cutoffs: Cutoffs = field(default_factory=Cutoffs)
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the decision knows about one application (ages in whole years at the two dates)."""
+
+    product_code: str
+    age: int
+    age_at_maturity: int
+    monthly_income_fen: int
+    monthly_debt_payment_fen: int  # existing obligations (bureau)
+    new_instalment_fen: int  # the largest instalment of the loan applied for
+    bureau_current_overdue: bool
+    blacklisted: bool
+    occupation: str
+    collateral_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why: a stable ``code`` (the surfaces translate it) and the figures it refers to."""
+
+    code: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CreditDecision:
+    outcome: DecisionOutcome
+    reasons: tuple[Reason, ...]
+    score: int | None
+    policy_version: str
+
+
+def policy_problems(policy: Policy) -> list[FieldProblem]:
+    """Every contradiction or impossible value of ``policy`` (empty when it is usable)."""
+    hard, cut = policy.hard, policy.cutoffs
+    problems: list[FieldProblem] = []
+    if not policy.version.strip():
+        problems.append(FieldProblem("version", "must not be empty"))
+    if not 0 < hard.min_age <= hard.max_age:
+        problems.append(FieldProblem("hard.min_age", "must be positive and at most max_age"))
+    if hard.max_age > hard.max_age_at_maturity:
+        problems.append(
+            FieldProblem("hard.max_age_at_maturity", "must be at least max_age at application")
+        )
+    if hard.min_monthly_income_fen < 0:
+        problems.append(FieldProblem("hard.min_monthly_income_fen", "must not be negative"))
+    if not Decimal(0) < hard.max_dti <= Decimal(1):
+        problems.append(FieldProblem("hard.max_dti", "must be above 0 and at most 1 (100 %)"))
+    if cut.decline_below > cut.approve_from:
+        problems.append(
+            FieldProblem(
+                "cutoffs",
+                f"decline_below ({cut.decline_below}) is above approve_from "
+                f"({cut.approve_from}): the bands overlap",
+            )
+        )
+    for code, allowed in hard.occupations.items():
+        if not allowed:
+            problems.append(
+                FieldProblem(f"hard.occupations.{code}", "an empty list would refuse everyone")
+            )
+    return problems
+
+
+def check_policy(policy: Policy) -> Policy:
+    """``policy`` if usable, else ValidationError listing every contradiction at once."""
+    problems = policy_problems(policy)
+    if problems:
+        raise ValidationError(
+            "policy.invalid", f"Policy {policy.version!r} is not usable", problems
+        )
+    return policy
+
+
+def dti_after(facts: Facts) -> Decimal | None:
+    """Monthly debt payments after the new loan ÷ monthly income (None without income)."""
+    if facts.monthly_income_fen <= 0:
+        return None
+    debt = facts.monthly_debt_payment_fen + facts.new_instalment_fen
+    return Decimal(debt) / Decimal(facts.monthly_income_fen)
+
+
+def hard_rule_reasons(facts: Facts, hard: HardRules) -> list[Reason]:
+    """Every hard rule ``facts`` break, in a fixed order."""
+    reasons: list[Reason] = []
+    if facts.age < hard.min_age:
+        reasons.append(Reason("rule.age_below_min", {"min": str(hard.min_age)}))
+    if facts.age > hard.max_age:
+        reasons.append(Reason("rule.age_above_max", {"max": str(hard.max_age)}))
+    if facts.age_at_maturity > hard.max_age_at_maturity:
+        reasons.append(Reason("rule.age_at_maturity", {"max": str(hard.max_age_at_maturity)}))
+    if facts.monthly_income_fen < hard.min_monthly_income_fen:
+        reasons.append(
+            Reason("rule.income_below_min", {"min_fen": str(hard.min_monthly_income_fen)})
+        )
+    dti = dti_after(facts)
+    if dti is None or dti > hard.max_dti:
+        shown = "n/a" if dti is None else str(dti.quantize(Decimal("0.0001")))
+        reasons.append(Reason("rule.dti_above_max", {"dti": shown, "max": str(hard.max_dti)}))
+    if hard.decline_current_delinquency and facts.bureau_current_overdue:
+        reasons.append(Reason("rule.bureau_delinquent"))
+    if hard.decline_blacklisted and facts.blacklisted:
+        reasons.append(Reason("rule.blacklisted"))
+    allowed = hard.occupations.get(facts.product_code)
+    if allowed and facts.occupation not in allowed:
+        reasons.append(Reason("rule.occupation_not_eligible", {"occupation": facts.occupation}))
+    needed = hard.collateral.get(facts.product_code)
+    if needed and facts.collateral_kind != needed:
+        reasons.append(Reason("rule.collateral_required", {"kind": needed}))
+    return reasons
+
+
+def decide(
+    facts: Facts,
+    score: int | None,
+    policy: Policy,
+    score_reasons: tuple[Reason, ...] = (),
+) -> CreditDecision:
+    """The decision on one application: any broken hard rule declines (with every rule broken);
+    otherwise the score decides by the cut-offs, with ``score_reasons`` (the scorecard's top
+    reasons) attached to a refer or a decline; no score at all refers to manual review."""
+    broken = hard_rule_reasons(facts, policy.hard)
+    if broken:
+        return CreditDecision(DecisionOutcome.DECLINE, tuple(broken), score, policy.version)
+    cut = policy.cutoffs
+    if score is None:
+        return CreditDecision(
+            DecisionOutcome.REFER, (Reason("score.missing"),), None, policy.version
+        )
+    if score >= cut.approve_from:
+        return CreditDecision(DecisionOutcome.APPROVE, (), score, policy.version)
+    if score < cut.decline_below:
+        band = Reason(
+            "score.below_decline", {"score": str(score), "cutoff": str(cut.decline_below)}
+        )
+        return CreditDecision(
+            DecisionOutcome.DECLINE, (band, *score_reasons), score, policy.version
+        )
+    band = Reason("score.refer_band", {"score": str(score), "approve_from": str(cut.approve_from)})
+    return CreditDecision(DecisionOutcome.REFER, (band, *score_reasons), score, policy.version)
