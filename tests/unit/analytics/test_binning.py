@@ -13,7 +13,9 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from loanpilot.analytics.binning import CategoricalBinner, Monotonic, NumericBinner, woe_iv
+from loanpilot.analytics.binning import Monotonic, NumericBinner
+from loanpilot.analytics.binning_categorical import CategoricalBinner
+from loanpilot.analytics.woe import woe_iv
 
 HYP = hsettings(database=None, deadline=None, max_examples=40)
 GERMAN = Path("/work/shared/data/german_credit.csv")
