@@ -17,23 +17,9 @@ from sqlalchemy.orm import Session
 from loanpilot.audit.models import AuditLog
 from loanpilot.kit.clock import business_today
 from loanpilot.products.models import LoanProduct, LprRate, LprTerm
+from loanpilot.products.rules import EDITABLE
 
-EDITABLE_COLUMNS = (
-    "name_zh",
-    "name_en",
-    "status",
-    "min_amount_fen",
-    "max_amount_fen",
-    "min_term_months",
-    "max_term_months",
-    "min_spread",
-    "max_spread",
-    "monthly_fee_rate",
-    "upfront_fee_rate",
-    "repayment_methods",
-    "description_zh",
-    "description_en",
-)
+EDITABLE_COLUMNS = EDITABLE  # the columns an edit may change
 
 
 def half_up(x: float) -> int:

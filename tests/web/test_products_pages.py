@@ -18,23 +18,9 @@ from sqlalchemy.orm import Session
 
 from loanpilot.audit.models import AuditLog
 from loanpilot.products.models import LoanProduct
+from loanpilot.products.rules import EDITABLE
 
-COLUMNS = (
-    "name_zh",
-    "name_en",
-    "status",
-    "min_amount_fen",
-    "max_amount_fen",
-    "min_term_months",
-    "max_term_months",
-    "min_spread",
-    "max_spread",
-    "monthly_fee_rate",
-    "upfront_fee_rate",
-    "repayment_methods",
-    "description_zh",
-    "description_en",
-)
+COLUMNS = EDITABLE  # the columns an edit may change
 
 
 def row_of(engine: Any, code: str) -> dict[str, Any]:

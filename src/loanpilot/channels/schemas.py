@@ -12,7 +12,7 @@ from loanpilot.app import yuan
 from loanpilot.channels.portal_service import Calculation, MethodResult
 from loanpilot.lending.rules import ApplicationForm
 from loanpilot.lending.service import Progress, Submitted
-from loanpilot.products.schemas import PeriodRead
+from loanpilot.products.schemas import PeriodRead, totals_of
 
 
 class MethodQuoteRead(BaseModel):
@@ -42,13 +42,8 @@ class MethodQuoteRead(BaseModel):
             apr=q.apr,
             first_payment_fen=q.first_payment_fen,
             first_payment_yuan=yuan(q.first_payment_fen),
-            total_interest_fen=q.total_interest_fen,
-            total_interest_yuan=yuan(q.total_interest_fen),
-            total_fee_fen=q.total_fee_fen,
-            total_fee_yuan=yuan(q.total_fee_fen),
-            total_payment_fen=q.total_payment_fen,
-            total_payment_yuan=yuan(q.total_payment_fen),
             schedule=PeriodRead.rows_of(q),
+            **totals_of(q),
         )
 
 

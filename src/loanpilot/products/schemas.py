@@ -191,6 +191,20 @@ class PeriodRead(BaseModel):
         ]
 
 
+def totals_of(q: Quote) -> dict[str, int | str]:
+    """A quote's totals as the JSON shapes carry them: fen and the exact yuan string of each."""
+    totals = {
+        "total_interest": q.total_interest_fen,
+        "total_fee": q.total_fee_fen,
+        "total_payment": q.total_payment_fen,
+    }
+    out: dict[str, int | str] = {}
+    for name, fen in totals.items():
+        out[f"{name}_fen"] = fen
+        out[f"{name}_yuan"] = yuan(fen)
+    return out
+
+
 class QuoteRead(BaseModel):
     product_id: int
     on: date
@@ -229,11 +243,6 @@ class QuoteRead(BaseModel):
             upfront_fee_fen=q.upfront_fee_fen,
             upfront_fee_yuan=yuan(q.upfront_fee_fen),
             apr=q.apr,
-            total_interest_fen=q.total_interest_fen,
-            total_interest_yuan=yuan(q.total_interest_fen),
-            total_fee_fen=q.total_fee_fen,
-            total_fee_yuan=yuan(q.total_fee_fen),
-            total_payment_fen=q.total_payment_fen,
-            total_payment_yuan=yuan(q.total_payment_fen),
             schedule=PeriodRead.rows_of(q),
+            **totals_of(q),
         )
