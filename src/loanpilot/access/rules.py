@@ -26,6 +26,10 @@ class Permission(StrEnum):
     PERMISSIONS_WRITE = "permissions:write"
     AUDIT_READ = "audit:read"
     AUDIT_EXPORT = "audit:export"
+    RISK_READ = "risk:read"  # models, policies, decisions and the review queue
+    MODELS_WRITE = "models:write"  # fit, register, promote and retire credit models
+    POLICY_WRITE = "policy:write"  # draft and activate credit policies
+    APPLICATIONS_REVIEW = "applications:review"  # decide referred applications by hand
 
 
 class ScopeKind(StrEnum):
@@ -51,6 +55,7 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
             P.PERMISSIONS_READ,
             P.PERMISSIONS_WRITE,
             P.AUDIT_READ,
+            P.RISK_READ,
         }
     ),
     Role.MARKETING_MANAGER: _EVERYONE | {P.CUSTOMERS_READ, P.PRODUCTS_WRITE, P.STAFF_READ},
@@ -58,12 +63,20 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
     Role.CUSTOMER_MANAGER: _CUSTOMER_WORK,
     Role.SENIOR_CUSTOMER_MANAGER: _CUSTOMER_WORK,
     Role.SALES_CONSULTANT: _CUSTOMER_WORK,
-    Role.RISK_OFFICER: _CUSTOMER_WORK | {P.PRODUCTS_WRITE},
-    Role.APPROVER: _CUSTOMER_WORK,
+    Role.RISK_OFFICER: _CUSTOMER_WORK
+    | {P.PRODUCTS_WRITE, P.RISK_READ, P.MODELS_WRITE, P.POLICY_WRITE, P.APPLICATIONS_REVIEW},
+    Role.APPROVER: _CUSTOMER_WORK | {P.RISK_READ, P.APPLICATIONS_REVIEW},
     Role.COLLECTOR: _CUSTOMER_WORK,
     Role.SERVICE_AGENT: _CUSTOMER_WORK,
     Role.AUDITOR: _EVERYONE
-    | {P.CUSTOMERS_READ, P.STAFF_READ, P.PERMISSIONS_READ, P.AUDIT_READ, P.AUDIT_EXPORT},
+    | {
+        P.CUSTOMERS_READ,
+        P.STAFF_READ,
+        P.PERMISSIONS_READ,
+        P.AUDIT_READ,
+        P.AUDIT_EXPORT,
+        P.RISK_READ,
+    },
     Role.BRANCH_HEAD: _CUSTOMER_WORK | {P.STAFF_READ},
 }
 
@@ -78,7 +91,16 @@ ROLE_SCOPE: Final[dict[Role, ScopeKind]] = {
 #: Read-only roles: refused every change of state whatever the matrix says.
 READ_ONLY_ROLES: Final = frozenset({Role.AUDITOR})
 #: Permissions that change state; a read-only role never holds them.
-WRITE_PERMISSIONS: Final = frozenset({P.PRODUCTS_WRITE, P.STAFF_WRITE, P.PERMISSIONS_WRITE})
+WRITE_PERMISSIONS: Final = frozenset(
+    {
+        P.PRODUCTS_WRITE,
+        P.STAFF_WRITE,
+        P.PERMISSIONS_WRITE,
+        P.MODELS_WRITE,
+        P.POLICY_WRITE,
+        P.APPLICATIONS_REVIEW,
+    }
+)
 #: Cells nobody can take away: the administrator always keeps the matrix in hand (no lock-out).
 FIXED_CELLS: Final = frozenset(
     {(Role.ADMINISTRATOR, P.PERMISSIONS_READ), (Role.ADMINISTRATOR, P.PERMISSIONS_WRITE)}

@@ -25,6 +25,7 @@ from loanpilot.db.models import metadata
 from loanpilot.db.session import make_session_factory, transaction
 from loanpilot.demo.accounts import DemoLogin, create_demo_accounts
 from loanpilot.demo.context import DEMO_AUDIT_ACTION, DemoContext
+from loanpilot.demo.credit import install_credit
 from loanpilot.demo.truth import DemoTruth
 from loanpilot.kit.clock import now_utc
 from loanpilot.kit.crypto import FieldCipher
@@ -53,6 +54,7 @@ class BuildReport:
     seconds_write: float = 0.0
     truth_path: Path | None = None
     logins: list[DemoLogin] = field(default_factory=list)
+    champion: str = ""
 
     @property
     def total_rows(self) -> int:
@@ -233,6 +235,12 @@ def build(
     report.rows = write(engine, ctx, progress, clear_first=bool(existing))
     with transaction(make_session_factory(engine)) as session:
         report.logins = create_demo_accounts(session, now_utc())
+    if progress:
+        progress("credit model and policy 评分卡与授信政策", 0, 1)
+    with transaction(make_session_factory(engine)) as session:
+        report.champion = install_credit(
+            session, seed=seed, as_of=as_of, now=now_utc(), directory=truth_dir
+        )
     report.seconds_write = time.perf_counter() - started
     report.truth_path = save_truth(ctx, truth_dir)
     return report

@@ -12,11 +12,13 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -66,6 +68,12 @@ class Decision(IdMixin, Base):
     approved_term_months: Mapped[int | None] = mapped_column(Integer)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     decided_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    # since migration 0004: the offer's APR and limit, and the features the model read
+    approved_apr: Mapped[Decimal | None] = mapped_column(Rate)
+    limit_fen: Mapped[int | None] = mapped_column(Money)
+    limit_binding: Mapped[str | None] = mapped_column(String(24))
+    features: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class DelinquencySnapshot(IdMixin, Base):
@@ -183,3 +191,93 @@ class RiskAlert(IdMixin, TimestampMixin, Base):
     status: Mapped[AlertStatus] = mapped_column(enum_column(AlertStatus))
     actions: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ModelKind(StrEnum):
+    SCORECARD = "scorecard"  # points card (analytics.scorecard)
+    GBM = "gbm"  # LightGBM challenger PD model (analytics.pd_gbm)
+
+
+class ModelStatus(StrEnum):
+    CHALLENGER = "challenger"  # registered, scored beside the champion, not deciding
+    CHAMPION = "champion"  # decides new applications (one per model name)
+    RETIRED = "retired"
+
+
+class CreditModel(IdMixin, Base):
+    """A fitted model in the registry: its whole JSON artefact, its hashes and its status.
+    Status changes are recorded in ``credit_model_events`` and in the audit log."""
+
+    __tablename__ = "credit_models"
+    __table_args__ = (
+        UniqueConstraint("name", "version"),
+        Index(
+            "uq_credit_models_one_champion",
+            "name",
+            unique=True,
+            sqlite_where=text("status = 'champion'"),
+            postgresql_where=text("status = 'champion'"),
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[ModelKind] = mapped_column(enum_column(ModelKind, 16))
+    status: Mapped[ModelStatus] = mapped_column(enum_column(ModelStatus, 16), index=True)
+    artefact: Mapped[dict[str, Any]] = mapped_column(Json)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    data_sha256: Mapped[str] = mapped_column(String(64))
+    metrics: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    registered_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def label(self) -> str:
+        """``name@version``, as decisions store it."""
+        return f"{self.name}@{self.version}"
+
+
+class CreditModelEvent(IdMixin, Base):
+    """A recorded action on a registered model: registered, promoted, retired."""
+
+    __tablename__ = "credit_model_events"
+
+    model_id: Mapped[int] = mapped_column(FK, ForeignKey("credit_models.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PolicyStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"  # decides new applications (exactly one)
+    RETIRED = "retired"
+
+
+class CreditPolicy(IdMixin, Base):
+    """A version of the credit policy as data (``risk.policy_store`` reads and writes ``body``):
+    hard rules, score cut-offs and the pricing grid. Versions are never edited once active."""
+
+    __tablename__ = "credit_policies"
+    __table_args__ = (
+        Index(
+            "uq_credit_policies_one_active",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[PolicyStatus] = mapped_column(enum_column(PolicyStatus, 16), index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(Json)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    activated_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))

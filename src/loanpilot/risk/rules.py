@@ -126,6 +126,7 @@ class HardRules:
     decline_blacklisted: bool = True
     occupations: Mapping[str, frozenset[str]] = field(default_factory=dict)
     collateral: Mapping[str, str] = field(default_factory=dict)
+    provident_fund_required: frozenset[str] = frozenset()  # product codes (公积金 loans)
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,7 @@ class Facts:
     blacklisted: bool
     occupation: str
     collateral_kind: str | None = None
+    has_provident_fund: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,8 @@ def hard_rule_reasons(facts: Facts, hard: HardRules) -> list[Reason]:
     needed = hard.collateral.get(facts.product_code)
     if needed and facts.collateral_kind != needed:
         reasons.append(Reason("rule.collateral_required", {"kind": needed}))
+    if facts.product_code in hard.provident_fund_required and not facts.has_provident_fund:
+        reasons.append(Reason("rule.provident_fund_required"))
     return reasons
 
 

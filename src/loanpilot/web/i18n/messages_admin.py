@@ -127,6 +127,22 @@ ADMIN: Final[dict[str, dict[str, str]]] = {
         "zh": "导出审计日志（导出行为本身也被审计）",
         "en": "Export the audit log (the export itself is audited)",
     },
+    "admin.perm.risk:read": {
+        "zh": "查看信用模型、授信政策、审批决定与人工复核队列",
+        "en": "View credit models, credit policies, decisions and the review queue",
+    },
+    "admin.perm.models:write": {
+        "zh": "训练、登记、晋升与停用信用模型",
+        "en": "Fit, register, promote and retire credit models",
+    },
+    "admin.perm.policy:write": {
+        "zh": "起草与启用授信政策（准入规则、分数线、定价）",
+        "en": "Draft and activate credit policies (rules, cut-offs, pricing)",
+    },
+    "admin.perm.applications:review": {
+        "zh": "人工复核转人工的申请（批准或拒绝）",
+        "en": "Decide referred applications by hand (approve or decline)",
+    },
     # audit log
     "admin.audit.subtitle": {
         "zh": "谁在何时、从何处做了什么：登录、查看敏感信息、变更与导出。",

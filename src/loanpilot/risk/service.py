@@ -1,0 +1,581 @@
+"""Credit decisions on applications: score with the champion card, decide by the active policy,
+price and limit by grade, and offer with the APR and the schedule, or decline with reasons.
+
+``decide_application`` is the one entry point for the portal, the console and the batch rerun
+(``loanpilot risk decide-pending``). It reads the applicant (customer record, the latest bureau
+report and card behaviour), builds the features with ``risk.features.application_features`` (the
+same function the development sample used), scores one row with the compiled kernel, calls the
+pure ``risk.rules.decide``, and for an approval the pure ``products.pricing.price`` and ``limit``.
+The decision row keeps the score, PD, grade, reasons (code, parameters, Chinese and English), the
+features read, ``model@version`` and the policy version.
+
+Secured products and combination loans are referred: a secured limit needs the appraised value of
+the collateral (loan-to-value), which the reviewer enters; a 组合贷 is set part by part.
+
+Manual review (``review_application``) decides a referred application by hand, with a note; an
+approval is priced by the grade of the automatic decision and, for a secured loan, the appraised
+value. Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loanpilot.analytics.finance import Schedule
+from loanpilot.analytics.scorecard import Scorecard
+from loanpilot.audit.service import record
+from loanpilot.customers.models import BureauReport, Customer, CustomerFinancials
+from loanpilot.customers.rules import age_on
+from loanpilot.kit.errors import ConflictError, NotFoundError, ValidationError
+from loanpilot.lending.models import Application, ApplicationStatus
+from loanpilot.products.models import CollateralKind, LoanProduct, ProductSubtype, RateBasis
+from loanpilot.products.pricing import limit, price
+from loanpilot.products.service import quote
+from loanpilot.risk import policy_store, registry
+from loanpilot.risk.features import application_features
+from loanpilot.risk.models import Decision
+from loanpilot.risk.reasons import reason_record
+from loanpilot.risk.rules import DecisionOutcome, Facts, HardRules, Reason, decide
+
+MANUAL_MODEL = "manual"
+_STATUS = {
+    DecisionOutcome.APPROVE: ApplicationStatus.APPROVED,
+    DecisionOutcome.REFER: ApplicationStatus.REFERRED,
+    DecisionOutcome.DECLINE: ApplicationStatus.DECLINED,
+}
+DECIDABLE = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW})
+
+
+@dataclass(frozen=True)
+class Offer:
+    amount_fen: int
+    term_months: int
+    method: str
+    base_rate: Decimal
+    spread: Decimal
+    annual_rate: Decimal
+    apr: Decimal
+    upfront_fee_fen: int
+    monthly_fee_rate: Decimal
+    limit_fen: int
+    limit_binding: str
+    schedule: Schedule
+
+    @property
+    def first_payment_fen(self) -> int:
+        return int(self.schedule.payment_fen[0])
+
+    @property
+    def total_interest_fen(self) -> int:
+        return int(self.schedule.interest_fen.sum())
+
+    @property
+    def total_payment_fen(self) -> int:
+        return int(self.schedule.payment_fen.sum())
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    decision: Decision
+    offer: Offer | None
+
+
+@dataclass(frozen=True)
+class Scored:
+    score: int
+    pd: float
+    grade: str
+    reasons: tuple[Reason, ...]
+
+
+def _latest(session: Session, model: Any, customer_id: int, on: date) -> Any:
+    return session.scalars(
+        select(model)
+        .where(model.customer_id == customer_id, model.as_of <= on)
+        .order_by(model.as_of.desc())
+        .limit(1)
+    ).first()
+
+
+def _shown(value: Any, name: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "无记录" if name else ""
+    if isinstance(value, float):
+        if name in (
+            "debt_to_income",
+            "total_debt_to_annual_income",
+            "amount_to_income",
+            "card_utilisation",
+        ):
+            return f"{value * 100:.0f}%"
+        return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
+    return str(value)
+
+
+def score_features(card: Scorecard, features: Any, top: int = 3) -> Scored:
+    """Score one row of features: integer score (rounded half up), PD, grade and top reasons."""
+    row = features[list(card.variables_)]
+    result = card.card_.score(row)
+    raw = float(result.score[0])
+    reasons = card.card_.reasons(result, top=top)
+    out: list[Reason] = []
+    for name, lost in zip(reasons.variables[0], reasons.lost[0], strict=True):
+        if not name:
+            continue
+        value = row[name].iloc[0]
+        out.append(
+            Reason(
+                "score.factor",
+                {"variable": str(name), "bin": _shown(value, str(name)), "lost": f"{lost:.1f}"},
+            )
+        )
+    return Scored(
+        score=math.floor(raw + 0.5),
+        pd=float(result.pd[0]),
+        grade=str(card.grades_.of(np.array([raw]))[0]),
+        reasons=tuple(out),
+    )
+
+
+def _features(
+    session: Session,
+    app: Application,
+    customer: Customer,
+    product: LoanProduct,
+    instalment: int,
+    today: date,
+) -> tuple[Any, BureauReport | None]:
+    bureau = _latest(session, BureauReport, customer.id, today)
+    fin = _latest(session, CustomerFinancials, customer.id, today)
+
+    def b(name: str) -> Any:
+        return getattr(bureau, name) if bureau is not None else None
+
+    raw = {
+        "age": [age_on(customer.birth_date, today)],
+        "monthly_income_fen": [app.stated_monthly_income_fen or customer.monthly_income_fen],
+        "occupation": [customer.occupation.value],
+        "education": [customer.education.value if customer.education else None],
+        "marital_status": [customer.marital_status.value if customer.marital_status else None],
+        "owns_home": [customer.owns_home],
+        "has_provident_fund": [customer.has_provident_fund],
+        "bureau_score": [b("bureau_score")],
+        "credit_history_months": [b("credit_history_months")],
+        "open_accounts": [b("open_accounts")],
+        "total_debt_fen": [b("total_debt_fen")],
+        "monthly_debt_payment_fen": [b("monthly_debt_payment_fen")],
+        "delinquent_accounts": [b("delinquent_accounts")],
+        "max_dpd_24m": [b("max_dpd_24m")],
+        "inquiries_6m": [b("inquiries_6m")],
+        "card_utilisation": [float(fin.card_utilisation) if fin is not None else None],
+        "card_late_payments_12m": [fin.card_late_payments_12m if fin is not None else None],
+        "product_type": [product.product_type.value],
+        "amount_fen": [app.amount_fen],
+        "term_months": [app.term_months],
+        "new_instalment_fen": [instalment],
+    }
+    return application_features(raw), bureau
+
+
+def effective_hard_rules(hard: HardRules, product: LoanProduct) -> HardRules:
+    """The policy's hard rules tightened by the product's own eligibility (ages, DTI,
+    occupations, provident fund)."""
+    elig = product.eligibility or {}
+    out = hard
+    if "min_age" in elig:
+        out = replace(out, min_age=max(out.min_age, int(elig["min_age"])))
+    if "max_age" in elig:
+        out = replace(out, max_age=min(out.max_age, int(elig["max_age"])))
+    if "max_age_at_maturity" in elig:
+        out = replace(
+            out, max_age_at_maturity=min(out.max_age_at_maturity, int(elig["max_age_at_maturity"]))
+        )
+    if "max_dti" in elig:
+        out = replace(out, max_dti=min(out.max_dti, Decimal(str(elig["max_dti"]))))
+    if elig.get("occupations") and product.code not in out.occupations:
+        out = replace(
+            out,
+            occupations={**out.occupations, product.code: frozenset(map(str, elig["occupations"]))},
+        )
+    if elig.get("requires_provident_fund"):
+        out = replace(out, provident_fund_required=out.provident_fund_required | {product.code})
+    return out
+
+
+def _load(session: Session, application_id: int) -> tuple[Application, Customer, LoanProduct]:
+    app = session.get(Application, application_id)
+    if app is None:
+        raise NotFoundError("application.not_found", f"No application with id {application_id}")
+    customer = session.get(Customer, app.customer_id)
+    product = session.get(LoanProduct, app.product_id)
+    if customer is None or product is None:
+        raise NotFoundError(
+            "application.incomplete",
+            f"Application {app.application_no} lacks its customer or product",
+        )
+    return app, customer, product
+
+
+def make_offer(
+    session: Session,
+    app: Application,
+    customer: Customer,
+    product: LoanProduct,
+    *,
+    grade: str,
+    stored: policy_store.StoredPolicy,
+    monthly_debt_fen: int,
+    today: date,
+    collateral_value_fen: int | None = None,
+    amount_fen: int | None = None,
+) -> Offer | Reason:
+    """The offer for ``grade``: rate by the grid inside the product's band, limit by the smallest
+    constraint, amount = the smaller of what was asked and the limit; or why there is none."""
+    if grade not in stored.grid.spread_by_grade:
+        return Reason("grade.not_lent", {"grade": grade})
+    base = quote(
+        session, product, amount_fen=app.amount_fen, term_months=app.term_months,
+        method=app.repayment_method, on=today,
+    ).base_rate  # fmt: skip
+    fund = product.rate_basis is RateBasis.PROVIDENT_FUND
+    p = price(
+        base_rate=base, min_spread=product.min_spread, max_spread=product.max_spread,
+        grade=grade, grid=stored.grid, provident_fund=fund,
+    )  # fmt: skip
+    spread = min(max(p.spread, product.min_spread), product.max_spread)
+    hard = effective_hard_rules(stored.policy.hard, product)
+    lim = limit(
+        product_max_fen=product.max_amount_fen,
+        grade=grade,
+        grid=stored.grid,
+        monthly_income_fen=app.stated_monthly_income_fen or customer.monthly_income_fen,
+        monthly_debt_payment_fen=monthly_debt_fen,
+        max_dti=hard.max_dti,
+        annual_rate=base + spread,
+        term_months=app.term_months,
+        max_ltv=product.max_ltv if collateral_value_fen is not None else None,
+        collateral_value_fen=collateral_value_fen,
+    )
+    wanted = app.amount_fen if amount_fen is None else amount_fen
+    amount = min(wanted, lim.amount_fen) // 100 * 100  # whole yuan
+    if amount < product.min_amount_fen:
+        return Reason("limit.below_minimum", {"limit_fen": str(lim.amount_fen)})
+    q = quote(
+        session, product, amount_fen=amount, term_months=app.term_months,
+        method=app.repayment_method, on=today, spread=spread,
+    )  # fmt: skip
+    return Offer(
+        amount_fen=amount,
+        term_months=app.term_months,
+        method=app.repayment_method.value,
+        base_rate=q.base_rate,
+        spread=q.spread,
+        annual_rate=q.annual_rate,
+        apr=q.apr,
+        upfront_fee_fen=q.upfront_fee_fen,
+        monthly_fee_rate=q.monthly_fee_rate,
+        limit_fen=lim.amount_fen,
+        limit_binding=lim.binding,
+        schedule=q.schedule,
+    )
+
+
+def _store(
+    session: Session,
+    app: Application,
+    outcome: DecisionOutcome,
+    reasons: list[Reason],
+    *,
+    scored: Scored | None,
+    model_label: str,
+    policy_version: str,
+    offer: Offer | None,
+    features: dict[str, Any] | None,
+    now: datetime,
+    by_id: int | None,
+    actor_label: str,
+    note: str | None = None,
+) -> Decision:
+    row = Decision(
+        application_id=app.id,
+        outcome=outcome,
+        score=None if scored is None else scored.score,
+        pd=None if scored is None else Decimal(f"{scored.pd:.8f}"),
+        grade=None if scored is None else scored.grade,
+        reasons=[reason_record(r) for r in reasons],
+        model_version=model_label,
+        policy_version=policy_version,
+        approved_amount_fen=None if offer is None else offer.amount_fen,
+        approved_rate=None if offer is None else offer.annual_rate,
+        approved_term_months=None if offer is None else offer.term_months,
+        approved_apr=None if offer is None else offer.apr,
+        limit_fen=None if offer is None else offer.limit_fen,
+        limit_binding=None if offer is None else offer.limit_binding,
+        features=features,
+        decided_at=now,
+        decided_by_id=by_id,
+        note=note,
+    )
+    session.add(row)
+    app.status = _STATUS[outcome]
+    app.decided_at = now
+    if outcome is DecisionOutcome.REFER and app.review_started_at is None:
+        app.review_started_at = now
+    session.flush()
+    record(
+        session,
+        action="application.decide",
+        actor_label=actor_label,
+        actor_staff_id=by_id,
+        entity="application",
+        entity_id=app.application_no,
+        detail={
+            "outcome": outcome.value,
+            "score": row.score,
+            "grade": row.grade,
+            "model": model_label,
+            "policy": policy_version,
+            "reasons": [r.code for r in reasons],
+            "amount_fen": row.approved_amount_fen,
+        },
+        at=now,
+    )
+    return row
+
+
+def _json_features(features: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in features.iloc[0].items():
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            out[str(k)] = None
+        elif isinstance(v, np.generic):
+            out[str(k)] = v.item()
+        else:
+            out[str(k)] = v
+    return out
+
+
+def decide_application(
+    session: Session,
+    application_id: int,
+    *,
+    now: datetime,
+    today: date,
+    by_id: int | None = None,
+    actor_label: str = "system",
+) -> DecisionView:
+    """Score, decide, price and limit one submitted application (see the module docstring)."""
+    app, customer, product = _load(session, application_id)
+    if app.status not in DECIDABLE:
+        raise ConflictError(
+            "application.decided",
+            f"Application {app.application_no} is {app.status.value}; it cannot be decided again",
+        )
+    stored = policy_store.active_policy(session)
+    if stored is None:
+        row = _store(
+            session, app, DecisionOutcome.REFER, [Reason("policy.missing")], scored=None,
+            model_label="none", policy_version="none", offer=None, features=None, now=now,
+            by_id=by_id, actor_label=actor_label,
+        )  # fmt: skip
+        return DecisionView(row, None)
+    first = quote(
+        session, product, amount_fen=app.amount_fen, term_months=app.term_months,
+        method=app.repayment_method, on=today,
+    ) if product.subtype is not ProductSubtype.COMBINATION else None  # fmt: skip
+    instalment = int(first.schedule.payment_fen.max()) if first is not None else 0
+    features, bureau = _features(session, app, customer, product, instalment, today)
+    champion = registry.champion(session, stored.model_name)
+    scored: Scored | None = None
+    model_label = "none"
+    if champion is not None:
+        scored = score_features(registry.load_scorecard(champion.artefact), features)
+        model_label = champion.label
+    hard = effective_hard_rules(stored.policy.hard, product)
+    debt = bureau.monthly_debt_payment_fen if bureau is not None else 0
+    facts = Facts(
+        product_code=product.code,
+        age=age_on(customer.birth_date, today),
+        age_at_maturity=age_on(customer.birth_date, today) + math.ceil(app.term_months / 12),
+        monthly_income_fen=app.stated_monthly_income_fen or customer.monthly_income_fen,
+        monthly_debt_payment_fen=debt,
+        new_instalment_fen=instalment,
+        bureau_current_overdue=bool(bureau.current_overdue) if bureau is not None else False,
+        blacklisted=customer.is_blacklisted,
+        occupation=customer.occupation.value,
+        collateral_kind=None,
+        has_provident_fund=customer.has_provident_fund,
+    )
+    secured = product.collateral_required is not CollateralKind.NONE
+    policy = replace(stored.policy, hard=replace(hard, collateral={}))  # appraisal handled below
+    decision = decide(
+        facts,
+        None if scored is None else scored.score,
+        policy,
+        () if scored is None else scored.reasons,
+    )
+    outcome, reasons = decision.outcome, list(decision.reasons)
+    offer: Offer | None = None
+    if outcome is DecisionOutcome.APPROVE and scored is not None:
+        if product.subtype is ProductSubtype.COMBINATION:
+            outcome, reasons = DecisionOutcome.REFER, [Reason("combination.manual")]
+        elif secured:
+            outcome, reasons = DecisionOutcome.REFER, [Reason("collateral.appraisal")]
+        else:
+            made = make_offer(
+                session, app, customer, product, grade=scored.grade, stored=stored,
+                monthly_debt_fen=debt, today=today,
+            )  # fmt: skip
+            if isinstance(made, Reason):
+                outcome, reasons = DecisionOutcome.DECLINE, [made]
+            else:
+                offer = made
+                if made.amount_fen < app.amount_fen:
+                    reasons = [
+                        Reason(
+                            "limit.reduced",
+                            {"limit_fen": str(made.limit_fen), "binding": made.limit_binding},
+                        )
+                    ]
+    row = _store(
+        session, app, outcome, reasons, scored=scored, model_label=model_label,
+        policy_version=stored.policy.version, offer=offer, features=_json_features(features),
+        now=now, by_id=by_id, actor_label=actor_label,
+    )  # fmt: skip
+    return DecisionView(row, offer)
+
+
+def latest_decision(session: Session, application_id: int) -> Decision | None:
+    return session.scalars(
+        select(Decision)
+        .where(Decision.application_id == application_id)
+        .order_by(Decision.decided_at.desc(), Decision.id.desc())
+        .limit(1)
+    ).first()
+
+
+def current_offer(session: Session, application_id: int, today: date) -> Offer | None:
+    """The offer of an approved application, rebuilt from its decision (same rate and amount)."""
+    app, _, product = _load(session, application_id)
+    dec = latest_decision(session, application_id)
+    if dec is None or dec.outcome is not DecisionOutcome.APPROVE or dec.approved_amount_fen is None:
+        return None
+    on = dec.decided_at.date() if dec.decided_at else today
+    q = quote(
+        session, product, amount_fen=dec.approved_amount_fen,
+        term_months=dec.approved_term_months or app.term_months, method=app.repayment_method,
+        on=on, spread=(dec.approved_rate or Decimal(0)) - quote(
+            session, product, amount_fen=dec.approved_amount_fen,
+            term_months=dec.approved_term_months or app.term_months,
+            method=app.repayment_method, on=on,
+        ).base_rate,
+    )  # fmt: skip
+    return Offer(
+        amount_fen=q.amount_fen, term_months=q.term_months, method=q.method.value,
+        base_rate=q.base_rate, spread=q.spread, annual_rate=q.annual_rate, apr=q.apr,
+        upfront_fee_fen=q.upfront_fee_fen, monthly_fee_rate=q.monthly_fee_rate,
+        limit_fen=dec.limit_fen or q.amount_fen, limit_binding=dec.limit_binding or "",
+        schedule=q.schedule,
+    )  # fmt: skip
+
+
+def review_queue(
+    session: Session, *, limit_rows: int = 200
+) -> list[tuple[Application, Decision | None]]:
+    """Referred applications, oldest first, each with its latest decision."""
+    apps = list(
+        session.scalars(
+            select(Application)
+            .where(Application.status == ApplicationStatus.REFERRED)
+            .order_by(Application.review_started_at, Application.id)
+            .limit(limit_rows)
+        )
+    )
+    return [(a, latest_decision(session, a.id)) for a in apps]
+
+
+def review_application(
+    session: Session,
+    application_id: int,
+    *,
+    approve: bool,
+    note: str,
+    now: datetime,
+    today: date,
+    by_id: int,
+    actor_label: str,
+    collateral_value_fen: int | None = None,
+    amount_fen: int | None = None,
+) -> DecisionView:
+    """Decide a referred application by hand (see the module docstring)."""
+    app, customer, product = _load(session, application_id)
+    if app.status is not ApplicationStatus.REFERRED:
+        raise ConflictError(
+            "application.not_referred",
+            f"Application {app.application_no} is {app.status.value}; only a referred one is reviewed",
+        )
+    note = note.strip()
+    if not note:
+        raise ValidationError("review.note", "A manual decision needs a note saying why")
+    previous = latest_decision(session, application_id)
+    stored = policy_store.active_policy(session)
+    policy_version = stored.policy.version if stored is not None else "none"
+    code = "manual.approve" if approve else "manual.decline"
+    if not approve:
+        row = _store(
+            session, app, DecisionOutcome.DECLINE, [Reason(code, {"note": note})], scored=None,
+            model_label=MANUAL_MODEL, policy_version=policy_version, offer=None, features=None,
+            now=now, by_id=by_id, actor_label=actor_label, note=note,
+        )  # fmt: skip
+        return DecisionView(row, None)
+    if stored is None:
+        raise ConflictError(
+            "policy.missing", "No credit policy is active; activate one to price the offer"
+        )
+    grade = (previous.grade if previous is not None else None) or max(stored.grid.spread_by_grade)
+    if product.collateral_required is not CollateralKind.NONE and collateral_value_fen is None:
+        raise ValidationError(
+            "review.collateral", "A secured loan needs the appraised collateral value"
+        )
+    bureau = _latest(session, BureauReport, customer.id, today)
+    made = make_offer(
+        session, app, customer, product, grade=grade, stored=stored,
+        monthly_debt_fen=bureau.monthly_debt_payment_fen if bureau is not None else 0,
+        today=today, collateral_value_fen=collateral_value_fen, amount_fen=amount_fen,
+    )  # fmt: skip
+    if isinstance(made, Reason):
+        raise ConflictError("review.no_offer", f"No offer is possible: {reason_record(made)['en']}")
+    row = _store(
+        session, app, DecisionOutcome.APPROVE, [Reason(code, {"note": note})], scored=None,
+        model_label=MANUAL_MODEL, policy_version=policy_version, offer=made, features=None,
+        now=now, by_id=by_id, actor_label=actor_label, note=note,
+    )  # fmt: skip
+    row.grade = grade
+    session.flush()
+    return DecisionView(row, made)
+
+
+def decide_pending(session: Session, *, now: datetime, today: date, limit_rows: int = 1000) -> int:
+    """Decide submitted applications left undecided (e.g. after a crash); returns how many."""
+    ids = list(
+        session.scalars(
+            select(Application.id)
+            .where(
+                Application.status == ApplicationStatus.SUBMITTED,
+                Application.submitted_at.is_not(None),
+            )
+            .order_by(Application.id)
+            .limit(limit_rows)
+        )
+    )
+    for application_id in ids:
+        decide_application(session, application_id, now=now, today=today)
+    return len(ids)
