@@ -30,6 +30,7 @@ from loanpilot.kit.ids import make_resident_id
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import LoanProduct, ProductStatus, ProductSubtype
 from loanpilot.products.service import get_product_by_code, quote
+from loanpilot.risk.models import Decision
 from loanpilot.web.render import format_rate
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 ON_SAMPLE = "CL-GEN"  # 综合消费贷: equal instalment and interest only, no fee
 FEE_PRODUCT = "CL-TRV"  # 旅游消费贷: a monthly fee, so its APR is well above its rate
 _seq = itertools.count(1)
+
+DECIDED = {ApplicationStatus.APPROVED, ApplicationStatus.REFERRED, ApplicationStatus.DECLINED}
 
 
 def new_id() -> str:
@@ -268,7 +271,15 @@ def test_a_submission_writes_one_application_one_customer_and_two_consents(
     with Session(engine) as s:
         app = s.scalar(select(Application).where(Application.application_no == number))
         assert app is not None
-        assert app.status is ApplicationStatus.SUBMITTED
+        # decided at once by the champion card and the active policy
+        assert app.status in DECIDED
+        assert app.decided_at is not None
+        decision = s.scalar(select(Decision).where(Decision.application_id == app.id))
+        assert decision is not None
+        assert decision.model_version.startswith("application@demo-")
+        assert decision.policy_version == "2026.1"
+        assert decision.score is not None
+        assert f'data-outcome="{decision.outcome.value}"' in page.text
         assert app.channel is Channel.ONLINE
         assert app.idempotency_key == key
         assert app.amount_fen == 12_000_000
@@ -490,8 +501,10 @@ def test_progress_needs_number_last_four_and_code(demo_site: DemoSite) -> None:
 
         ok = ask(number, id_number[-4:].lower(), code)
         assert ok.status_code == 200
-        assert 'data-status="submitted"' in ok.text
-        assert "已提交，等待审核" in ok.text
+        status = re.search(r'class="panel progress-result" data-status="([a-z_]+)"', ok.text)
+        assert status
+        assert status.group(1) in {s.value for s in DECIDED}
+        assert "data-outcome=" in ok.text  # the decision is shown with the progress
         submitted = re.search(r'data-stage="submitted">.*?class="stage-at">([^<]+)<', ok.text)
         assert submitted
         assert "年" in submitted.group(1)
@@ -514,7 +527,11 @@ def test_progress_needs_number_last_four_and_code(demo_site: DemoSite) -> None:
                   "id_last_four": id_number[-4:], "query_code": code},
         )  # fmt: skip
     assert page.status_code == 200
-    assert "Submitted, awaiting review" in page.text
+    assert "Application number" in page.text
+    assert any(
+        word in page.text
+        for word in ("Approved in principle", "Under manual review", "We cannot approve")
+    )
 
 
 # --- rate limit and phone screens ------------------------------------------------------------------

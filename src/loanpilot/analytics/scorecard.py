@@ -47,7 +47,7 @@ from sklearn.linear_model import LogisticRegression
 from loanpilot.analytics.binning import NumericBinner
 from loanpilot.analytics.binning_categorical import CategoricalBinner
 from loanpilot.analytics.scorecard_kernel import CompiledCard, points_for, scaling
-from loanpilot.analytics.scorecard_vars import CategoricalVar, NumericVar, Var
+from loanpilot.analytics.scorecard_vars import CategoricalVar, NumericVar, Var, _as_labels, _text
 from loanpilot.analytics.selection import select_variables
 from loanpilot.analytics.woe import check_param
 
@@ -137,13 +137,38 @@ def column_kind(values: pd.Series, name: str, numeric_share: float = 0.95) -> Ki
 
 
 def _unusable(values: pd.Series, kind: Kind) -> str | None:
+    """Why a column cannot separate good from bad: all missing, or one value and no missing
+    (one value plus missing values is a usable flag: value vs missing)."""
     present = values[values.notna()]
     if present.empty:
         return "all missing"
-    uniq = present.astype(str).unique() if kind == "categorical" else present.unique()
+    if len(present) < len(values):
+        return None
+    if kind == "categorical":
+        uniq = pd.unique(pd.Series(_labels(present), dtype=object))
+    else:
+        uniq = pd.unique(pd.Series(_numbers(present)))
     if len(uniq) == 1:
-        return f"constant (only value {uniq[0]!r})"
+        only = uniq[0].item() if isinstance(uniq[0], np.generic) else uniq[0]
+        if isinstance(only, float) and only.is_integer():
+            only = int(only)
+        return f"constant (only value {only!r})"
     return None
+
+
+def labels_of(values: pd.Series) -> npt.NDArray[np.object_]:
+    """Values as the text the kernel matches categories by (``scorecard_vars``: 3.0 -> "3",
+    "a" -> "a"), missing as None."""
+    if values.dtype.kind == "f":
+        return np.asarray(_as_labels(values.to_numpy()), dtype=object)
+    obj = values.to_numpy(dtype=object)
+    miss = np.asarray(pd.isna(obj), dtype=bool)
+    out = np.full(obj.size, None, dtype=object)
+    out[~miss] = [_text(v) for v in obj[~miss]]
+    return out
+
+
+_labels = labels_of
 
 
 class Scorecard:
@@ -223,7 +248,7 @@ class Scorecard:
             "base_odds": self.base_odds,
             "pdo": self.pdo,
             "grades": [[n, p] for n, p in self.grades],
-            "manual_bins": None if self.manual_bins is None else dict(self.manual_bins),
+            "manual_bins": None if self.manual_bins is None else _json_bins(self.manual_bins),
             "numeric_share": self.numeric_share,
         }
 
@@ -234,15 +259,33 @@ class Scorecard:
         both = set(self.numeric or ()) & set(self.categorical or ())
         if both:
             raise ValueError(f"columns {sorted(both)} are named both numeric and categorical")
-        scaling(self.base_points, self.base_odds, self.pdo)
+        offset, factor = scaling(self.base_points, self.base_odds, self.pdo)
+        try:
+            GradeScale.from_pd_bounds(self.grades, offset, factor)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"grades: {exc}") from None
 
     # -- fitting ---------------------------------------------------------------------------
 
     def _kinds(self, X: pd.DataFrame) -> dict[str, Kind]:
         named_num, named_cat = set(self.numeric or ()), set(self.categorical or ())
-        unknown = sorted((named_num | named_cat | set(self.exclude)) - {str(c) for c in X.columns})
-        if unknown:
-            raise ValueError(f"columns {unknown} are not in the data; it has {list(X.columns)}")
+        labels = list(X.columns)
+        odd = [c for c in labels if not isinstance(c, str)]
+        if odd:
+            raise ValueError(f"column labels must be strings; got {odd[:5]!r}")
+        dup = sorted({c for c in labels if labels.count(c) > 1})
+        if dup:
+            raise ValueError(f"column labels must be unique; {dup} appear more than once")
+        for param, names in (
+            ("numeric", named_num),
+            ("categorical", named_cat),
+            ("exclude", set(self.exclude)),
+        ):
+            unknown = sorted(names - set(labels))
+            if unknown:
+                raise ValueError(
+                    f"{param} names columns {unknown} that are not in the data; it has {labels}"
+                )
         kinds: dict[str, Kind] = {}
         for col in X.columns:
             name = str(col)
@@ -285,7 +328,7 @@ class Scorecard:
             else:
                 groups = manual.get(name)
                 binner = CategoricalBinner(self.max_bins, self.min_bin_share).fit(
-                    values.to_numpy(dtype=object),
+                    _labels(values),
                     y,
                     name=name,
                     user_groups=None if groups is None else [list(g) for g in groups],
@@ -304,7 +347,18 @@ class Scorecard:
             if isinstance(b, NumericBinner):
                 out[name] = np.asarray(b.transform(_numbers(col)), dtype=np.float64)
             else:
-                out[name] = np.asarray(b.transform(col.to_numpy(dtype=object)), dtype=np.float64)
+                # unseen categories as the card scores them: the "other" group, else WoE 0
+                keys = _labels(col)
+                codes = pd.Series(keys, dtype=object).map(b.mapping_)
+                woe = b.woe_
+                unseen = 0.0 if b.other_bin_ is None else float(woe[b.other_bin_])
+                values = np.where(
+                    codes.isna().to_numpy(),
+                    unseen,
+                    woe[codes.fillna(0).to_numpy(dtype=np.int64)],
+                )
+                values[pd.isna(keys)] = woe[b.missing_bin_]
+                out[name] = values.astype(np.float64)
         return pd.DataFrame(out, index=X.index)
 
     def _regress(self, woe: pd.DataFrame, y: IntArray, kept: list[str]) -> LogisticRegression:
@@ -314,7 +368,7 @@ class Scorecard:
                     "no variable is left to fit: "
                     + "; ".join(f"{k}: {v}" for k, v in self.dropped_.items())
                 )
-            lr = LogisticRegression(C=float(self.C), max_iter=2000, solver="lbfgs")
+            lr = LogisticRegression(C=float(self.C), max_iter=5000, solver="lbfgs", tol=1e-8)
             lr.fit(woe[kept].to_numpy(), y)
             coef = lr.coef_[0]
             wrong = [(c, name) for c, name in zip(coef, kept, strict=True) if c >= 0]
@@ -418,12 +472,14 @@ class Scorecard:
 
     def predict_proba(self, X: pd.DataFrame | Mapping[str, Any]) -> FloatArray:
         """n x 2: P(good), P(bad), from the score (the card's scaling inverted exactly)."""
-        p = self.card_.pd_of(self.score(X))
+        scores = self.score(X)
+        p = self.card_.pd_of(scores)
         return np.column_stack([1 - p, p])
 
     def grade(self, X: pd.DataFrame | Mapping[str, Any]) -> npt.NDArray[np.object_]:
         """The rating grade of each row."""
-        return self.grades_.of(self.score(X))
+        scores = self.score(X)
+        return self.grades_.of(scores)
 
 
 def _numbers(values: pd.Series) -> FloatArray:
@@ -433,3 +489,17 @@ def _numbers(values: pd.Series) -> FloatArray:
     text = values.astype(object).where(values.notna(), None)
     stripped = text.map(lambda v: v.strip() if isinstance(v, str) else v)
     return pd.to_numeric(stripped, errors="raise").to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _json_bins(manual: Mapping[str, Sequence[Any]]) -> dict[str, list[Any]]:
+    """Manual bins as JSON: numeric edges as floats, categorical groups as lists of text."""
+    out: dict[str, list[Any]] = {}
+    for name, spec in manual.items():
+        items = (
+            list(np.asarray(spec, dtype=object).tolist()) if not isinstance(spec, list) else spec
+        )
+        if items and all(isinstance(g, list | tuple | np.ndarray) for g in items):
+            out[str(name)] = [[str(c) for c in np.asarray(g, dtype=object).tolist()] for g in items]
+        else:
+            out[str(name)] = [float(e) for e in items]
+    return out

@@ -27,7 +27,7 @@ import pandas as pd
 
 from loanpilot.analytics.binning import NumericBinner
 from loanpilot.analytics.binning_categorical import CategoricalBinner
-from loanpilot.analytics.scorecard import GradeScale, Kind, Scorecard
+from loanpilot.analytics.scorecard import GradeScale, Kind, Scorecard, labels_of
 from loanpilot.analytics.scorecard_export import card_from_dict, card_to_dict
 
 FORMAT = "loanpilot.scorecard"
@@ -41,13 +41,19 @@ class ArtefactError(ValueError):
 def data_sha256(X: pd.DataFrame, y: npt.ArrayLike) -> str:
     """SHA-256 of the training data: column names, then each column's values as text, then y.
 
-    Values are hashed as their text (missing as an empty marker), so the digest does not depend on
-    the pandas version or on the dtype a reader inferred."""
+    Values are hashed as the text the kernel matches (``5``, ``5.0`` and ``"5"`` alike; missing as
+    its own marker), each prefixed with its length, so the digest does not depend on the pandas
+    version or on the dtype a reader inferred."""
     h = hashlib.sha256()
     for col in X.columns:
-        h.update(b"\x1ecol\x1f" + str(col).encode())
-        values = X[col].astype(object).where(X[col].notna(), None)
-        h.update("\x1f".join("\x00" if v is None else repr(v) for v in values).encode())
+        name = str(col).encode()
+        h.update(b"C%d:" % len(name) + name)
+        for v in labels_of(X[col]):
+            if v is None:
+                h.update(b"N")
+            else:
+                text = str(v).encode()
+                h.update(b"V%d:" % len(text) + text)
     h.update(b"\x1ey\x1f" + np.asarray(y, dtype=np.int64).tobytes())
     return h.hexdigest()
 
@@ -91,7 +97,7 @@ def to_artefact(
             "bad_value": bad_value,
             "data_sha256": data_hash,
             "trained_at": trained_at,
-            **dict(metadata or {}),
+            "metadata": dict(metadata or {}),
         },
         "variables": {n: b.to_dict() for n, b in card.binners_.items()},
         "kinds": dict(card.kinds_),
@@ -151,7 +157,9 @@ def from_artefact(data: Mapping[str, Any]) -> Scorecard:
         sc.grades_ = GradeScale.from_list(data["grades"])
         sc.n_rows_ = int(data["training"]["rows"])
         sc.n_bad_ = int(data["training"]["bads"])
-    except (KeyError, TypeError, IndexError) as exc:
+    except ArtefactError:
+        raise
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
         raise ArtefactError(f"artefact is incomplete or malformed: {exc!r}") from exc
     if sc.card_.names != sc.variables_:
         raise ArtefactError("artefact is inconsistent: the card's variables differ from 'selected'")

@@ -91,7 +91,8 @@ def submit(
         today=today_for(request),
         client_address=client_address(request),
     )
-    read = ApplicationSubmittedRead.from_submitted(done)
+    decision = portal.decide_submitted(session, done, now=clock(request), today=today_for(request))
+    read = ApplicationSubmittedRead.from_submitted(done, decision)
     return JSONResponse(read.model_dump(mode="json"), status_code=200 if done.replayed else 201)
 
 
@@ -111,4 +112,5 @@ def progress(request: Request, session: SessionDep, body: ProgressQuery) -> Prog
         body.id_last_four,
         body.query_code,
     )
-    return ProgressRead.from_progress(found)
+    decision = portal.decision_of(session, found.application_id, today_for(request))
+    return ProgressRead.from_progress(found, decision)

@@ -233,7 +233,10 @@ def apply_submit(
             idempotency_key=idempotency_key or secrets.token_urlsafe(24),
         )
         return render(request, "portal/apply.html", context, status_code=422)
-    return render(request, "portal/applied.html", {"product": product, "done": done})
+    decision = portal.decide_submitted(session, done, now=clock(request), today=today_for(request))
+    return render(
+        request, "portal/applied.html", {"product": product, "done": done, "decision": decision}
+    )
 
 
 @router.get("/progress", response_class=HTMLResponse)
@@ -270,8 +273,15 @@ def progress_query(
             status_code=404,
         )
     product = portal.product_by_id(session, found.product_id)
+    decision = portal.decision_of(session, found.application_id, today_for(request))
     return render(
         request,
         "portal/progress.html",
-        {"values": {}, "progress": found, "product": product, "missing": False},
+        {
+            "values": {},
+            "progress": found,
+            "product": product,
+            "missing": False,
+            "decision": decision,
+        },
     )

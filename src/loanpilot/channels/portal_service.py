@@ -8,14 +8,17 @@ quotes a stated example (amount, term, method) so the APR shown is the APR of so
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from loanpilot.config import Settings
 from loanpilot.kit.crypto import FieldCipher
-from loanpilot.kit.errors import FieldProblem, NotFoundError, ValidationError
+from loanpilot.kit.errors import DomainError, FieldProblem, NotFoundError, ValidationError
+from loanpilot.lending.models import ApplicationStatus
+from loanpilot.lending.service import Submitted
 from loanpilot.products.models import (
     LoanProduct,
     ProductStatus,
@@ -30,6 +33,13 @@ from loanpilot.products.service import (
     list_products,
     quote,
 )
+from loanpilot.risk.service import (
+    Offer,
+    assess_application,
+    current_offer,
+    latest_decision,
+    record_assessment,
+)
 
 #: Product lines in the order the portal shows them.
 LINES: tuple[ProductType, ...] = (
@@ -41,6 +51,8 @@ LINES: tuple[ProductType, ...] = (
 METHODS: tuple[RepaymentMethod, ...] = tuple(RepaymentMethod)
 EXAMPLE_AMOUNT_FEN = 100_000 * 100  # ¥100,000
 EXAMPLE_TERM_MONTHS = 12
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -187,3 +199,63 @@ def field_cipher(settings: Settings) -> FieldCipher:
 
 def product_by_id(session: Session, product_id: int) -> LoanProduct:
     return get_product(session, product_id)
+
+
+# --- the decision an applicant sees --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PortalDecision:
+    """What the applicant is shown: the outcome, the reasons (for a decline) and the offer."""
+
+    outcome: str  # approve | refer | decline | pending
+    reasons_zh: tuple[str, ...]
+    reasons_en: tuple[str, ...]
+    offer: Offer | None
+
+
+def decide_submitted(
+    session: Session, done: Submitted, *, now: datetime, today: date
+) -> PortalDecision:
+    """Decide a just-submitted application at once; a replay (the same key sent again, perhaps
+    racing the first request) only shows the decision the first request made.
+
+    The decision is assessed (reads only), then written in a savepoint: if either fails, the
+    application stays submitted (nothing of the decision is kept) and ``loanpilot risk decide-pending`` decides it later; the applicant is told
+    it is being processed. The cause is logged without personal data."""
+    application = done.application
+    if not done.replayed and application.status is ApplicationStatus.SUBMITTED:
+        try:
+            assessment = assess_application(session, application.id, today=today)
+        except (DomainError, ValueError, ArithmeticError) as exc:
+            _log.warning(
+                "application %s left undecided: %s", application.application_no, type(exc).__name__
+            )
+            return PortalDecision("pending", (), (), None)
+        savepoint = session.begin_nested()
+        try:
+            record_assessment(session, assessment, now=now, actor_label="portal")
+            savepoint.commit()
+        except DomainError as exc:
+            savepoint.rollback()
+            _log.warning(
+                "application %s left undecided: %s", application.application_no, type(exc).__name__
+            )
+            return PortalDecision("pending", (), (), None)
+    return decision_of(session, application.id, today)
+
+
+def decision_of(session: Session, application_id: int, today: date) -> PortalDecision:
+    """The latest decision on an application as the applicant sees it."""
+    dec = latest_decision(session, application_id)
+    if dec is None:
+        return PortalDecision("pending", (), (), None)
+    outcome = dec.outcome.value
+    shown = [r for r in dec.reasons if outcome == "decline" or r.get("code") == "limit.reduced"]
+    offer = current_offer(session, application_id, today) if outcome == "approve" else None
+    return PortalDecision(
+        outcome,
+        tuple(str(r.get("zh", "")) for r in shown),
+        tuple(str(r.get("en", "")) for r in shown),
+        offer,
+    )

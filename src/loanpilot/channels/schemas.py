@@ -9,10 +9,11 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from loanpilot.app import yuan
-from loanpilot.channels.portal_service import Calculation, MethodResult
+from loanpilot.channels.portal_service import Calculation, MethodResult, PortalDecision
 from loanpilot.lending.rules import ApplicationForm
 from loanpilot.lending.service import Progress, Submitted
 from loanpilot.products.schemas import PeriodRead, totals_of
+from loanpilot.risk.service import Offer
 
 
 class MethodQuoteRead(BaseModel):
@@ -101,15 +102,77 @@ class ApplicationCreate(BaseModel):
         )
 
 
+class OfferRead(BaseModel):
+    """An approved loan: amount, contract rate, APR (IRR over all interest and fees) and the
+    full schedule."""
+
+    amount_fen: int
+    amount_yuan: str
+    term_months: int
+    method: str
+    annual_rate: Decimal
+    apr: Decimal = Field(description="IRR over all interest and fees, monthly x 12")
+    upfront_fee_fen: int
+    first_payment_fen: int
+    first_payment_yuan: str
+    total_interest_fen: int
+    total_interest_yuan: str
+    total_fee_fen: int
+    total_fee_yuan: str
+    total_payment_fen: int
+    total_payment_yuan: str
+    limit_fen: int = Field(description="The most the bank would lend on this application")
+    schedule: list[PeriodRead]
+
+    @classmethod
+    def from_offer(cls, o: Offer) -> OfferRead:
+        q = o.quote
+        return cls(
+            amount_fen=q.amount_fen,
+            amount_yuan=yuan(q.amount_fen),
+            term_months=q.term_months,
+            method=q.method.value,
+            annual_rate=q.annual_rate,
+            apr=q.apr,
+            upfront_fee_fen=q.upfront_fee_fen,
+            first_payment_fen=q.first_payment_fen,
+            first_payment_yuan=yuan(q.first_payment_fen),
+            limit_fen=o.limit_fen,
+            schedule=PeriodRead.rows_of(q),
+            **totals_of(q),
+        )
+
+
+class DecisionRead(BaseModel):
+    outcome: str = Field(description="approve, refer (manual review), decline, or pending")
+    reasons_zh: list[str] = Field(description="Why, for a decline (or a reduced amount)")
+    reasons_en: list[str]
+    offer: OfferRead | None = None
+
+    @classmethod
+    def from_decision(cls, d: PortalDecision) -> DecisionRead:
+        return cls(
+            outcome=d.outcome,
+            reasons_zh=list(d.reasons_zh),
+            reasons_en=list(d.reasons_en),
+            offer=None if d.offer is None else OfferRead.from_offer(d.offer),
+        )
+
+
 class ApplicationSubmittedRead(BaseModel):
     application_no: str
     status: str
     submitted_at: datetime | None
     query_code: str = Field(description="Six digits for tracking; only its keyed hash is stored")
     replayed: bool = Field(description="True when this key was already used: the same application")
+    decision: DecisionRead | None = Field(
+        None, description="The credit decision, made at once (pending if it could not be made)"
+    )
 
     @classmethod
-    def from_submitted(cls, done: Submitted) -> ApplicationSubmittedRead:
+    def from_submitted(
+        cls, done: Submitted, decision: PortalDecision | None = None
+    ) -> ApplicationSubmittedRead:
         a = done.application
         return cls(
             application_no=a.application_no,
@@ -117,6 +180,7 @@ class ApplicationSubmittedRead(BaseModel):
             submitted_at=a.submitted_at,
             query_code=done.query_code,
             replayed=done.replayed,
+            decision=None if decision is None else DecisionRead.from_decision(decision),
         )
 
 
@@ -138,9 +202,10 @@ class ProgressRead(BaseModel):
     amount_yuan: str
     term_months: int
     stages: list[StageRead]
+    decision: DecisionRead | None = None
 
     @classmethod
-    def from_progress(cls, p: Progress) -> ProgressRead:
+    def from_progress(cls, p: Progress, decision: PortalDecision | None = None) -> ProgressRead:
         return cls(
             application_no=p.application_no,
             status=p.status.value,
@@ -148,4 +213,5 @@ class ProgressRead(BaseModel):
             amount_yuan=yuan(p.amount_fen),
             term_months=p.term_months,
             stages=[StageRead(stage=s.key, at=s.at) for s in p.stages],
+            decision=None if decision is None else DecisionRead.from_decision(decision),
         )

@@ -69,6 +69,7 @@ class Submitted:
 
 @dataclass(frozen=True)
 class Progress:
+    application_id: int
     application_no: str
     status: ApplicationStatus
     product_id: int
@@ -289,6 +290,7 @@ def find_progress(
     if not ok or application is None:
         raise NotFoundError("application.not_found", NOT_FOUND_MESSAGE)
     return Progress(
+        application_id=application.id,
         application_no=application.application_no,
         status=application.status,
         product_id=application.product_id,

@@ -160,6 +160,16 @@ class FitResult:
     out_dir: Path
 
 
+def score_bins(scores: npt.ArrayLike, n_bins: int = 10) -> dict[str, list[float]]:
+    """The development sample's score distribution: interior edges at the deciles (distinct) and
+    the count in each bin (``[edge_i-1, edge_i)`` as the kernel bins). The baseline of the
+    population stability index (PSI) of later applicants' scores."""
+    s = np.asarray(scores, dtype=np.float64)
+    edges = np.unique(np.quantile(s, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    counts = np.bincount(np.searchsorted(edges, s, side="right"), minlength=edges.size + 1)
+    return {"edges": edges.tolist(), "counts": counts.astype(float).tolist()}
+
+
 def validation_metrics(card: Scorecard, X: pd.DataFrame, y: npt.ArrayLike) -> dict[str, float]:
     """AUC, Gini and KS of ``card`` on ``X, y`` (P(bad) as the risk)."""
     p = card.predict_proba(X)[:, 1]
@@ -212,6 +222,7 @@ def fit_dataset(
         raise ValidationError("scorecard.fit", f"{data.source}: {exc}") from None
     step("validating 验证")
     metrics: dict[str, Any] = {
+        "score_bins": score_bins(card.score(X_dev)),
         "development": validation_metrics(card, X_dev, y_dev),
         "holdout": validation_metrics(card, X_val, y_val) if holdout > 0 else None,
         "holdout_share": holdout,

@@ -38,7 +38,7 @@ from loanpilot.kit.errors import ConflictError, NotFoundError, ValidationError
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import CollateralKind, LoanProduct, ProductSubtype, RateBasis
 from loanpilot.products.pricing import limit, price
-from loanpilot.products.service import quote
+from loanpilot.products.service import Quote, quote
 from loanpilot.risk import policy_store, registry
 from loanpilot.risk.features import application_features
 from loanpilot.risk.models import Decision
@@ -56,30 +56,59 @@ DECIDABLE = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVI
 
 @dataclass(frozen=True)
 class Offer:
-    amount_fen: int
-    term_months: int
-    method: str
-    base_rate: Decimal
-    spread: Decimal
-    annual_rate: Decimal
-    apr: Decimal
-    upfront_fee_fen: int
-    monthly_fee_rate: Decimal
+    """An approved amount priced and scheduled (``quote``), with the limit and what bound it."""
+
+    quote: Quote
     limit_fen: int
     limit_binding: str
-    schedule: Schedule
+
+    @property
+    def amount_fen(self) -> int:
+        return self.quote.amount_fen
+
+    @property
+    def term_months(self) -> int:
+        return self.quote.term_months
+
+    @property
+    def method(self) -> str:
+        return self.quote.method.value
+
+    @property
+    def base_rate(self) -> Decimal:
+        return self.quote.base_rate
+
+    @property
+    def spread(self) -> Decimal:
+        return self.quote.spread
+
+    @property
+    def annual_rate(self) -> Decimal:
+        return self.quote.annual_rate
+
+    @property
+    def apr(self) -> Decimal:
+        return self.quote.apr
+
+    @property
+    def upfront_fee_fen(self) -> int:
+        return self.quote.upfront_fee_fen
+
+    @property
+    def schedule(self) -> Schedule:
+        return self.quote.schedule
 
     @property
     def first_payment_fen(self) -> int:
-        return int(self.schedule.payment_fen[0])
+        return self.quote.first_payment_fen
 
     @property
     def total_interest_fen(self) -> int:
-        return int(self.schedule.interest_fen.sum())
+        return self.quote.total_interest_fen
 
     @property
     def total_payment_fen(self) -> int:
-        return int(self.schedule.payment_fen.sum())
+        return self.quote.total_payment_fen
 
 
 @dataclass(frozen=True)
@@ -272,20 +301,7 @@ def make_offer(
         session, product, amount_fen=amount, term_months=app.term_months,
         method=app.repayment_method, on=today, spread=spread,
     )  # fmt: skip
-    return Offer(
-        amount_fen=amount,
-        term_months=app.term_months,
-        method=app.repayment_method.value,
-        base_rate=q.base_rate,
-        spread=q.spread,
-        annual_rate=q.annual_rate,
-        apr=q.apr,
-        upfront_fee_fen=q.upfront_fee_fen,
-        monthly_fee_rate=q.monthly_fee_rate,
-        limit_fen=lim.amount_fen,
-        limit_binding=lim.binding,
-        schedule=q.schedule,
-    )
+    return Offer(q, lim.amount_fen, lim.binding)
 
 
 def _store(
@@ -363,16 +379,24 @@ def _json_features(features: Any) -> dict[str, Any]:
     return out
 
 
-def decide_application(
-    session: Session,
-    application_id: int,
-    *,
-    now: datetime,
-    today: date,
-    by_id: int | None = None,
-    actor_label: str = "system",
-) -> DecisionView:
-    """Score, decide, price and limit one submitted application (see the module docstring)."""
+@dataclass(frozen=True)
+class Assessment:
+    """What the decision will be, computed without writing anything (``assess_application``)."""
+
+    application_id: int
+    outcome: DecisionOutcome
+    reasons: tuple[Reason, ...]
+    scored: Scored | None
+    model_label: str
+    policy_version: str
+    offer: Offer | None
+    features: dict[str, Any] | None
+
+
+def assess_application(session: Session, application_id: int, *, today: date) -> Assessment:
+    """Score, decide, price and limit one submitted application, reading only (see the module
+    docstring). Kept apart from the writes so a caller can run the reads first and then write in
+    one short step (on SQLite a read snapshot must not be upgraded to a write)."""
     app, customer, product = _load(session, application_id)
     if app.status not in DECIDABLE:
         raise ConflictError(
@@ -381,12 +405,10 @@ def decide_application(
         )
     stored = policy_store.active_policy(session)
     if stored is None:
-        row = _store(
-            session, app, DecisionOutcome.REFER, [Reason("policy.missing")], scored=None,
-            model_label="none", policy_version="none", offer=None, features=None, now=now,
-            by_id=by_id, actor_label=actor_label,
+        return Assessment(
+            app.id, DecisionOutcome.REFER, (Reason("policy.missing"),), None, "none", "none",
+            None, None,
         )  # fmt: skip
-        return DecisionView(row, None)
     first = quote(
         session, product, amount_fen=app.amount_fen, term_months=app.term_months,
         method=app.repayment_method, on=today,
@@ -445,12 +467,48 @@ def decide_application(
                             {"limit_fen": str(made.limit_fen), "binding": made.limit_binding},
                         )
                     ]
-    row = _store(
-        session, app, outcome, reasons, scored=scored, model_label=model_label,
-        policy_version=stored.policy.version, offer=offer, features=_json_features(features),
-        now=now, by_id=by_id, actor_label=actor_label,
+    return Assessment(
+        app.id, outcome, tuple(reasons), scored, model_label, stored.policy.version, offer,
+        _json_features(features),
     )  # fmt: skip
-    return DecisionView(row, offer)
+
+
+def record_assessment(
+    session: Session,
+    assessment: Assessment,
+    *,
+    now: datetime,
+    by_id: int | None = None,
+    actor_label: str = "system",
+) -> DecisionView:
+    """Write an assessment as the application's decision (refused if it was decided since)."""
+    app, _, _ = _load(session, assessment.application_id)
+    if app.status not in DECIDABLE:
+        raise ConflictError(
+            "application.decided",
+            f"Application {app.application_no} is {app.status.value}; it cannot be decided again",
+        )
+    row = _store(
+        session, app, assessment.outcome, list(assessment.reasons), scored=assessment.scored,
+        model_label=assessment.model_label, policy_version=assessment.policy_version,
+        offer=assessment.offer, features=assessment.features, now=now, by_id=by_id,
+        actor_label=actor_label,
+    )  # fmt: skip
+    return DecisionView(row, assessment.offer)
+
+
+def decide_application(
+    session: Session,
+    application_id: int,
+    *,
+    now: datetime,
+    today: date,
+    by_id: int | None = None,
+    actor_label: str = "system",
+) -> DecisionView:
+    """``assess_application`` then ``record_assessment``."""
+    assessment = assess_application(session, application_id, today=today)
+    return record_assessment(session, assessment, now=now, by_id=by_id, actor_label=actor_label)
 
 
 def latest_decision(session: Session, application_id: int) -> Decision | None:
@@ -463,28 +521,23 @@ def latest_decision(session: Session, application_id: int) -> Decision | None:
 
 
 def current_offer(session: Session, application_id: int, today: date) -> Offer | None:
-    """The offer of an approved application, rebuilt from its decision (same rate and amount)."""
+    """The offer of an approved application, rebuilt from its decision: the same amount, term and
+    contract rate, on the basis rate of the decision day."""
     app, _, product = _load(session, application_id)
     dec = latest_decision(session, application_id)
     if dec is None or dec.outcome is not DecisionOutcome.APPROVE or dec.approved_amount_fen is None:
         return None
     on = dec.decided_at.date() if dec.decided_at else today
+    term = dec.approved_term_months or app.term_months
+    base = quote(
+        session, product, amount_fen=dec.approved_amount_fen, term_months=term,
+        method=app.repayment_method, on=on,
+    ).base_rate  # fmt: skip
     q = quote(
-        session, product, amount_fen=dec.approved_amount_fen,
-        term_months=dec.approved_term_months or app.term_months, method=app.repayment_method,
-        on=on, spread=(dec.approved_rate or Decimal(0)) - quote(
-            session, product, amount_fen=dec.approved_amount_fen,
-            term_months=dec.approved_term_months or app.term_months,
-            method=app.repayment_method, on=on,
-        ).base_rate,
+        session, product, amount_fen=dec.approved_amount_fen, term_months=term,
+        method=app.repayment_method, on=on, spread=(dec.approved_rate or base) - base,
     )  # fmt: skip
-    return Offer(
-        amount_fen=q.amount_fen, term_months=q.term_months, method=q.method.value,
-        base_rate=q.base_rate, spread=q.spread, annual_rate=q.annual_rate, apr=q.apr,
-        upfront_fee_fen=q.upfront_fee_fen, monthly_fee_rate=q.monthly_fee_rate,
-        limit_fen=dec.limit_fen or q.amount_fen, limit_binding=dec.limit_binding or "",
-        schedule=q.schedule,
-    )  # fmt: skip
+    return Offer(q, dec.limit_fen or q.amount_fen, dec.limit_binding or "")
 
 
 def review_queue(

@@ -143,6 +143,36 @@ PORTAL: Final[dict[str, dict[str, str]]] = {
         "characters of your ID they let you track the application. The code is not shown again.",
     },
     "portal.applied.track": {"zh": "查询进度", "en": "Track it"},
+    "portal.decision.approve": {"zh": "初审通过", "en": "Approved in principle"},
+    "portal.decision.approve_lead": {
+        "zh": "根据您提供的信息，我们可以为您提供以下贷款：",
+        "en": "From what you told us, we can offer you this loan:",
+    },
+    "portal.decision.approve_note": {
+        "zh": "以上为初审结果，最终以核实资料后签订的合同为准。年化利率按内部收益率法计算，已包含全部利息与费用。",
+        "en": "This is a decision in principle; the contract signed after we verify your documents is final. The APR is the internal rate of return over all interest and fees.",
+    },
+    "portal.decision.amount": {"zh": "可贷金额", "en": "Amount offered"},
+    "portal.decision.schedule": {"zh": "查看还款计划", "en": "See the repayment schedule"},
+    "portal.decision.decline": {
+        "zh": "很抱歉，本次申请未获批准",
+        "en": "We cannot approve this application",
+    },
+    "portal.decision.decline_lead": {"zh": "主要原因：", "en": "The main reasons:"},
+    "portal.decision.decline_note": {
+        "zh": "如对结果有疑问，可致电客服或到网点咨询；情况变化后可重新申请。",
+        "en": "If you have questions, call us or visit a branch; you may apply again when your situation changes.",
+    },
+    "portal.decision.refer": {"zh": "已转人工审核", "en": "Under manual review"},
+    "portal.decision.refer_lead": {
+        "zh": "您的申请需要信贷人员进一步审核，我们会在2个工作日内与您联系。",
+        "en": "A credit officer will review your application; we will contact you within 2 working days.",
+    },
+    "portal.decision.pending": {"zh": "正在处理", "en": "Being processed"},
+    "portal.decision.pending_lead": {
+        "zh": "您的申请正在处理，请稍后用申请编号和查询码查看结果。",
+        "en": "Your application is being processed; check back with its number and query code.",
+    },
     "portal.occupation.civil_servant": {"zh": "公务员 / 事业单位", "en": "Civil servant"},
     "portal.occupation.company_employee": {"zh": "企业员工", "en": "Company employee"},
     "portal.occupation.freelancer": {"zh": "自由职业者", "en": "Freelancer"},
