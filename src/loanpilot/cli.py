@@ -61,13 +61,14 @@ def _register_subcommands() -> None:
     from loanpilot.access.cli import user_app
     from loanpilot.demo.cli import demo_app
     from loanpilot.imports.cli import import_app
-    from loanpilot.risk.cli import scorecard_app
+    from loanpilot.risk.cli import risk_app, scorecard_app
     from loanpilot.web.cli import register as register_web
 
     app.add_typer(demo_app, name="demo")
     app.add_typer(import_app, name="import")
     app.add_typer(user_app, name="user")
     app.add_typer(scorecard_app, name="scorecard")
+    app.add_typer(risk_app, name="risk")
     register_web(app)
 
 

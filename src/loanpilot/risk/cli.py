@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.orm import Session, sessionmaker
 
 from loanpilot.kit.errors import DomainError
 
@@ -231,3 +232,87 @@ def _write_report(card, art, ds, out: Path, *, lang: str = "zh") -> None:  # typ
     challenger = (art.get("metrics") or {}).get("challenger")
     html = build_report(card, art, ds.X, ds.y, lang=lang, challenger=challenger)
     out.write_text(html, encoding="utf-8")
+
+
+# --- the bank's registry and decisions (database) ------------------------------------------------
+
+risk_app = typer.Typer(
+    help="Credit risk in the bank's database: the model registry and pending decisions.",
+    no_args_is_help=True,
+)
+
+
+def _session_factory() -> sessionmaker[Session]:
+    from loanpilot.cli import load_settings
+    from loanpilot.db import models as _models  # noqa: F401  (every table known to the ORM)
+    from loanpilot.db.session import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(load_settings().database_url))
+
+
+@risk_app.command("register")
+def register_command(
+    model: ModelOpt,
+    promote: Annotated[
+        bool, typer.Option("--promote", help="make it the champion of its name at once")
+    ] = False,
+    note: Annotated[str | None, typer.Option(help="why (kept with the recorded action)")] = None,
+) -> None:
+    """Register a fitted model directory in the bank's registry (a challenger, or the champion
+    with --promote). The artefact's hash is checked first."""
+    from loanpilot.db.session import transaction
+    from loanpilot.kit.clock import now_utc
+    from loanpilot.risk import modelling, registry
+
+    try:
+        _, art = modelling.load_model(model)
+        with transaction(_session_factory()) as session:
+            row = registry.register(
+                session, art, by_id=None, actor_label="cli", now=now_utc(), note=note
+            )
+            if promote:
+                registry.promote(
+                    session, row.id, by_id=None, actor_label="cli", now=now_utc(), note=note
+                )
+            label, status = row.label, row.status.value
+    except DomainError as exc:
+        raise _fail(exc) from None
+    console.print(f"registered [bold]{label}[/bold] as {status}")
+
+
+@risk_app.command("models")
+def models_command() -> None:
+    """List the registered models with their status and hold-out AUC."""
+    from loanpilot.db.session import transaction
+    from loanpilot.risk import registry
+
+    table = Table()
+    for col in ("id", "model", "status", "registered", "holdout AUC"):
+        table.add_column(col)
+    with transaction(_session_factory()) as session:
+        for row in registry.models(session):
+            auc_value = ((row.metrics or {}).get("holdout") or {}).get("auc")
+            table.add_row(
+                str(row.id), row.label, row.status.value,
+                row.registered_at.strftime("%Y-%m-%d %H:%M"),
+                "" if auc_value is None else f"{auc_value:.4f}",
+            )  # fmt: skip
+    console.print(table)
+
+
+@risk_app.command("decide-pending")
+def decide_pending_command(
+    limit: Annotated[int, typer.Option(help="at most this many applications")] = 1000,
+) -> None:
+    """Decide submitted applications that were left undecided (e.g. the scoring failed or the
+    server stopped between submission and decision). Safe to rerun."""
+    from loanpilot.db.session import transaction
+    from loanpilot.kit.clock import business_today, now_utc
+    from loanpilot.risk.service import decide_pending
+
+    try:
+        with transaction(_session_factory()) as session:
+            done = decide_pending(session, now=now_utc(), today=business_today(), limit_rows=limit)
+    except DomainError as exc:
+        raise _fail(exc) from None
+    console.print(f"decided {done} pending application(s)")
