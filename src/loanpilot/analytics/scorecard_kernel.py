@@ -42,6 +42,7 @@ Bins, fallbacks and codes
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -51,7 +52,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import expit
 
-from loanpilot.analytics.scorecard_vars import CategoricalVar, NumericVar, Var, _finite
+from loanpilot.analytics.scorecard_vars import CategoricalVar, NumericVar, Var, _finite, _text
 
 FloatArray = npt.NDArray[np.float64]
 _FAST_ROWS = 256  # from this many rows, a numeric variable with few edges ...
@@ -137,6 +138,7 @@ class CompiledCard:
     factor: float
     base: float = 0.0
     _names: tuple[str, ...] = field(init=False, repr=False)
+    _plan: tuple[tuple[Any, ...], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         variables = tuple(self.variables)
@@ -157,6 +159,7 @@ class CompiledCard:
         object.__setattr__(self, "factor", factor)
         object.__setattr__(self, "offset", _finite("card", "offset", self.offset))
         object.__setattr__(self, "base", _finite("card", "base", self.base))
+        object.__setattr__(self, "_plan", tuple(_row_plan(v) for v in variables))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -176,6 +179,10 @@ class CompiledCard:
 
     def score(self, frame: Mapping[str, Any] | pd.DataFrame) -> ScoreResult:
         """Score every row of ``frame`` (a DataFrame, a mapping of columns, or one row of scalars)."""
+        if isinstance(frame, Mapping) and not isinstance(frame, pd.DataFrame):
+            one = self._score_row(frame)
+            if one is not None:
+                return one
         cols = self._columns(frame)
         n = len(cols[0]) if cols else _n_rows(frame)
         n_var = len(self.variables)
@@ -202,6 +209,66 @@ class CompiledCard:
             pd=self.pd_of(score),
             points=points,
             bins=bins,
+            variables=self.names,
+            missing_counts=missing,
+            unseen_counts=unseen,
+            out_of_range_counts=out_range,
+        )
+
+    def _score_row(self, row: Mapping[str, Any]) -> ScoreResult | None:
+        """One applicant given as scalars, in plain Python: the same bins, points and float sums
+        (in card order from ``base``) as the vectorised path, without its per-call set-up. None
+        when a value is not a plain number / text / missing (the vectorised path then decides)."""
+        total = self.base
+        pts: list[float] = []
+        codes: list[int] = []
+        missing: dict[str, int] = {}
+        unseen: dict[str, int] = {}
+        out_range: dict[str, int] = {}
+        for plan in self._plan:
+            name = plan[1]
+            if name not in row:
+                return None
+            v = row[name]
+            if plan[0]:  # numeric: (True, name, edges, lookup, k, lo, hi)
+                _, _, edges, lookup, k, lo, hi = plan
+                if v is None:
+                    x = math.nan
+                elif type(v) in _NUMBER_TYPES:
+                    x = float(v)
+                else:
+                    return None
+                if math.isnan(x):
+                    code = k + 1
+                    missing[name], out_range[name] = 1, 0
+                else:
+                    code = bisect_right(edges, x)
+                    missing[name] = 0
+                    out_range[name] = int(lo is not None and (x < lo or x > hi))
+                unseen[name] = 0
+                codes.append(code)
+                p = lookup[code]
+            else:  # categorical: (False, name, code_of, lookup, bin_code, n_cat)
+                _, _, code_of, lookup, bin_code, n_cat = plan
+                if v is None or (type(v) in _NUMBER_TYPES and math.isnan(float(v))):
+                    pos = n_cat + 1
+                    missing[name], unseen[name] = 1, 0
+                elif type(v) is str or type(v) in _NUMBER_TYPES:
+                    pos = code_of.get(v if type(v) is str else _text(v), n_cat)
+                    missing[name], unseen[name] = 0, int(pos == n_cat)
+                else:
+                    return None
+                out_range[name] = 0
+                codes.append(bin_code[pos])
+                p = lookup[pos]
+            pts.append(p)
+            total += p
+        score = np.array([total], dtype=np.float64)
+        return ScoreResult(
+            score=score,
+            pd=self.pd_of(score),
+            points=np.array([pts], dtype=np.float64).reshape(1, len(pts)),
+            bins=np.array([codes], dtype=np.int16).reshape(1, len(codes)),
             variables=self.names,
             missing_counts=missing,
             unseen_counts=unseen,
@@ -282,6 +349,25 @@ class CompiledCard:
         from loanpilot.analytics.scorecard_export import points_table
 
         return points_table(self)
+
+
+#: Scalar types the one-row path reads as numbers (text and anything else take the batch path).
+_NUMBER_TYPES = frozenset({int, float, bool, np.float64, np.float32, np.int64, np.int32, np.bool_})
+
+
+def _row_plan(var: Var) -> tuple[Any, ...]:
+    """What ``CompiledCard._score_row`` needs of a variable, as plain Python objects."""
+    if isinstance(var, NumericVar):
+        lo, hi = var.train_range if var.train_range is not None else (None, None)
+        return (True, var.name, var.edges.tolist(), var._lookup.tolist(), var.edges.size, lo, hi)
+    return (
+        False,
+        var.name,
+        dict(var._code_of),
+        var._lookup.tolist(),
+        var._bin_code.tolist(),
+        len(var.categories),
+    )
 
 
 def _n_rows(frame: Mapping[str, Any] | pd.DataFrame) -> int:
