@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from loanpilot.config import Settings
@@ -236,7 +237,9 @@ def decide_submitted(
         try:
             record_assessment(session, assessment, now=now, actor_label="portal")
             savepoint.commit()
-        except DomainError as exc:
+        except (DomainError, OperationalError) as exc:
+            # OperationalError: SQLite's write lock held by a racing duplicate of this very
+            # submission; the decision is made by ``risk decide-pending`` instead of failing.
             savepoint.rollback()
             _log.warning(
                 "application %s left undecided: %s", application.application_no, type(exc).__name__

@@ -131,6 +131,11 @@ def application_features(raw: Mapping[str, Any]) -> pd.DataFrame:
     )
 
 
+def application_feature_names() -> tuple[str, ...]:
+    """The columns ``application_features`` produces."""
+    return tuple(FEATURE_LABELS)
+
+
 def feature_label(name: str, lang: str = "zh") -> str:
     """The label of a feature in ``lang`` (the name itself for a feature of a bank's own card)."""
     pair = FEATURE_LABELS.get(name)

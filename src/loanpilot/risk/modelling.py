@@ -306,6 +306,20 @@ def score_frame(card: Scorecard, X: pd.DataFrame, *, top: int = 3) -> pd.DataFra
             f"the data lacks the card's variables {missing}",
             [FieldProblem(n, "column missing", None, None) for n in missing],
         )
+    for name, kind in card.kinds_.items():
+        if name not in card.variables_ or kind != "numeric":
+            continue
+        col = X[name]
+        text = col.astype(object).where(col.notna(), None)
+        stripped = text.map(lambda v: v.strip() if isinstance(v, str) else v)
+        bad = pd.to_numeric(stripped, errors="coerce").isna() & col.notna()
+        if bad.any():
+            row = bad.index[bad.to_numpy()][0]
+            raise ValidationError(
+                "scorecard.score",
+                f"column {name!r} is numeric in the card but row {row} holds the text {col[row]!r}",
+                [FieldProblem(name, f"text {col[row]!r} in a numeric column", int(row), None)],
+            )
     try:
         result = card.card_.score(X[list(card.variables_)])
     except (ValueError, TypeError) as exc:

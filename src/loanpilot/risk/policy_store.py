@@ -25,9 +25,6 @@ from loanpilot.products.pricing import PricingGrid
 from loanpilot.risk.models import CreditPolicy, PolicyStatus
 from loanpilot.risk.rules import Cutoffs, HardRules, Policy, policy_problems
 
-#: The model name whose champion decides applications.
-APPLICATION_MODEL = "application"
-
 
 @dataclass(frozen=True)
 class StoredPolicy:
@@ -37,6 +34,9 @@ class StoredPolicy:
     grid: PricingGrid
     model_name: str
 
+
+#: The model name whose champion decides applications.
+APPLICATION_MODEL = "application"
 
 DEFAULT_BODY: dict[str, Any] = {
     "hard": {
@@ -108,6 +108,16 @@ def parse_body(
     if not isinstance(occupations_in, Mapping) or not isinstance(collateral_in, Mapping):
         problems.append(FieldProblem("hard.occupations", "must map product codes to lists"))
         occupations_in, collateral_in = {}, {}
+    occupations: dict[str, frozenset[str]] = {}
+    for code, allowed in occupations_in.items():
+        if not isinstance(allowed, list | tuple) or not all(isinstance(o, str) for o in allowed):
+            problems.append(
+                FieldProblem(
+                    f"hard.occupations.{code}", f"must be a list of occupations; got {allowed!r}"
+                )
+            )
+        else:
+            occupations[str(code)] = frozenset(allowed)
     hard = HardRules(
         min_age=_int(problems, body, "hard.min_age"),
         max_age=_int(problems, body, "hard.max_age"),
@@ -116,7 +126,7 @@ def parse_body(
         max_dti=_decimal(problems, hard_in.get("max_dti"), "hard.max_dti"),
         decline_current_delinquency=_bool(problems, body, "hard.decline_current_delinquency"),
         decline_blacklisted=_bool(problems, body, "hard.decline_blacklisted"),
-        occupations={str(k): frozenset(str(o) for o in v) for k, v in occupations_in.items()},
+        occupations=occupations,
         collateral={str(k): str(v) for k, v in collateral_in.items()},
     )
     cutoffs = Cutoffs(

@@ -110,6 +110,8 @@ def _values(params: Mapping[str, str], lang: str) -> dict[str, str]:
         out["max_pct"] = _pct(out["max"])
     if "variable" in out:
         out["label"] = feature_label(out["variable"], lang)
+    if out.get("bin") == "-":
+        out["bin"] = "无记录" if lang == "zh" else "no record"
     if "binding" in out:
         pair = BINDING_LABELS.get(out["binding"])
         if pair:

@@ -19,10 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loanpilot.analytics.scorecard import Scorecard
-from loanpilot.analytics.scorecard_artefact import ArtefactError, from_artefact
+from loanpilot.analytics.scorecard_artefact import ArtefactError, content_sha256, from_artefact
 from loanpilot.audit.service import record
 from loanpilot.kit.errors import ConflictError, NotFoundError, ValidationError
+from loanpilot.risk.features import application_feature_names
 from loanpilot.risk.models import CreditModel, CreditModelEvent, ModelKind, ModelStatus
+from loanpilot.risk.policy_store import APPLICATION_MODEL
 
 _CACHE: dict[str, Scorecard] = {}
 _LOCK = threading.Lock()
@@ -31,7 +33,14 @@ _CACHE_MAX = 16
 
 def load_scorecard(artefact: Mapping[str, Any]) -> Scorecard:
     """The scorecard of an artefact (checked; cached by content hash)."""
-    key = str(artefact.get("content_sha256"))
+    # The cache key is the hash of the content as it is now, not the one it claims: an artefact
+    # edited in the database never finds the genuine card in the cache.
+    key = content_sha256(artefact)
+    if key != artefact.get("content_sha256"):
+        raise ValidationError(
+            "model.artefact",
+            "the model's artefact does not match its hash: it was edited after it was saved",
+        )
     with _LOCK:
         hit = _CACHE.get(key)
     if hit is not None:
@@ -170,7 +179,15 @@ def promote(
             "model.not_challenger",
             f"Model {row.label} is {row.status.value}; only a challenger can be promoted",
         )
-    load_scorecard(row.artefact)  # refuses a tampered artefact before it can decide anything
+    card = load_scorecard(row.artefact)  # refuses a tampered artefact before it decides anything
+    if row.name == APPLICATION_MODEL:
+        absent = sorted(set(card.variables_) - set(application_feature_names()))
+        if absent:
+            raise ConflictError(
+                "model.features",
+                f"Model {row.label} reads {absent}, which the application features do not "
+                "provide; only a card fitted on application features can decide applications",
+            )
     previous = champion(session, row.name)
     if previous is not None:
         previous.status = ModelStatus.RETIRED

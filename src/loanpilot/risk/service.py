@@ -19,6 +19,7 @@ value. Services flush; the caller commits.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -29,12 +30,13 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loanpilot.analytics.finance import Schedule
+from loanpilot.analytics.finance import EQUAL_INSTALMENT, EQUAL_PRINCIPAL, Schedule, schedule
 from loanpilot.analytics.scorecard import Scorecard
 from loanpilot.audit.service import record
 from loanpilot.customers.models import BureauReport, Customer, CustomerFinancials
 from loanpilot.customers.rules import age_on
-from loanpilot.kit.errors import ConflictError, NotFoundError, ValidationError
+from loanpilot.kit.clock import to_business_date
+from loanpilot.kit.errors import ConflictError, DomainError, NotFoundError, ValidationError
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import CollateralKind, LoanProduct, ProductSubtype, RateBasis
 from loanpilot.products.pricing import limit, price
@@ -45,6 +47,7 @@ from loanpilot.risk.models import Decision
 from loanpilot.risk.reasons import reason_record
 from loanpilot.risk.rules import DecisionOutcome, Facts, HardRules, Reason, decide
 
+_log = logging.getLogger(__name__)
 MANUAL_MODEL = "manual"
 _STATUS = {
     DecisionOutcome.APPROVE: ApplicationStatus.APPROVED,
@@ -136,7 +139,7 @@ def _latest(session: Session, model: Any, customer_id: int, on: date) -> Any:
 
 def _shown(value: Any, name: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "无记录" if name else ""
+        return "-"  # no record: reasons.py shows it in the reader's language
     if isinstance(value, float):
         if name in (
             "debt_to_income",
@@ -151,6 +154,13 @@ def _shown(value: Any, name: str) -> str:
 
 def score_features(card: Scorecard, features: Any, top: int = 3) -> Scored:
     """Score one row of features: integer score (rounded half up), PD, grade and top reasons."""
+    absent = [n for n in card.variables_ if n not in features.columns]
+    if absent:
+        raise ValidationError(
+            "model.features",
+            f"The champion card reads {absent}, which are not application features; "
+            "promote a card fitted on application features",
+        )
     row = features[list(card.variables_)]
     result = card.card_.score(row)
     raw = float(result.score[0])
@@ -214,6 +224,26 @@ def _features(
     return application_features(raw), bureau
 
 
+def _instalment_for_dti(
+    session: Session, app: Application, product: LoanProduct, today: date
+) -> int:
+    """The monthly payment the debt-to-income rule counts: the largest payment of an equal
+    instalment or equal principal schedule; for interest-only and bullet loans, whose last payment
+    is the whole principal, the equal-instalment payment of the same loan (what the development
+    sample counts, and the burden a bank underwrites for a loan repaid at maturity)."""
+    if product.subtype is ProductSubtype.COMBINATION:
+        return 0
+    regular = app.repayment_method.value in (EQUAL_INSTALMENT, EQUAL_PRINCIPAL)
+    q = quote(
+        session, product, amount_fen=app.amount_fen, term_months=app.term_months,
+        method=app.repayment_method, on=today,
+    )  # fmt: skip
+    if regular:
+        return int(q.schedule.payment_fen.max())
+    equivalent = schedule(app.amount_fen, q.annual_rate, app.term_months, EQUAL_INSTALMENT)
+    return int(equivalent.payment_fen.max())
+
+
 def effective_hard_rules(hard: HardRules, product: LoanProduct) -> HardRules:
     """The policy's hard rules tightened by the product's own eligibility (ages, DTI,
     occupations, provident fund)."""
@@ -229,11 +259,11 @@ def effective_hard_rules(hard: HardRules, product: LoanProduct) -> HardRules:
         )
     if "max_dti" in elig:
         out = replace(out, max_dti=min(out.max_dti, Decimal(str(elig["max_dti"]))))
-    if elig.get("occupations") and product.code not in out.occupations:
-        out = replace(
-            out,
-            occupations={**out.occupations, product.code: frozenset(map(str, elig["occupations"]))},
-        )
+    if elig.get("occupations"):
+        own = frozenset(map(str, elig["occupations"]))
+        both = out.occupations.get(product.code)
+        merged = own if both is None else own & both  # both lists hold: the tighter one
+        out = replace(out, occupations={**out.occupations, product.code: merged})
     if elig.get("requires_provident_fund"):
         out = replace(out, provident_fund_required=out.provident_fund_required | {product.code})
     return out
@@ -409,11 +439,7 @@ def assess_application(session: Session, application_id: int, *, today: date) ->
             app.id, DecisionOutcome.REFER, (Reason("policy.missing"),), None, "none", "none",
             None, None,
         )  # fmt: skip
-    first = quote(
-        session, product, amount_fen=app.amount_fen, term_months=app.term_months,
-        method=app.repayment_method, on=today,
-    ) if product.subtype is not ProductSubtype.COMBINATION else None  # fmt: skip
-    instalment = int(first.schedule.payment_fen.max()) if first is not None else 0
+    instalment = _instalment_for_dti(session, app, product, today)
     features, bureau = _features(session, app, customer, product, instalment, today)
     champion = registry.champion(session, stored.model_name)
     scored: Scored | None = None
@@ -527,7 +553,7 @@ def current_offer(session: Session, application_id: int, today: date) -> Offer |
     dec = latest_decision(session, application_id)
     if dec is None or dec.outcome is not DecisionOutcome.APPROVE or dec.approved_amount_fen is None:
         return None
-    on = dec.decided_at.date() if dec.decided_at else today
+    on = to_business_date(dec.decided_at) if dec.decided_at else today
     term = dec.approved_term_months or app.term_months
     base = quote(
         session, product, amount_fen=dec.approved_amount_fen, term_months=term,
@@ -593,6 +619,12 @@ def review_application(
         raise ConflictError(
             "policy.missing", "No credit policy is active; activate one to price the offer"
         )
+    if product.subtype is ProductSubtype.COMBINATION:
+        raise ConflictError(
+            "review.combination",
+            "A combination loan is approved part by part (its commercial and provident-fund "
+            "products); decline this application or ask the applicant to apply for the parts",
+        )
     grade = (previous.grade if previous is not None else None) or max(stored.grid.spread_by_grade)
     if product.collateral_required is not CollateralKind.NONE and collateral_value_fen is None:
         raise ValidationError(
@@ -617,7 +649,8 @@ def review_application(
 
 
 def decide_pending(session: Session, *, now: datetime, today: date, limit_rows: int = 1000) -> int:
-    """Decide submitted applications left undecided (e.g. after a crash); returns how many."""
+    """Decide submitted applications left undecided (e.g. after a crash); returns how many were
+    decided. One that cannot be assessed (logged by id and error code) does not stop the rest."""
     ids = list(
         session.scalars(
             select(Application.id)
@@ -629,6 +662,13 @@ def decide_pending(session: Session, *, now: datetime, today: date, limit_rows: 
             .limit(limit_rows)
         )
     )
+    done = 0
     for application_id in ids:
-        decide_application(session, application_id, now=now, today=today)
-    return len(ids)
+        try:
+            assessment = assess_application(session, application_id, today=today)
+        except DomainError as exc:  # this one needs a person; the others still get decided
+            _log.warning("application id %s not decided: %s", application_id, exc.code)
+            continue
+        record_assessment(session, assessment, now=now)
+        done += 1
+    return done
