@@ -10,9 +10,11 @@ Steps of ``fit``
    ("mostly numbers with some text") is an error naming the column, the text and its row: it is
    almost always a data error (``"12,5"``, ``"n/a"``), and silently treating the column as text
    would throw its order away. Pass it in ``categorical`` to bin it as text on purpose.
-2. **Unusable columns.** An all-missing or constant column cannot separate good from bad. A column
-   named in ``numeric`` / ``categorical`` is an error then; an inferred one is dropped with the
-   reason in ``dropped_`` and ``warnings_``.
+2. **Unusable columns.** An all-missing or constant column cannot separate good from bad, and a
+   text column with more than 20 distinct values in over half its rows is an identifier (an ID,
+   a name), not a characteristic. A column named in ``numeric`` / ``categorical`` is an error
+   then (an identifier named as categorical is kept); an inferred one is dropped with the reason
+   in ``dropped_`` and ``warnings_``.
 3. **Binning** (``NumericBinner`` exact DP, ``CategoricalBinner``), with ``manual_bins`` (edges
    for numeric, groups for categorical) applied exactly and kept in the artefact.
 4. **Selection** (``select_variables``: IV floor, correlation, VIF, optional stepwise).
@@ -312,6 +314,10 @@ class Scorecard:
         for name, kind in kinds.items():
             values = X[name]
             problem = _unusable(values, kind)
+            if problem is None and kind == "categorical" and name not in named:
+                distinct = int(values.nunique(dropna=True))
+                if distinct > 20 and distinct > 0.5 * int(values.notna().sum()):
+                    problem = f"an identifier, not a characteristic ({distinct} distinct values)"
             if problem is not None:
                 if name in named:
                     raise ValueError(f"column {name!r} is {problem}: it cannot be used")

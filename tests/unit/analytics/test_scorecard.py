@@ -985,3 +985,16 @@ def test_german_credit_default_card() -> None:
     for i in range(0, len(df), 97):
         row = {str(k): v for k, v in df.iloc[i].items()}
         assert sc.score(row)[0] == scores[i]
+
+
+def test_a_text_identifier_column_is_dropped_not_binned() -> None:
+    rng = np.random.default_rng(5)
+    n = 400
+    x = rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x - 1)))).astype(int)
+    frame = pd.DataFrame({"x": x, "customer_no": [f"C{i:06d}" for i in range(n)]})
+    sc = Scorecard().fit(frame, y)
+    assert "customer_no" not in sc.variables_
+    assert sc.dropped_["customer_no"].startswith("an identifier")
+    kept = Scorecard(categorical=["customer_no"], min_iv=0.0).fit(frame, y)
+    assert "customer_no" in kept.binners_  # named on purpose: binned
