@@ -289,6 +289,8 @@ class CompiledCard:
         length: int | None = None
         for name in self.names:
             raw = frame[name]
+            if isinstance(raw, str):  # np.asarray("x\x00") would drop the NUL; a frame's won't
+                raw = np.array([raw], dtype=object)
             col = raw if isinstance(raw, pd.Series) else np.asarray(raw, dtype=None)
             if isinstance(col, np.ndarray) and col.ndim == 0:
                 col = col.reshape(1)
