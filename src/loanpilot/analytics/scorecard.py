@@ -121,19 +121,21 @@ def column_kind(values: pd.Series, name: str, numeric_share: float = 0.95) -> Ki
         return "categorical"
     if pd.api.types.is_numeric_dtype(values.dtype):
         return "numeric"
-    present = values[values.notna()]
-    if present.empty:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # parse each distinct value once
+    if len(uniques) == 0:
         return "numeric"
-    text = present.astype(str).str.strip()
-    parsed = pd.to_numeric(text, errors="coerce")
-    bad = parsed.isna().to_numpy()
-    if not bad.any():
+    text = pd.Series(np.asarray(uniques, dtype=object)).astype(str).str.strip()
+    bad_unique = pd.to_numeric(text, errors="coerce").isna().to_numpy()
+    if not bad_unique.any():
         return "numeric"
-    if 1 - bad.mean() >= numeric_share:
+    present = codes >= 0
+    bad = np.zeros(codes.size, dtype=bool)
+    bad[present] = bad_unique[codes[present]]
+    if 1 - bad.sum() / present.sum() >= numeric_share:
         pos = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"column {name!r} is numeric but row {present.index[pos]} holds the text "
-            f"{present.iloc[pos]!r}; correct the value, or declare the column categorical"
+            f"column {name!r} is numeric but row {values.index[pos]} holds the text "
+            f"{values.iloc[pos]!r}; correct the value, or declare the column categorical"
         )
     return "categorical"
 
@@ -163,11 +165,9 @@ def labels_of(values: pd.Series) -> npt.NDArray[np.object_]:
     "a" -> "a"), missing as None."""
     if values.dtype.kind == "f":
         return np.asarray(_as_labels(values.to_numpy()), dtype=object)
-    obj = values.to_numpy(dtype=object)
-    miss = np.asarray(pd.isna(obj), dtype=bool)
-    out = np.full(obj.size, None, dtype=object)
-    out[~miss] = [_text(v) for v in obj[~miss]]
-    return out
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)  # each distinct value once
+    texts = np.array([None, *(_text(u) for u in np.asarray(uniques, dtype=object))], dtype=object)
+    return texts[codes + 1]
 
 
 _labels = labels_of
