@@ -214,6 +214,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "loanpilot.audit.pages",
     "loanpilot.channels.api",
     "loanpilot.channels.pages",
+    "loanpilot.risk.api",
+    "loanpilot.risk.pages",
 )
 
 
@@ -285,7 +287,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.rate_buckets = security.TokenBuckets()
     # Outermost last: headers on every answer, then the size limit, then the rate limit.
     app.add_middleware(security.RateLimit, zones=zones, buckets=app.state.rate_buckets)
-    app.add_middleware(security.BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        security.BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        uploads={"/console/risk/models/fit": settings.max_upload_bytes},
+    )
     app.add_middleware(security.SecurityHeaders)
     return app
 

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body accepted (413 beyond)"
     )
+    max_upload_bytes: int = Field(
+        default=64 * 1_048_576,
+        ge=1024,
+        description="Largest file a risk officer may upload to fit a scorecard in the console",
+    )
     rate_limit_portal_per_minute: int = Field(
         default=120, ge=1, description="Portal page and API reads per client address per minute"
     )

@@ -429,6 +429,15 @@ def test_an_oversize_console_form_is_refused_with_413(web: httpx.Client) -> None
     assert response.status_code == 413
 
 
+def test_the_scorecard_upload_alone_may_exceed_the_body_limit(web: httpx.Client) -> None:
+    """The fit form's path has its own, larger limit (a development sample is megabytes); the
+    guard lets 2 MiB through to the route (which then wants a login: 303/401/403, not 413)."""
+    big = b"x" * (2 * 1024 * 1024)
+    response = web.post("/console/risk/models/fit", files={"file": ("sample.csv", big)})
+    assert response.status_code != 413
+    assert web.post("/console/risk/models/1/promote", content=big).status_code == 413
+
+
 @pytest.mark.parametrize(
     "body", [b"{not json", b'{"username": "admin", ', b"\xff\xfe", b"[1, 2"], ids=str
 )

@@ -39,6 +39,7 @@ from loanpilot.kit.errors import ConflictError, DomainError, ValidationError
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import LoanProduct, RepaymentMethod
 from loanpilot.risk import policy_store, registry, service
+from loanpilot.risk import review as reviews
 from loanpilot.risk.features import FEATURE_LABELS
 from loanpilot.risk.models import (
     CreditModel,
@@ -347,7 +348,7 @@ def test_a_score_in_the_refer_band_is_referred_with_the_scorecard_reasons(
         assert "拉低了评分" in factor["zh"]
     lost = [float(f["params"]["lost"]) for f in factors]
     assert lost == sorted(lost, reverse=True)
-    queue = service.review_queue(session, limit_rows=100_000)
+    queue = reviews.review_queue(session, limit_rows=100_000)
     assert [d.id for a, d in queue if a.id == app.id and d is not None] == [row.id]
 
 
@@ -410,7 +411,7 @@ def test_a_secured_loan_that_passes_is_referred_for_the_collateral_appraisal(
     ]
     assert row.approved_amount_fen is None
     assert session.get(Application, app.id).status is ApplicationStatus.REFERRED  # type: ignore[union-attr]
-    assert app.id in [a.id for a, _ in service.review_queue(session, limit_rows=100_000)]
+    assert app.id in [a.id for a, _ in reviews.review_queue(session, limit_rows=100_000)]
 
 
 def test_a_reviewer_approves_a_secured_loan_limited_by_loan_to_value(session: Session) -> None:
@@ -422,7 +423,7 @@ def test_a_reviewer_approves_a_secured_loan_limited_by_loan_to_value(session: Se
             "approve": True, "note": "评估报告已收", "now": NOW, "today": TODAY,
             "by_id": reviewer, "actor_label": "reviewer",
         } | kwargs  # fmt: skip
-        return service.review_application(session, app.id, **args)  # type: ignore[arg-type]
+        return reviews.review_application(session, app.id, **args)  # type: ignore[arg-type]
 
     with pytest.raises(ValidationError) as caught:
         review(note="   ")
@@ -475,12 +476,12 @@ def test_a_reviewer_declines_only_with_a_note(session: Session) -> None:
     reviewer = staff_id(session)
     for blank in ("", "  \n"):
         with pytest.raises(ValidationError) as caught:
-            service.review_application(
+            reviews.review_application(
                 session, app.id, approve=False, note=blank, now=NOW, today=TODAY,
                 by_id=reviewer, actor_label="reviewer",
             )  # fmt: skip
         assert caught.value.code == "review.note"
-    view = service.review_application(
+    view = reviews.review_application(
         session, app.id, approve=False, note=" 房产存在查封 ", now=NOW, today=TODAY,
         by_id=reviewer, actor_label="reviewer",
     )  # fmt: skip
@@ -490,7 +491,7 @@ def test_a_reviewer_declines_only_with_a_note(session: Session) -> None:
     assert row.note == "房产存在查封"
     assert row.reasons[0]["zh"] == "人工复核未通过：房产存在查封"
     assert session.get(Application, app.id).status is ApplicationStatus.DECLINED  # type: ignore[union-attr]
-    assert app.id not in [a.id for a, _ in service.review_queue(session, limit_rows=100_000)]
+    assert app.id not in [a.id for a, _ in reviews.review_queue(session, limit_rows=100_000)]
     (entry,) = [
         e for e in audit(session, "application.decide", app.application_no) if e.actor_staff_id
     ]
@@ -501,7 +502,7 @@ def test_a_reviewer_declines_only_with_a_note(session: Session) -> None:
 def test_a_submitted_application_cannot_be_reviewed(session: Session) -> None:
     app = apply(session, 1, "CL-GEN", 50_000, 24)
     with pytest.raises(ConflictError):
-        service.review_application(
+        reviews.review_application(
             session, app.id, approve=True, note="x", now=NOW, today=TODAY,
             by_id=staff_id(session), actor_label="reviewer",
         )  # fmt: skip
@@ -550,7 +551,7 @@ def test_without_an_active_policy_the_application_is_referred(session: Session) 
     assert (row.score, row.grade, row.features) == (None, None, None)
     assert session.get(Application, app.id).status is ApplicationStatus.REFERRED  # type: ignore[union-attr]
     with pytest.raises(ConflictError) as caught:  # nothing to price an approval with
-        service.review_application(
+        reviews.review_application(
             session, app.id, approve=True, note="ok", now=NOW, today=TODAY,
             by_id=staff_id(session), actor_label="reviewer",
         )  # fmt: skip

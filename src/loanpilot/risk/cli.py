@@ -75,7 +75,7 @@ def fit_command(
         str | None, typer.Option(help="model version (default: a timestamp)")
     ] = None,
     holdout: Annotated[float, typer.Option(help="share of rows kept out for validation")] = 0.3,
-    max_bins: Annotated[int, typer.Option(help="most bins per variable")] = 6,
+    max_bins: Annotated[int, typer.Option(help="most bins per variable")] = 10,
     min_iv: Annotated[float, typer.Option(help="drop variables with a lower IV")] = 0.02,
     base_points: Annotated[float, typer.Option(help="points at the base odds")] = 600.0,
     base_odds: Annotated[float, typer.Option(help="base odds good:bad")] = 50.0,

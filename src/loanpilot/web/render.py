@@ -58,6 +58,7 @@ CONSOLE_NAV: tuple[NavItem, ...] = (
     NavItem("nav.dashboard", "/console/", Permission.DASHBOARD_VIEW),
     NavItem("nav.customers", "/console/customers", Permission.CUSTOMERS_READ),
     NavItem("nav.products", "/console/products", Permission.PRODUCTS_READ),
+    NavItem("nav.risk", "/console/risk", Permission.RISK_READ),
     NavItem("nav.staff", "/console/staff", Permission.STAFF_READ),
     NavItem("nav.org_units", "/console/org-units", Permission.STAFF_READ),
     NavItem("nav.permissions", "/console/permissions", Permission.PERMISSIONS_READ),

@@ -104,19 +104,21 @@ class SecurityHeaders:
 class BodyLimit:
     """Refuse request bodies over ``max_bytes`` with 413, by Content-Length or while streaming."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = dict(uploads or {})  # exact path -> its own (larger) limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        detail = f"The request body is larger than the limit of {self.max_bytes:,} bytes"
+        limit = self.uploads.get(scope.get("path", ""), self.max_bytes)
+        detail = f"The request body is larger than the limit of {limit:,} bytes"
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
-                    too_big = int(value) > self.max_bytes
+                    too_big = int(value) > limit
                 except ValueError:
                     too_big = True
                 if too_big:
@@ -131,7 +133,7 @@ class BodyLimit:
             message: Message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _BodyTooLargeError
             return message
 

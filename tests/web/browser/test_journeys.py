@@ -99,6 +99,14 @@ def test_an_applicant_applies_and_tracks_the_application(page: Page, site) -> No
     assert not page.is_checked("#f-consent-marketing")
     with page.expect_navigation():
         page.click("#apply-form [type=submit]")
+    # decided at once: an offer with its APR and schedule, a referral or the reasons
+    decision = page.locator("section.decision")
+    outcome = decision.get_attribute("data-outcome")
+    assert outcome in {"approve", "refer", "decline"}
+    if outcome == "approve":
+        expect(decision.locator('[data-rate="apr"]')).to_be_visible()
+        decision.locator("details.schedule summary").click()
+        expect(decision.locator("table.schedule-table tbody tr").first).to_be_visible()
     number = page.locator('[data-figure="application_no"]').inner_text().strip()
     code = page.locator('[data-figure="query_code"]').inner_text().strip()
     assert re.fullmatch(r"\d{6}", code)
@@ -117,7 +125,10 @@ def test_an_applicant_applies_and_tracks_the_application(page: Page, site) -> No
     with page.expect_navigation():
         page.locator("form [type=submit]").last.click()
     result = page.locator(".progress-result")
-    expect(result).to_have_attribute("data-status", "submitted")
+    expect(result).to_have_attribute(
+        "data-status", {"approve": "approved", "refer": "referred", "decline": "declined"}[outcome]
+    )
+    expect(page.locator("section.decision")).to_have_attribute("data-outcome", outcome)
     expect(result.locator('[data-figure="application_no"]')).to_have_text(number)
 
 

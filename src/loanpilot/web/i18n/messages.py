@@ -15,6 +15,7 @@ from loanpilot.web.i18n.messages_customers import CUSTOMERS
 from loanpilot.web.i18n.messages_dashboard import DASHBOARD
 from loanpilot.web.i18n.messages_portal import PORTAL
 from loanpilot.web.i18n.messages_products import PRODUCTS
+from loanpilot.web.i18n.messages_risk import RISK
 
 
 def _merge(*tables: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -31,5 +32,5 @@ def _merge(*tables: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
 
 
 MESSAGES: Final[dict[str, dict[str, str]]] = _merge(
-    CONSOLE, DASHBOARD, CUSTOMERS, PRODUCTS, PORTAL, ADMIN
+    CONSOLE, DASHBOARD, CUSTOMERS, PRODUCTS, PORTAL, ADMIN, RISK
 )

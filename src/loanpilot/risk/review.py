@@ -1,0 +1,111 @@
+"""Manual review of referred applications: the queue, oldest first, and the decision a credit
+officer makes by hand, with a note (an approval is priced by the grade of the automatic decision
+and, for a secured loan, limited by the appraised collateral value). Services flush; the caller
+commits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loanpilot.customers.models import BureauReport
+from loanpilot.kit.errors import ConflictError, ValidationError
+from loanpilot.lending.models import Application, ApplicationStatus
+from loanpilot.products.models import CollateralKind, ProductSubtype
+from loanpilot.risk import policy_store
+from loanpilot.risk.models import Decision
+from loanpilot.risk.reasons import reason_record
+from loanpilot.risk.rules import DecisionOutcome, Reason
+from loanpilot.risk.service import (
+    MANUAL_MODEL,
+    DecisionView,
+    _latest,
+    _load,
+    _store,
+    latest_decision,
+    make_offer,
+)
+
+
+def review_queue(
+    session: Session, *, limit_rows: int = 200
+) -> list[tuple[Application, Decision | None]]:
+    """Referred applications, oldest first, each with its latest decision."""
+    apps = list(
+        session.scalars(
+            select(Application)
+            .where(Application.status == ApplicationStatus.REFERRED)
+            .order_by(Application.review_started_at, Application.id)
+            .limit(limit_rows)
+        )
+    )
+    return [(a, latest_decision(session, a.id)) for a in apps]
+
+
+def review_application(
+    session: Session,
+    application_id: int,
+    *,
+    approve: bool,
+    note: str,
+    now: datetime,
+    today: date,
+    by_id: int,
+    actor_label: str,
+    collateral_value_fen: int | None = None,
+    amount_fen: int | None = None,
+) -> DecisionView:
+    """Decide a referred application by hand (see the module docstring)."""
+    app, customer, product = _load(session, application_id)
+    if app.status is not ApplicationStatus.REFERRED:
+        raise ConflictError(
+            "application.not_referred",
+            f"Application {app.application_no} is {app.status.value}; only a referred one is reviewed",
+        )
+    note = note.strip()
+    if not note:
+        raise ValidationError("review.note", "A manual decision needs a note saying why")
+    previous = latest_decision(session, application_id)
+    stored = policy_store.active_policy(session)
+    policy_version = stored.policy.version if stored is not None else "none"
+    code = "manual.approve" if approve else "manual.decline"
+    if not approve:
+        row = _store(
+            session, app, DecisionOutcome.DECLINE, [Reason(code, {"note": note})], scored=None,
+            model_label=MANUAL_MODEL, policy_version=policy_version, offer=None, features=None,
+            now=now, by_id=by_id, actor_label=actor_label, note=note,
+        )  # fmt: skip
+        return DecisionView(row, None)
+    if stored is None:
+        raise ConflictError(
+            "policy.missing", "No credit policy is active; activate one to price the offer"
+        )
+    if product.subtype is ProductSubtype.COMBINATION:
+        raise ConflictError(
+            "review.combination",
+            "A combination loan is approved part by part (its commercial and provident-fund "
+            "products); decline this application or ask the applicant to apply for the parts",
+        )
+    grade = (previous.grade if previous is not None else None) or max(stored.grid.spread_by_grade)
+    if product.collateral_required is not CollateralKind.NONE and collateral_value_fen is None:
+        raise ValidationError(
+            "review.collateral", "A secured loan needs the appraised collateral value"
+        )
+    bureau = _latest(session, BureauReport, customer.id, today)
+    made = make_offer(
+        session, app, customer, product, grade=grade, stored=stored,
+        monthly_debt_fen=bureau.monthly_debt_payment_fen if bureau is not None else 0,
+        today=today, collateral_value_fen=collateral_value_fen, amount_fen=amount_fen,
+    )  # fmt: skip
+    if isinstance(made, Reason):
+        raise ConflictError("review.no_offer", f"No offer is possible: {reason_record(made)['en']}")
+    row = _store(
+        session, app, DecisionOutcome.APPROVE, [Reason(code, {"note": note})], scored=None,
+        model_label=MANUAL_MODEL, policy_version=policy_version, offer=made, features=None,
+        now=now, by_id=by_id, actor_label=actor_label, note=note,
+    )  # fmt: skip
+    row.grade = grade
+    session.flush()
+    return DecisionView(row, made)
