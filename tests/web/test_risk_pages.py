@@ -636,3 +636,18 @@ def test_review_pages_answer_404_for_an_unknown_application(demo_site: DemoSite)
     assert client.get("/console/risk/reviews/99999999").status_code == 404
     assert client.get("/console/risk/models/99999999").status_code == 404
     assert client.get("/console/risk/policies/99999999").status_code == 404
+
+
+def test_the_model_report_is_served_with_its_own_strict_policy(demo_site: DemoSite) -> None:
+    client = login(demo_site, "risk")
+    models = client.get("/console/risk/models")
+    model_id = re.search(r'/console/risk/models/(\d+)"', models.text)
+    assert model_id
+    page = client.get(f"/console/risk/models/{model_id.group(1)}/report")
+    assert page.status_code == 200
+    assert "<script" not in page.text
+    assert "AUC" in page.text
+    policies = page.headers.get_list("content-security-policy")
+    assert policies == [
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+    ]

@@ -47,7 +47,7 @@ def install_credit(
     )
     row = registry.register(
         session, fitted.artefact, by_id=None, actor_label="demo", now=now,
-        note="demo development sample (generator truth model)",
+        note="demo development sample (generator truth model)", report_html=fitted.report_html,
     )  # fmt: skip
     registry.promote(session, row.id, by_id=None, actor_label="demo", now=now, note="demo champion")
     draft = policy_store.create_draft(

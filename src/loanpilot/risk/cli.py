@@ -57,6 +57,16 @@ def _skipped(problems: list, source: str) -> None:  # type: ignore[type-arg]
             console.print(f"  row {p.row}, {p.field}: {p.message}")
 
 
+def _min_iv(text: str) -> float | str:
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        err_console.print(f"[red]Error:[/red] --min-iv must be a number or auto; got {text!r}")
+        raise typer.Exit(2) from None
+
+
 @scorecard_app.command("fit")
 def fit_command(
     data: DataOpt,
@@ -76,7 +86,10 @@ def fit_command(
     ] = None,
     holdout: Annotated[float, typer.Option(help="share of rows kept out for validation")] = 0.3,
     max_bins: Annotated[int, typer.Option(help="most bins per variable")] = 10,
-    min_iv: Annotated[float, typer.Option(help="drop variables with a lower IV")] = 0.02,
+    min_iv: Annotated[
+        str,
+        typer.Option(help="drop variables with a lower IV; auto: 0.02 or significant at 5 %"),
+    ] = "auto",
     base_points: Annotated[float, typer.Option(help="points at the base odds")] = 600.0,
     base_odds: Annotated[float, typer.Option(help="base odds good:bad")] = 50.0,
     pdo: Annotated[float, typer.Option(help="points to double the odds")] = 20.0,
@@ -92,7 +105,7 @@ def fit_command(
     now = datetime.now(UTC)
     params = {
         "max_bins": max_bins,
-        "min_iv": min_iv,
+        "min_iv": _min_iv(min_iv),
         "base_points": base_points,
         "base_odds": base_odds,
         "pdo": pdo,
@@ -115,8 +128,6 @@ def fit_command(
                 challenger=challenger,
                 step=lambda s: status.update(s + "…"),
             )
-            status.update("report 报告…")
-            _write_report(result.card, result.artefact, ds, out / "report.html")
     except DomainError as exc:
         raise _fail(exc) from None
     card, m = result.card, result.metrics
@@ -220,18 +231,10 @@ def report_command(
         else:
             ds = probe
         _skipped(ds.skipped, ds.source)
-        _write_report(card, art, ds, out, lang=lang)
+        out.write_text(modelling.model_report(card, art, ds.X, ds.y, lang=lang), encoding="utf-8")
     except DomainError as exc:
         raise _fail(exc) from None
     console.print(f"report written to [bold]{out}[/bold]")
-
-
-def _write_report(card, art, ds, out: Path, *, lang: str = "zh") -> None:  # type: ignore[no-untyped-def]
-    from loanpilot.risk.scorecard_report import build_report
-
-    challenger = (art.get("metrics") or {}).get("challenger")
-    html = build_report(card, art, ds.X, ds.y, lang=lang, challenger=challenger)
-    out.write_text(html, encoding="utf-8")
 
 
 # --- the bank's registry and decisions (database) ------------------------------------------------
@@ -266,9 +269,17 @@ def register_command(
 
     try:
         _, art = modelling.load_model(model)
+        report = model / modelling.REPORT_FILE if model.is_dir() else None
+        html = report.read_text(encoding="utf-8") if report and report.is_file() else None
         with transaction(_session_factory()) as session:
             row = registry.register(
-                session, art, by_id=None, actor_label="cli", now=now_utc(), note=note
+                session,
+                art,
+                by_id=None,
+                actor_label="cli",
+                now=now_utc(),
+                note=note,
+                report_html=html,
             )
             if promote:
                 registry.promote(

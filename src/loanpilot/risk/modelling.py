@@ -34,6 +34,7 @@ from loanpilot.kit.errors import FieldProblem, ValidationError
 
 ARTEFACT_FILE = "scorecard.json"
 CHALLENGER_FILE = "challenger.json"
+REPORT_FILE = "report.html"
 _GOOD_BAD = {"good": 0, "bad": 1, "好": 0, "坏": 1, "0": 0, "1": 1}
 Step = Callable[[str], None]
 
@@ -158,6 +159,7 @@ class FitResult:
     artefact: dict[str, Any]
     metrics: dict[str, Any]
     out_dir: Path
+    report_html: str
 
 
 def score_bins(scores: npt.ArrayLike, n_bins: int = 10) -> dict[str, list[float]]:
@@ -244,7 +246,25 @@ def fit_dataset(
     )
     step("writing 写出")
     write_model_dir(card, art, out_dir)
-    return FitResult(card, art, metrics, out_dir)
+    step("report 报告")
+    report = model_report(card, art, X_val, y_val)
+    (out_dir / REPORT_FILE).write_text(report, encoding="utf-8")
+    return FitResult(card, art, metrics, out_dir, report)
+
+
+def model_report(
+    card: Scorecard,
+    artefact: dict[str, Any],
+    X: pd.DataFrame,
+    y: npt.NDArray[np.int64] | None,
+    *,
+    lang: str = "zh",
+) -> str:
+    """The HTML model report of ``card`` on ``X, y`` (the hold-out part when fitting)."""
+    from loanpilot.risk.scorecard_report import build_report
+
+    challenger = (artefact.get("metrics") or {}).get("challenger")
+    return build_report(card, artefact, X, y, lang=lang, challenger=challenger)
 
 
 def _fit_challenger(

@@ -231,6 +231,7 @@ class CreditModel(IdMixin, Base):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime)
     registered_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
     note: Mapped[str | None] = mapped_column(Text)
+    report_html: Mapped[str | None] = mapped_column(Text, deferred=True)  # the fit's model report
 
     @property
     def label(self) -> str:

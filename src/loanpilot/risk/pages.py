@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -32,7 +32,13 @@ from loanpilot.analytics.scorecard import Scorecard
 from loanpilot.analytics.stability import SHIFT_ABOVE, STABLE_BELOW
 from loanpilot.app import EntityId, SessionDep
 from loanpilot.config import Settings
-from loanpilot.kit.errors import ConflictError, DomainError, FieldProblem, ValidationError
+from loanpilot.kit.errors import (
+    ConflictError,
+    DomainError,
+    FieldProblem,
+    NotFoundError,
+    ValidationError,
+)
 from loanpilot.risk import modelling, pages_policies, pages_reviews, policy_store, registry, views
 from loanpilot.risk.features import feature_label
 from loanpilot.risk.models import CreditModel
@@ -252,7 +258,7 @@ def _fit_and_register(
         )  # fmt: skip
     row = registry.register(
         session, fitted.artefact, by_id=principal.staff_id, actor_label=_actor(principal),
-        now=now, note=form["note"] or None,
+        now=now, note=form["note"] or None, report_html=fitted.report_html,
     )  # fmt: skip
     return row.id
 
@@ -402,6 +408,30 @@ def scorecard_sql(
     label = re.sub(r"[\r\n]", " ", row.label)
     text = f"-- {label}: score = the CASE sum\n{card.card_.to_sql_case()}\n"
     return _download(text, "text/plain; charset=utf-8", _file_name(row, ".sql"))
+
+
+#: The report is a self-contained page with inline styles and SVG, and no script at all.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+
+
+@router.get("/console/risk/models/{model_id}/report")
+def model_report(
+    model_id: EntityId,
+    session: SessionDep,
+    _principal: Annotated[Principal, require(Permission.RISK_READ)],
+) -> Response:
+    """The HTML model report made when the model was fitted (on its hold-out sample)."""
+    row = registry.get_model(session, model_id)
+    html = registry.report_html(session, row.id)
+    if not html:
+        raise NotFoundError(
+            "model.no_report",
+            f"Model {row.label} was registered without a report; run `loanpilot scorecard "
+            "report` on its data",
+        )
+    return HTMLResponse(
+        html, headers={"Content-Security-Policy": REPORT_CSP, "Cache-Control": "no-store"}
+    )
 
 
 router.include_router(pages_policies.router)

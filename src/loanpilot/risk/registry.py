@@ -78,6 +78,11 @@ def events(session: Session, model_id: int) -> list[CreditModelEvent]:
     )
 
 
+def report_html(session: Session, model_id: int) -> str | None:
+    """The HTML model report kept with a model (a deferred column, read only when asked for)."""
+    return session.scalar(select(CreditModel.report_html).where(CreditModel.id == model_id))
+
+
 def champion(session: Session, name: str) -> CreditModel | None:
     return session.scalars(
         select(CreditModel).where(
@@ -129,8 +134,10 @@ def register(
     actor_label: str,
     now: datetime,
     note: str | None = None,
+    report_html: str | None = None,
 ) -> CreditModel:
-    """Register a scorecard artefact as a challenger (refused if tampered or already there)."""
+    """Register a scorecard artefact as a challenger (refused if tampered or already there),
+    with its HTML model report when there is one."""
     card = load_scorecard(artefact)
     model = artefact["model"]
     name, version = str(model["name"]), str(model["version"])
@@ -153,6 +160,7 @@ def register(
         registered_at=now,
         registered_by_id=by_id,
         note=(note or "").strip() or None,
+        report_html=report_html,
     )
     session.add(row)
     session.flush()

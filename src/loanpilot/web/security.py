@@ -93,7 +93,8 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += _HEADERS
-                if with_csp:
+                own = any(name == b"content-security-policy" for name, _ in headers)
+                if with_csp and not own:  # a page with its own, stricter policy keeps it
                     headers.append((b"content-security-policy", _CSP.encode()))
                 message = {**message, "headers": headers}
             await send(message)

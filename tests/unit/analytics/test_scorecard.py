@@ -1004,3 +1004,33 @@ def test_a_text_identifier_column_is_dropped_not_binned() -> None:
     assert sc.dropped_["customer_no"].startswith("an identifier")
     kept = Scorecard(categorical=["customer_no"], min_iv=0.0).fit(frame, y)
     assert "customer_no" in kept.binners_  # named on purpose: binned
+
+
+def test_the_automatic_iv_floor_is_the_rule_of_thumb_or_significance() -> None:
+    from scipy.stats import chi2
+
+    frame, y = synthetic()
+    sc = Scorecard().fit(frame, y)
+    yv = np.asarray(y)
+    p = yv.mean()
+    for name in sc.binners_:
+        bins = int(np.count_nonzero(sc.binners_[name].counts_[:, 0]))
+        expected = min(0.02, chi2.ppf(0.95, bins - 1) / (yv.size * p * (1 - p)))
+        assert sc.iv_floor(name, yv) == pytest.approx(expected, rel=1e-12)
+        if name not in sc.variables_ and sc.iv_[name] < expected:
+            assert sc.dropped_[name].startswith(f"IV {sc.iv_[name]:.4f} below")
+    assert Scorecard(min_iv=0.1).fit(frame, y).iv_floor(name, yv) == 0.1
+    with pytest.raises(ValueError, match="min_iv"):
+        Scorecard(min_iv=-1.0).fit(frame, y)
+
+
+def test_a_big_sample_keeps_a_weak_but_real_variable() -> None:
+    rng = np.random.default_rng(11)
+    n = 60_000
+    strong, weak = rng.normal(size=n), rng.normal(size=n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(-1.5 + strong + 0.12 * weak)))).astype(int)
+    frame = pd.DataFrame({"strong": strong, "weak": weak, "noise": rng.normal(size=n)})
+    sc = Scorecard().fit(frame, y)
+    assert 0.0 < sc.iv_["weak"] < 0.02  # useless by the rule of thumb ...
+    assert "weak" in sc.variables_  # ... but significant on 60,000 rows
+    assert "noise" not in sc.variables_

@@ -62,6 +62,7 @@ def upgrade() -> None:
             "registered_by_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("report_html", sa.Text(), nullable=True),
         sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),

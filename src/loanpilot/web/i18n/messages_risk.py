@@ -196,6 +196,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
         "zh": "下载分值表（CSV）",
         "en": "Download the points table (CSV)",
     },
+    "risk.model.report": {"zh": "模型报告（留出样本）", "en": "Model report (hold-out sample)"},
     "risk.model.download_sql": {"zh": "下载 SQL 评分表达式", "en": "Download the SQL expression"},
     "risk.model.artefact_refused": {
         "zh": "模型文件校验失败（可能被篡改），无法评分：",
