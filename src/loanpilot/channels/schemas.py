@@ -13,7 +13,7 @@ from loanpilot.channels.portal_service import Calculation, MethodResult, PortalD
 from loanpilot.lending.rules import ApplicationForm
 from loanpilot.lending.service import Progress, Submitted
 from loanpilot.products.schemas import PeriodRead, totals_of
-from loanpilot.risk.service import Offer
+from loanpilot.risk.schemas import OfferRead
 
 
 class MethodQuoteRead(BaseModel):
@@ -102,47 +102,6 @@ class ApplicationCreate(BaseModel):
         )
 
 
-class OfferRead(BaseModel):
-    """An approved loan: amount, contract rate, APR (IRR over all interest and fees) and the
-    full schedule."""
-
-    amount_fen: int
-    amount_yuan: str
-    term_months: int
-    method: str
-    annual_rate: Decimal
-    apr: Decimal = Field(description="IRR over all interest and fees, monthly x 12")
-    upfront_fee_fen: int
-    first_payment_fen: int
-    first_payment_yuan: str
-    total_interest_fen: int
-    total_interest_yuan: str
-    total_fee_fen: int
-    total_fee_yuan: str
-    total_payment_fen: int
-    total_payment_yuan: str
-    limit_fen: int = Field(description="The most the bank would lend on this application")
-    schedule: list[PeriodRead]
-
-    @classmethod
-    def from_offer(cls, o: Offer) -> OfferRead:
-        q = o.quote
-        return cls(
-            amount_fen=q.amount_fen,
-            amount_yuan=yuan(q.amount_fen),
-            term_months=q.term_months,
-            method=q.method.value,
-            annual_rate=q.annual_rate,
-            apr=q.apr,
-            upfront_fee_fen=q.upfront_fee_fen,
-            first_payment_fen=q.first_payment_fen,
-            first_payment_yuan=yuan(q.first_payment_fen),
-            limit_fen=o.limit_fen,
-            schedule=PeriodRead.rows_of(q),
-            **totals_of(q),
-        )
-
-
 class DecisionRead(BaseModel):
     outcome: str = Field(description="approve, refer (manual review), decline, or pending")
     reasons_zh: list[str] = Field(description="Why, for a decline (or a reduced amount)")
@@ -155,7 +114,7 @@ class DecisionRead(BaseModel):
             outcome=d.outcome,
             reasons_zh=list(d.reasons_zh),
             reasons_en=list(d.reasons_en),
-            offer=None if d.offer is None else OfferRead.from_offer(d.offer),
+            offer=None if d.offer is None else OfferRead.of(d.offer),
         )
 
 

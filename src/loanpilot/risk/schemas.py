@@ -14,7 +14,7 @@ from loanpilot.app import yuan
 from loanpilot.customers.models import Occupation
 from loanpilot.lending.models import Application
 from loanpilot.products.models import CollateralKind, LoanProduct
-from loanpilot.products.schemas import PeriodRead
+from loanpilot.products.schemas import PeriodRead, totals_of
 from loanpilot.risk.models import CreditModel, CreditModelEvent, CreditPolicy, Decision
 from loanpilot.risk.service import Offer
 
@@ -220,35 +220,6 @@ class ReasonRead(BaseModel):
         ]
 
 
-def _periods(offer: Offer) -> list[PeriodRead]:
-    s = offer.schedule
-    rows = zip(
-        s.period.tolist(),
-        s.month.tolist(),
-        s.opening_principal_fen.tolist(),
-        s.principal_fen.tolist(),
-        s.interest_fen.tolist(),
-        s.fee_fen.tolist(),
-        s.payment_fen.tolist(),
-        s.closing_principal_fen.tolist(),
-        strict=True,
-    )
-    return [
-        PeriodRead(
-            period=p,
-            month=mo,
-            opening_principal_fen=op,
-            principal_fen=pr,
-            interest_fen=it,
-            fee_fen=fe,
-            payment_fen=pay,
-            payment_yuan=yuan(pay),
-            closing_principal_fen=cl,
-        )
-        for p, mo, op, pr, it, fe, pay, cl in rows
-    ]
-
-
 class OfferRead(BaseModel):
     """The loan offered: amount, contract rate (basis + spread), the APR (IRR over all interest
     and fees, monthly IRR x 12), the limit and what bound it, and the schedule."""
@@ -265,7 +236,11 @@ class OfferRead(BaseModel):
     first_payment_fen: int
     first_payment_yuan: str
     total_interest_fen: int
+    total_interest_yuan: str
+    total_fee_fen: int
+    total_fee_yuan: str
     total_payment_fen: int
+    total_payment_yuan: str
     limit_fen: int
     limit_binding: str = Field(
         description="product_max, income_multiple, dti_headroom or loan_to_value"
@@ -286,11 +261,10 @@ class OfferRead(BaseModel):
             upfront_fee_fen=o.upfront_fee_fen,
             first_payment_fen=o.first_payment_fen,
             first_payment_yuan=yuan(o.first_payment_fen),
-            total_interest_fen=o.total_interest_fen,
-            total_payment_fen=o.total_payment_fen,
             limit_fen=o.limit_fen,
             limit_binding=o.limit_binding,
-            schedule=_periods(o),
+            schedule=PeriodRead.rows_of(o.quote),
+            **totals_of(o.quote),
         )
 
 
