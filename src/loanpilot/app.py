@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from loanpilot import __version__
 from loanpilot.config import Settings, get_settings
+from loanpilot.db import models as _every_table  # noqa: F401  (all mappers, before any flush)
 from loanpilot.db.session import make_engine, make_session_factory, transaction
 from loanpilot.evaluation.service import SchemaNotReadyError
 from loanpilot.kit.clock import business_today, now_utc

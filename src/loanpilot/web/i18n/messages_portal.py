@@ -153,6 +153,7 @@ PORTAL: Final[dict[str, dict[str, str]]] = {
         "en": "This is a decision in principle; the contract signed after we verify your documents is final. The APR is the internal rate of return over all interest and fees.",
     },
     "portal.decision.amount": {"zh": "可贷金额", "en": "Amount offered"},
+    "portal.decision.method": {"zh": "还款方式", "en": "Repayment method"},
     "portal.decision.schedule": {"zh": "查看还款计划", "en": "See the repayment schedule"},
     "portal.decision.decline": {
         "zh": "很抱歉，本次申请未获批准",
