@@ -152,7 +152,7 @@ def _review_page(
             "offer": offer,
             "secured": product.collateral_required is not CollateralKind.NONE,
             "can_review": principal.can(Permission.APPLICATIONS_REVIEW)
-            and app.status is ApplicationStatus.REFERRED,
+            and app.status in reviews.REVIEWABLE,
             "form": form or {"decision": "", "amount": "", "collateral": "", "note": ""},
             "fields": fields or [],
             "error": error,

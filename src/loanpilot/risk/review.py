@@ -28,6 +28,10 @@ from loanpilot.risk.service import (
     make_offer,
 )
 
+#: Referred by the policy, or taken into review by a person (applications migrated from the
+#: bank's previous system while under review, say).
+REVIEWABLE = frozenset({ApplicationStatus.REFERRED, ApplicationStatus.UNDER_REVIEW})
+
 
 def review_queue(
     session: Session, *, limit_rows: int = 200
@@ -36,7 +40,7 @@ def review_queue(
     apps = list(
         session.scalars(
             select(Application)
-            .where(Application.status == ApplicationStatus.REFERRED)
+            .where(Application.status.in_(REVIEWABLE))
             .order_by(Application.review_started_at, Application.id)
             .limit(limit_rows)
         )
@@ -59,10 +63,10 @@ def review_application(
 ) -> DecisionView:
     """Decide a referred application by hand (see the module docstring)."""
     app, customer, product = _load(session, application_id)
-    if app.status is not ApplicationStatus.REFERRED:
+    if app.status not in REVIEWABLE:
         raise ConflictError(
             "application.not_referred",
-            f"Application {app.application_no} is {app.status.value}; only a referred one is reviewed",
+            f"Application {app.application_no} is {app.status.value}; only one referred or under review is decided here",
         )
     note = note.strip()
     if not note:
