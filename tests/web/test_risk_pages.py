@@ -390,10 +390,13 @@ def test_the_fit_form_registers_a_challenger_from_a_csv(
     client = login(demo_site, "risk")
     done = client.post(
         "/console/risk/models/fit",
-        data={"target": "bad", "bad": "", "name": "application", "version": version, "note": "t"},
+        data={
+            "target": "bad", "bad": "", "name": "application", "version": version, "note": "t",
+            "challenger": "yes",
+        },
         files={"file": (path.name, path.read_bytes(), "text/csv")},
         follow_redirects=False,
-    )
+    )  # fmt: skip
     assert done.status_code == 303, text_of(done.text)[:2000]
     with Session(engine) as s:
         row = s.scalars(select(CreditModel).where(CreditModel.version == version)).one()
@@ -402,6 +405,9 @@ def test_the_fit_form_registers_a_challenger_from_a_csv(
         assert (training.get("metadata") or training)["source"] == path.name
         assert row.artefact["training"]["rows"] == 420  # a 30 % hold-out of 600
         assert row.metrics["holdout"]["auc"] > 0.7
+        assert 0.5 < row.metrics["challenger"]["auc"] <= 1.0  # LightGBM on the same hold-out
+        assert row.report_html is not None
+        assert f"{row.metrics['challenger']['auc']:.4f}" in row.report_html  # compared there
         model_id = row.id
     assert done.headers["location"] == f"/console/risk/models/{model_id}"
     page = client.get(done.headers["location"])

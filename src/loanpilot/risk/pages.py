@@ -52,7 +52,7 @@ router = APIRouter(include_in_schema=False)
 #: A model name or version: letters (any script), digits, ``_``, ``.`` and ``-`` (``@`` joins them).
 _NAME = re.compile(r"^[\w.-]{1,64}$")
 _UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx")
-_FIT_FIELDS = ("target", "bad", "name", "version", "exclude", "note")
+_FIT_FIELDS = ("target", "bad", "name", "version", "exclude", "note", "challenger")
 
 
 def _actor(principal: Principal) -> str:
@@ -76,6 +76,7 @@ def _fit_defaults(request: Request) -> dict[str, str]:
         "version": _default_version(request),
         "exclude": "",
         "note": "",
+        "challenger": "",
     }
 
 
@@ -254,7 +255,7 @@ def _fit_and_register(
         )
         fitted = modelling.fit_dataset(
             data, Path(tmp) / "model", name=form["name"], version=form["version"],
-            trained_at=now.isoformat(timespec="seconds"),
+            trained_at=now.isoformat(timespec="seconds"), challenger=form["challenger"] == "yes",
         )  # fmt: skip
     row = registry.register(
         session, fitted.artefact, by_id=principal.staff_id, actor_label=_actor(principal),

@@ -196,6 +196,10 @@ RISK: Final[dict[str, dict[str, str]]] = {
         "zh": "下载分值表（CSV）",
         "en": "Download the points table (CSV)",
     },
+    "risk.fit.challenger": {
+        "zh": "同时训练 LightGBM 挑战者模型，并在留出样本上对比",
+        "en": "Also fit a LightGBM challenger and compare it on the hold-out sample",
+    },
     "risk.model.report": {"zh": "模型报告（留出样本）", "en": "Model report (hold-out sample)"},
     "risk.model.download_sql": {"zh": "下载 SQL 评分表达式", "en": "Download the SQL expression"},
     "risk.model.artefact_refused": {
