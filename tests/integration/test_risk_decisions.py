@@ -431,6 +431,9 @@ def test_a_reviewer_approves_a_secured_loan_limited_by_loan_to_value(session: Se
     with pytest.raises(ValidationError) as caught:
         review()
     assert caught.value.code == "review.collateral"
+    with pytest.raises(ValidationError) as caught:  # never more than was applied for
+        review(collateral_value_fen=10**12, amount_fen=app.amount_fen + 100)
+    assert caught.value.code == "review.amount"
 
     # ¥150,000 of collateral at HL-COM's 70 % loan-to-value: ¥105,000, below every other limit
     view = review(collateral_value_fen=15_000_000)
@@ -445,14 +448,21 @@ def test_a_reviewer_approves_a_secured_loan_limited_by_loan_to_value(session: Se
     assert row.model_version == service.MANUAL_MODEL
     assert row.policy_version == POLICY
     assert row.grade == first.grade  # priced by the automatic decision's grade
+    audit = session.scalars(
+        select(AuditLog)
+        .where(AuditLog.action == "application.decide", AuditLog.entity_id == app.application_no)
+        .order_by(AuditLog.id.desc())
+    ).first()
+    assert audit is not None
+    assert audit.detail["grade"] == first.grade
     assert row.decided_by_id == reviewer
     assert row.note == "评估报告已收"
     assert row.reasons == [
         {
             "code": "manual.approve",
-            "params": {"note": "评估报告已收"},
-            "zh": "人工复核通过：评估报告已收",
-            "en": "Approved at manual review: 评估报告已收",
+            "params": {},  # the officer's note stays in Decision.note, never shown to the applicant
+            "zh": "经信贷人员人工复核通过",
+            "en": "Approved by a credit officer at review",
         }
     ]
     offer = view.offer
@@ -489,7 +499,8 @@ def test_a_reviewer_declines_only_with_a_note(session: Session) -> None:
     _, row = decisions(session, app)
     assert row.outcome is DecisionOutcome.DECLINE
     assert row.note == "房产存在查封"
-    assert row.reasons[0]["zh"] == "人工复核未通过：房产存在查封"
+    assert row.reasons[0]["zh"] == "经信贷人员人工复核，本次申请未获批准"
+    assert "房产" not in str(row.reasons)  # the note is for staff only
     assert session.get(Application, app.id).status is ApplicationStatus.DECLINED  # type: ignore[union-attr]
     assert app.id not in [a.id for a, _ in reviews.review_queue(session, limit_rows=100_000)]
     (entry,) = [

@@ -626,7 +626,8 @@ def test_a_referred_application_is_reviewed_with_a_note_and_shows_its_offer(
     assert 'data-offer="1"' in page
     assert f'data-figure="apr">{apr}<' in page
     assert 'data-outcome="approve"' in page
-    assert "人工复核通过：vehicle appraised" in page
+    assert "经信贷人员人工复核通过" in page
+    assert "vehicle appraised" in page  # the note, for staff, beside the reasons
     assert "review-form" not in page  # decided: nothing left to review
     queue = client.get("/console/risk/reviews").text
     assert f'data-application="{number}"' not in queue

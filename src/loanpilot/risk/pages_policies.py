@@ -127,9 +127,9 @@ def _fen(text: str) -> int | str:
     """Yuan text to fen; the text itself when it is no amount (the policy check says why)."""
     try:
         value = Decimal(text.replace(",", "").strip()) * 100
-    except InvalidOperation:
-        return text
-    if not value.is_finite() or value != value.to_integral_value():
+        if not value.is_finite() or value != value.to_integral_value() or abs(value) > 10**13:
+            return text  # beyond 100 billion yuan: no amount (the API's bound too)
+    except ArithmeticError:  # InvalidOperation, Overflow ("1e999999")
         return text
     return int(value)
 

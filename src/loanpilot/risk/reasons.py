@@ -6,7 +6,7 @@ same texts beside the code."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
 from loanpilot.risk.features import feature_label
@@ -71,9 +71,41 @@ TEMPLATES: dict[str, tuple[str, str]] = {
         "可贷额度为{limit_yuan}元（受{binding}限制），低于申请金额",
         "We can lend {limit_yuan} yuan (limited by {binding}), less than requested",
     ),
-    "grade.not_lent": ("评级{grade}不在本产品授信范围内", "Grade {grade} is not lent to"),
-    "manual.approve": ("人工复核通过：{note}", "Approved at manual review: {note}"),
-    "manual.decline": ("人工复核未通过：{note}", "Declined at manual review: {note}"),
+    "grade.not_lent": (
+        "评级{grade}不在本产品授信范围内",
+        "Grade {grade} is not eligible for this product",
+    ),
+    # the officer's note stays with the decision (Decision.note); the applicant sees only this
+    "manual.approve": ("经信贷人员人工复核通过", "Approved by a credit officer at review"),
+    "manual.decline": (
+        "经信贷人员人工复核，本次申请未获批准",
+        "A credit officer reviewed the application and could not approve it",
+    ),
+}
+
+#: The codes a score-factor reason may quote as the applicant's value, in both languages.
+VALUE_LABELS: dict[str, tuple[str, str]] = {
+    "civil_servant": ("公务员/事业单位", "civil servant"),
+    "company_employee": ("企业员工", "company employee"),
+    "freelancer": ("自由职业", "freelancer"),
+    "self_employed": ("个体工商户/小微企业主", "self-employed"),
+    "student": ("学生", "student"),
+    "retired": ("退休", "retired"),
+    "below_high_school": ("初中及以下", "below high school"),
+    "high_school": ("高中/中专", "high school"),
+    "college": ("大专", "college"),
+    "bachelor": ("本科", "bachelor's degree"),
+    "postgraduate": ("研究生及以上", "postgraduate"),
+    "single": ("未婚", "single"),
+    "married": ("已婚", "married"),
+    "divorced": ("离异", "divorced"),
+    "widowed": ("丧偶", "widowed"),
+    "housing": ("住房贷款", "housing loan"),
+    "consumer": ("消费贷款", "consumer loan"),
+    "business": ("经营贷款", "business loan"),
+    "private_banking": ("私人银行贷款", "private-banking loan"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
 }
 
 BINDING_LABELS: dict[str, tuple[str, str]] = {
@@ -85,8 +117,9 @@ BINDING_LABELS: dict[str, tuple[str, str]] = {
 
 
 def _yuan(fen: Any) -> str:
+    """Whole yuan, rounded down (a limit of 123,456.99 yuan is never shown as 123,457)."""
     try:
-        return f"{Decimal(str(fen)) / 100:,.0f}"
+        return f"{(Decimal(str(fen)) / 100).to_integral_value(rounding=ROUND_FLOOR):,.0f}"
     except (InvalidOperation, ValueError):
         return str(fen)
 
@@ -105,13 +138,17 @@ def _values(params: Mapping[str, str], lang: str) -> dict[str, str]:
     if "limit_fen" in out:
         out["limit_yuan"] = _yuan(out["limit_fen"])
     if "dti" in out:
-        out["dti_pct"] = _pct(out["dti"]) if out["dti"] != "n/a" else "n/a"
+        none = "无（未申报收入）" if lang == "zh" else "not computable (no income stated)"
+        out["dti_pct"] = _pct(out["dti"]) if out["dti"] != "n/a" else none
     if "max" in out and "dti" in out:
         out["max_pct"] = _pct(out["max"])
     if "variable" in out:
         out["label"] = feature_label(out["variable"], lang)
     if out.get("bin") == "-":
         out["bin"] = "无记录" if lang == "zh" else "no record"
+    elif "bin" in out and out["bin"] in VALUE_LABELS:
+        zh, en = VALUE_LABELS[out["bin"]]
+        out["bin"] = zh if lang == "zh" else en
     if "binding" in out:
         pair = BINDING_LABELS.get(out["binding"])
         if pair:

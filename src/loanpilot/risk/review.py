@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from loanpilot.customers.models import BureauReport
 from loanpilot.kit.errors import ConflictError, ValidationError
 from loanpilot.lending.models import Application, ApplicationStatus
-from loanpilot.products.models import CollateralKind, ProductSubtype
+from loanpilot.products.models import ProductSubtype
 from loanpilot.risk import policy_store
 from loanpilot.risk.models import Decision
 from loanpilot.risk.reasons import reason_record
@@ -24,6 +24,7 @@ from loanpilot.risk.service import (
     _latest,
     _load,
     _store,
+    is_secured,
     latest_decision,
     make_offer,
 )
@@ -77,7 +78,7 @@ def review_application(
     code = "manual.approve" if approve else "manual.decline"
     if not approve:
         row = _store(
-            session, app, DecisionOutcome.DECLINE, [Reason(code, {"note": note})], scored=None,
+            session, app, DecisionOutcome.DECLINE, [Reason(code)], scored=None,
             model_label=MANUAL_MODEL, policy_version=policy_version, offer=None, features=None,
             now=now, by_id=by_id, actor_label=actor_label, note=note,
         )  # fmt: skip
@@ -92,8 +93,15 @@ def review_application(
             "A combination loan is approved part by part (its commercial and provident-fund "
             "products); decline this application or ask the applicant to apply for the parts",
         )
-    grade = (previous.grade if previous is not None else None) or max(stored.grid.spread_by_grade)
-    if product.collateral_required is not CollateralKind.NONE and collateral_value_fen is None:
+    # the automatic decision's grade; without one, the grid's last (worst) grade
+    grade = (previous.grade if previous is not None else None) or list(stored.grid.spread_by_grade)[
+        -1
+    ]
+    if amount_fen is not None and amount_fen > app.amount_fen:
+        raise ValidationError(
+            "review.amount", "A manual approval may lend less than was applied for, never more"
+        )
+    if is_secured(product, stored) and collateral_value_fen is None:
         raise ValidationError(
             "review.collateral", "A secured loan needs the appraised collateral value"
         )
@@ -106,10 +114,8 @@ def review_application(
     if isinstance(made, Reason):
         raise ConflictError("review.no_offer", f"No offer is possible: {reason_record(made)['en']}")
     row = _store(
-        session, app, DecisionOutcome.APPROVE, [Reason(code, {"note": note})], scored=None,
+        session, app, DecisionOutcome.APPROVE, [Reason(code)], scored=None,
         model_label=MANUAL_MODEL, policy_version=policy_version, offer=made, features=None,
-        now=now, by_id=by_id, actor_label=actor_label, note=note,
+        now=now, by_id=by_id, actor_label=actor_label, note=note, grade=grade,
     )  # fmt: skip
-    row.grade = grade
-    session.flush()
     return DecisionView(row, made)

@@ -23,14 +23,22 @@ import logging
 import math
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loanpilot.analytics.finance import EQUAL_INSTALMENT, EQUAL_PRINCIPAL, Schedule, schedule
+from loanpilot.analytics.finance import (
+    EQUAL_INSTALMENT,
+    EQUAL_PRINCIPAL,
+    Schedule,
+    add_months,
+    apr,
+    schedule,
+)
 from loanpilot.analytics.scorecard import Scorecard
 from loanpilot.audit.service import record
 from loanpilot.customers.models import BureauReport, Customer, CustomerFinancials
@@ -40,7 +48,7 @@ from loanpilot.kit.errors import ConflictError, DomainError, NotFoundError, Vali
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import CollateralKind, LoanProduct, ProductSubtype, RateBasis
 from loanpilot.products.pricing import limit, price
-from loanpilot.products.service import Quote, quote
+from loanpilot.products.service import Quote, base_rate_on, quote
 from loanpilot.risk import policy_store, registry
 from loanpilot.risk.features import application_features
 from loanpilot.risk.models import Decision
@@ -162,14 +170,15 @@ def score_features(card: Scorecard, features: Any, top: int = 3) -> Scored:
             "promote a card fitted on application features",
         )
     row = features[list(card.variables_)]
-    result = card.card_.score(row)
+    one = {k: (None if pd.isna(v) else v) for k, v in row.iloc[0].items()}
+    result = card.card_.score(one)  # one applicant: the kernel's plain-Python path
     raw = float(result.score[0])
     reasons = card.card_.reasons(result, top=top)
     out: list[Reason] = []
     for name, lost in zip(reasons.variables[0], reasons.lost[0], strict=True):
         if not name:
             continue
-        value = row[name].iloc[0]
+        value = one[str(name)]
         out.append(
             Reason(
                 "score.factor",
@@ -242,6 +251,15 @@ def _instalment_for_dti(
         return int(q.schedule.payment_fen.max())
     equivalent = schedule(app.amount_fen, q.annual_rate, app.term_months, EQUAL_INSTALMENT)
     return int(equivalent.payment_fen.max())
+
+
+def is_secured(product: LoanProduct, stored: policy_store.StoredPolicy) -> bool:
+    """A loan needs collateral (and an appraisal before its limit is set) when its product
+    requires it or the policy's per-product collateral rule does."""
+    return (
+        product.collateral_required is not CollateralKind.NONE
+        or product.code in stored.policy.hard.collateral
+    )
 
 
 def effective_hard_rules(hard: HardRules, product: LoanProduct) -> HardRules:
@@ -323,7 +341,7 @@ def make_offer(
         max_ltv=product.max_ltv if collateral_value_fen is not None else None,
         collateral_value_fen=collateral_value_fen,
     )
-    wanted = app.amount_fen if amount_fen is None else amount_fen
+    wanted = app.amount_fen if amount_fen is None else min(amount_fen, app.amount_fen)
     amount = min(wanted, lim.amount_fen) // 100 * 100  # whole yuan
     if amount < product.min_amount_fen:
         return Reason("limit.below_minimum", {"limit_fen": str(lim.amount_fen)})
@@ -349,13 +367,14 @@ def _store(
     by_id: int | None,
     actor_label: str,
     note: str | None = None,
+    grade: str | None = None,
 ) -> Decision:
     row = Decision(
         application_id=app.id,
         outcome=outcome,
         score=None if scored is None else scored.score,
         pd=None if scored is None else Decimal(f"{scored.pd:.8f}"),
-        grade=None if scored is None else scored.grade,
+        grade=grade if scored is None else scored.grade,
         reasons=[reason_record(r) for r in reasons],
         model_version=model_label,
         policy_version=policy_version,
@@ -452,7 +471,7 @@ def assess_application(session: Session, application_id: int, *, today: date) ->
     facts = Facts(
         product_code=product.code,
         age=age_on(customer.birth_date, today),
-        age_at_maturity=age_on(customer.birth_date, today) + math.ceil(app.term_months / 12),
+        age_at_maturity=age_on(customer.birth_date, add_months(today, app.term_months)),
         monthly_income_fen=app.stated_monthly_income_fen or customer.monthly_income_fen,
         monthly_debt_payment_fen=debt,
         new_instalment_fen=instalment,
@@ -462,7 +481,7 @@ def assess_application(session: Session, application_id: int, *, today: date) ->
         collateral_kind=None,
         has_provident_fund=customer.has_provident_fund,
     )
-    secured = product.collateral_required is not CollateralKind.NONE
+    secured = is_secured(product, stored)
     policy = replace(stored.policy, hard=replace(hard, collateral={}))  # appraisal handled below
     decision = decide(
         facts,
@@ -547,21 +566,35 @@ def latest_decision(session: Session, application_id: int) -> Decision | None:
 
 
 def current_offer(session: Session, application_id: int, today: date) -> Offer | None:
-    """The offer of an approved application, rebuilt from its decision: the same amount, term and
-    contract rate, on the basis rate of the decision day."""
+    """The offer of an approved application, rebuilt from its decision: the approved amount, term
+    and contract rate, the product's fees, and the APR recomputed from that schedule (no product
+    validation, so a later edit of the product's band cannot break an offer already made)."""
     app, _, product = _load(session, application_id)
     dec = latest_decision(session, application_id)
     if dec is None or dec.outcome is not DecisionOutcome.APPROVE or dec.approved_amount_fen is None:
         return None
+    if dec.approved_rate is None:
+        return None
     on = to_business_date(dec.decided_at) if dec.decided_at else today
     term = dec.approved_term_months or app.term_months
-    base = quote(
-        session, product, amount_fen=dec.approved_amount_fen, term_months=term,
-        method=app.repayment_method, on=on,
-    ).base_rate  # fmt: skip
-    q = quote(
-        session, product, amount_fen=dec.approved_amount_fen, term_months=term,
-        method=app.repayment_method, on=on, spread=(dec.approved_rate or base) - base,
+    method = app.repayment_method
+    try:
+        base = base_rate_on(session, product.rate_basis, on, term)
+    except DomainError:
+        base = Decimal(0)
+    flows = schedule(
+        dec.approved_amount_fen, dec.approved_rate, term, method.value, product.monthly_fee_rate
+    )
+    upfront = int(
+        (Decimal(dec.approved_amount_fen) * product.upfront_fee_rate).quantize(
+            Decimal(1), rounding=ROUND_HALF_UP
+        )
+    )
+    q = Quote(
+        product_id=product.id, amount_fen=dec.approved_amount_fen, term_months=term, method=method,
+        base_rate=base, spread=dec.approved_rate - base, annual_rate=dec.approved_rate,
+        monthly_fee_rate=product.monthly_fee_rate, upfront_fee_fen=upfront,
+        apr=apr(flows, dec.approved_amount_fen, upfront), schedule=flows,
     )  # fmt: skip
     return Offer(q, dec.limit_fen or q.amount_fen, dec.limit_binding or "")
 
@@ -582,11 +615,15 @@ def decide_pending(session: Session, *, now: datetime, today: date, limit_rows: 
     )
     done = 0
     for application_id in ids:
-        try:
-            assessment = assess_application(session, application_id, today=today)
-        except DomainError as exc:  # this one needs a person; the others still get decided
-            _log.warning("application id %s not decided: %s", application_id, exc.code)
+        savepoint = session.begin_nested()
+        try:  # this one needs a person (or a fix); the others still get decided
+            record_assessment(
+                session, assess_application(session, application_id, today=today), now=now
+            )
+            savepoint.commit()
+        except (DomainError, ValueError, ArithmeticError) as exc:
+            savepoint.rollback()
+            _log.warning("application id %s not decided: %s", application_id, type(exc).__name__)
             continue
-        record_assessment(session, assessment, now=now)
         done += 1
     return done

@@ -115,7 +115,10 @@ def test_dti_is_shown_as_percentages() -> None:
         "Debt-to-income including this loan is 72.3%, above the limit of 55.0%"
     )
     # No income: decide() says "n/a" rather than a ratio.
-    assert "n/a" in reason_text("rule.dti_above_max", {"dti": "n/a", "max": "0.6"}, "en")
+    assert "no income stated" in reason_text(
+        "rule.dti_above_max", {"dti": "n/a", "max": "0.6"}, "en"
+    )
+    assert "未申报收入" in reason_text("rule.dti_above_max", {"dti": "n/a", "max": "0.6"}, "zh")
     assert "60.0%" in reason_text("rule.dti_above_max", {"dti": "n/a", "max": "0.6"}, "en")
 
 
@@ -134,7 +137,7 @@ def test_fen_are_shown_as_whole_yuan_with_thousands_separators() -> None:
         "Monthly income below the minimum of 3,000 yuan"
     )
     assert reason_text("limit.below_minimum", {"limit_fen": "123456789"}, "en") == (
-        "The amount we can lend (1,234,568 yuan) is below the product's minimum"
+        "The amount we can lend (1,234,567 yuan) is below the product's minimum"
     )
 
 
