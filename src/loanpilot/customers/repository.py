@@ -173,22 +173,24 @@ def consents(session: Session, customer_id: int) -> Sequence[Consent]:
     ).all()
 
 
-def latest_bureau(session: Session, customer_id: int) -> BureauReport | None:
-    return session.scalar(
-        select(BureauReport)
-        .where(BureauReport.customer_id == customer_id)
-        .order_by(BureauReport.as_of.desc())
-        .limit(1)
-    )
+def latest_bureau(
+    session: Session, customer_id: int, on: date | None = None
+) -> BureauReport | None:
+    """The newest bureau report (on or before ``on`` when given)."""
+    query = select(BureauReport).where(BureauReport.customer_id == customer_id)
+    if on is not None:
+        query = query.where(BureauReport.as_of <= on)
+    return session.scalar(query.order_by(BureauReport.as_of.desc()).limit(1))
 
 
-def latest_financials(session: Session, customer_id: int) -> CustomerFinancials | None:
-    return session.scalar(
-        select(CustomerFinancials)
-        .where(CustomerFinancials.customer_id == customer_id)
-        .order_by(CustomerFinancials.as_of.desc())
-        .limit(1)
-    )
+def latest_financials(
+    session: Session, customer_id: int, on: date | None = None
+) -> CustomerFinancials | None:
+    """The newest month of deposits and card behaviour (on or before ``on`` when given)."""
+    query = select(CustomerFinancials).where(CustomerFinancials.customer_id == customer_id)
+    if on is not None:
+        query = query.where(CustomerFinancials.as_of <= on)
+    return session.scalar(query.order_by(CustomerFinancials.as_of.desc()).limit(1))
 
 
 def loans(session: Session, customer_id: int) -> Sequence[Any]:

@@ -20,7 +20,7 @@ from loanpilot.access.rules import Permission, Principal, ScopeKind, check_custo
 from loanpilot.audit.service import record
 from loanpilot.config import Settings
 from loanpilot.customers import repository
-from loanpilot.customers.models import ConsentKind, Customer
+from loanpilot.customers.models import BureauReport, ConsentKind, Customer, CustomerFinancials
 from loanpilot.customers.rules import (
     AgeBand,
     CustomerFilters,
@@ -292,6 +292,17 @@ def _row_dict(row: Any) -> dict[str, Any]:
         if hasattr(value, "value") and not isinstance(value, Decimal | int | str):
             data[key] = value.value  # enums as their stored value
     return data
+
+
+def bureau_and_financials(
+    session: Session, customer_id: int, on: date
+) -> tuple[BureauReport | None, CustomerFinancials | None]:
+    """The customer's newest bureau report and month of card behaviour known on ``on`` (what a
+    credit decision on that day may read)."""
+    return (
+        repository.latest_bureau(session, customer_id, on),
+        repository.latest_financials(session, customer_id, on),
+    )
 
 
 def customer_360(

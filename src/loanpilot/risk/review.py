@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loanpilot.customers.models import BureauReport
+from loanpilot.customers.service import bureau_and_financials
 from loanpilot.kit.errors import ConflictError, ValidationError
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import ProductSubtype
@@ -21,7 +21,6 @@ from loanpilot.risk.rules import DecisionOutcome, Reason
 from loanpilot.risk.service import (
     MANUAL_MODEL,
     DecisionView,
-    _latest,
     _load,
     _store,
     is_secured,
@@ -105,7 +104,7 @@ def review_application(
         raise ValidationError(
             "review.collateral", "A secured loan needs the appraised collateral value"
         )
-    bureau = _latest(session, BureauReport, customer.id, today)
+    bureau, _ = bureau_and_financials(session, customer.id, today)
     made = make_offer(
         session, app, customer, product, grade=grade, stored=stored,
         monthly_debt_fen=bureau.monthly_debt_payment_fen if bureau is not None else 0,

@@ -41,8 +41,9 @@ from loanpilot.analytics.finance import (
 )
 from loanpilot.analytics.scorecard import Scorecard
 from loanpilot.audit.service import record
-from loanpilot.customers.models import BureauReport, Customer, CustomerFinancials
+from loanpilot.customers.models import BureauReport, Customer
 from loanpilot.customers.rules import age_on
+from loanpilot.customers.service import bureau_and_financials
 from loanpilot.kit.clock import to_business_date
 from loanpilot.kit.errors import ConflictError, DomainError, NotFoundError, ValidationError
 from loanpilot.lending.models import Application, ApplicationStatus
@@ -136,15 +137,6 @@ class Scored:
     reasons: tuple[Reason, ...]
 
 
-def _latest(session: Session, model: Any, customer_id: int, on: date) -> Any:
-    return session.scalars(
-        select(model)
-        .where(model.customer_id == customer_id, model.as_of <= on)
-        .order_by(model.as_of.desc())
-        .limit(1)
-    ).first()
-
-
 def _shown(value: Any, name: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"  # no record: reasons.py shows it in the reader's language
@@ -201,8 +193,7 @@ def _features(
     instalment: int,
     today: date,
 ) -> tuple[Any, BureauReport | None]:
-    bureau = _latest(session, BureauReport, customer.id, today)
-    fin = _latest(session, CustomerFinancials, customer.id, today)
+    bureau, fin = bureau_and_financials(session, customer.id, today)
 
     def b(name: str) -> Any:
         return getattr(bureau, name) if bureau is not None else None
@@ -318,10 +309,7 @@ def make_offer(
     constraint, amount = the smaller of what was asked and the limit; or why there is none."""
     if grade not in stored.grid.spread_by_grade:
         return Reason("grade.not_lent", {"grade": grade})
-    base = quote(
-        session, product, amount_fen=app.amount_fen, term_months=app.term_months,
-        method=app.repayment_method, on=today,
-    ).base_rate  # fmt: skip
+    base = base_rate_on(session, product.rate_basis, today, app.term_months)
     fund = product.rate_basis is RateBasis.PROVIDENT_FUND
     p = price(
         base_rate=base, min_spread=product.min_spread, max_spread=product.max_spread,
