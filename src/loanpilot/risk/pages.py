@@ -328,7 +328,9 @@ def model_page(
             category=lambda name, value: pages_reviews.feature_value(name, value, lang),
         )
     )
-    psi = views.psi_by_month(session, row.label, row.artefact, _settings(request).tz)
+    psi = views.psi_by_month(
+        session, row.label, row.artefact, _settings(request).tz, clock(request)
+    )
     events = registry.events(session, model_id)
     ids = [e.by_id for e in events if e.by_id] + (
         [row.registered_by_id] if row.registered_by_id else []

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loanpilot.customers.service import bureau_and_financials
 from loanpilot.kit.errors import ConflictError, ValidationError
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import ProductSubtype
-from loanpilot.risk import policy_store
+from loanpilot.risk import policy_store, repository
 from loanpilot.risk.models import Decision
 from loanpilot.risk.reasons import reason_record
 from loanpilot.risk.rules import DecisionOutcome, Reason
@@ -36,16 +35,11 @@ REVIEWABLE = frozenset({ApplicationStatus.REFERRED, ApplicationStatus.UNDER_REVI
 def review_queue(
     session: Session, *, limit_rows: int = 200
 ) -> list[tuple[Application, Decision | None]]:
-    """Referred applications, oldest first, each with its latest decision."""
-    apps = list(
-        session.scalars(
-            select(Application)
-            .where(Application.status.in_(REVIEWABLE))
-            .order_by(Application.review_started_at, Application.id)
-            .limit(limit_rows)
-        )
-    )
-    return [(a, latest_decision(session, a.id)) for a in apps]
+    """Applications waiting for a person, longest waiting first, each with its latest decision
+    (two queries, whatever the queue's length)."""
+    apps = repository.applications_in(session, REVIEWABLE, limit_rows)
+    latest = repository.latest_decisions(session, [a.id for a in apps])
+    return [(a, latest.get(a.id)) for a in apps]
 
 
 def review_application(

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loanpilot.analytics.finance import (
@@ -50,7 +49,7 @@ from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import CollateralKind, LoanProduct, ProductSubtype, RateBasis
 from loanpilot.products.pricing import limit, price
 from loanpilot.products.service import Quote, base_rate_on, quote
-from loanpilot.risk import policy_store, registry
+from loanpilot.risk import policy_store, registry, repository
 from loanpilot.risk.features import application_features
 from loanpilot.risk.models import Decision
 from loanpilot.risk.reasons import reason_record
@@ -545,12 +544,7 @@ def decide_application(
 
 
 def latest_decision(session: Session, application_id: int) -> Decision | None:
-    return session.scalars(
-        select(Decision)
-        .where(Decision.application_id == application_id)
-        .order_by(Decision.decided_at.desc(), Decision.id.desc())
-        .limit(1)
-    ).first()
+    return repository.latest_decision(session, application_id)
 
 
 def current_offer(session: Session, application_id: int, today: date) -> Offer | None:
@@ -590,17 +584,7 @@ def current_offer(session: Session, application_id: int, today: date) -> Offer |
 def decide_pending(session: Session, *, now: datetime, today: date, limit_rows: int = 1000) -> int:
     """Decide submitted applications left undecided (e.g. after a crash); returns how many were
     decided. One that cannot be assessed (logged by id and error code) does not stop the rest."""
-    ids = list(
-        session.scalars(
-            select(Application.id)
-            .where(
-                Application.status == ApplicationStatus.SUBMITTED,
-                Application.submitted_at.is_not(None),
-            )
-            .order_by(Application.id)
-            .limit(limit_rows)
-        )
-    )
+    ids = repository.pending_application_ids(session, limit_rows)
     done = 0
     for application_id in ids:
         savepoint = session.begin_nested()

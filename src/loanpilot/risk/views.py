@@ -21,12 +21,11 @@ import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loanpilot.analytics.binning import NumericBinner
@@ -35,7 +34,7 @@ from loanpilot.analytics.scorecard_vars import CategoricalVar
 from loanpilot.analytics.stability import psi_band, psi_from_counts
 from loanpilot.kit.errors import FieldProblem, NotFoundError
 from loanpilot.lending.models import Application
-from loanpilot.risk import registry
+from loanpilot.risk import registry, repository
 from loanpilot.risk.models import Decision
 
 #: Most categories spelled out in one bin's label (the rest are counted).
@@ -219,14 +218,13 @@ def month_psi(
     return out
 
 
-def scores_by_month(session: Session, label: str, tz: ZoneInfo) -> dict[str, list[float]]:
+def scores_by_month(
+    session: Session, label: str, tz: ZoneInfo, now: datetime | None = None
+) -> dict[str, list[float]]:
     """The scores of the decisions made with model ``label``, by the bank's calendar month (the
-    newest ``PSI_MONTHS`` months)."""
-    rows = session.execute(
-        select(Decision.decided_at, Decision.score).where(
-            Decision.model_version == label, Decision.score.is_not(None)
-        )
-    )
+    newest ``PSI_MONTHS`` months; only those are read when ``now`` is given)."""
+    since = None if now is None else now - timedelta(days=31 * PSI_MONTHS)
+    rows = repository.scores_of_model(session, label, since)
     months: dict[str, list[float]] = {}
     for at, score in rows:
         if score is None:
@@ -238,14 +236,18 @@ def scores_by_month(session: Session, label: str, tz: ZoneInfo) -> dict[str, lis
 
 
 def psi_by_month(
-    session: Session, label: str, artefact: Mapping[str, Any], tz: ZoneInfo
+    session: Session,
+    label: str,
+    artefact: Mapping[str, Any],
+    tz: ZoneInfo,
+    now: datetime | None = None,
 ) -> list[MonthPsi] | None:
     """The monthly PSI of model ``label``'s decision scores; None when the artefact has no
     baseline distribution."""
     baseline = baseline_of(artefact)
     if baseline is None:
         return None
-    return month_psi(scores_by_month(session, label, tz), *baseline)
+    return month_psi(scores_by_month(session, label, tz, now), *baseline)
 
 
 def hours_since(at: datetime | None, now: datetime) -> float | None:
@@ -258,13 +260,7 @@ def hours_since(at: datetime | None, now: datetime) -> float | None:
 
 def decisions_of(session: Session, application_id: int) -> list[Decision]:
     """Every decision on an application, newest first (automatic, then any manual review)."""
-    return list(
-        session.scalars(
-            select(Decision)
-            .where(Decision.application_id == application_id)
-            .order_by(Decision.decided_at.desc(), Decision.id.desc())
-        )
-    )
+    return repository.decisions_of(session, application_id)
 
 
 def application(session: Session, application_id: int) -> Application:
