@@ -52,6 +52,7 @@ _ERRORS = {
     "application.not_referred": ("", "risk.review.error.not_referred"),
     "policy.missing": ("", "risk.review.error.policy"),
     "review.combination": ("", "risk.review.error.combination"),
+    "review.amount": ("amount", "risk.review.error.amount_above"),
 }
 
 
@@ -172,16 +173,15 @@ def review_page(
     return _review_page(request, session, principal, views.application(session, application_id))
 
 
-def _amount(text: str, field: str, problems: list[FieldProblem]) -> int | None:
+def _amount(text: str, field: str, problems: list[FieldProblem], lang: Lang) -> int | None:
     if not text.strip():
         return None
     try:
         fen = parse_yuan(text)
-    except ValueError as exc:
-        problems.append(FieldProblem(field, str(exc)))
-        return None
+    except ValueError:
+        fen = 0
     if fen <= 0:
-        problems.append(FieldProblem(field, "must be more than 0"))
+        problems.append(FieldProblem(field, translate("risk.review.error.amount", lang)))
         return None
     return fen
 
@@ -205,8 +205,8 @@ def review(
     problems: list[FieldProblem] = []
     if decision not in ("approve", "decline"):
         problems.append(FieldProblem("decision", translate("risk.review.error.decision", lang)))
-    amount_fen = _amount(amount, "amount", problems)
-    collateral_fen = _amount(collateral, "collateral", problems)
+    amount_fen = _amount(amount, "amount", problems, lang)
+    collateral_fen = _amount(collateral, "collateral", problems, lang)
     if not note.strip():
         problems.append(FieldProblem("note", translate("risk.review.error.note", lang)))
     if problems:
@@ -225,8 +225,9 @@ def review(
         session.rollback()
         field, key = _ERRORS.get(exc.code, ("", ""))
         message = translate(key, lang) if key else exc.message
-        if exc.code == "review.no_offer":
-            message = f"{message} ({exc.message})"
+        if exc.code == "review.no_offer":  # why, in the page's language (zh kept as a problem)
+            why = exc.problems[0].message if lang == "zh" and exc.problems else exc.message
+            message = f"{message} ({why})"
         status = 409 if isinstance(exc, ConflictError) else 422
         return _review_page(
             request, session, principal, views.application(session, application_id), form=form,

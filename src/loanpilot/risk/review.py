@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from loanpilot.customers.service import bureau_and_financials
-from loanpilot.kit.errors import ConflictError, ValidationError
+from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import ProductSubtype
 from loanpilot.risk import policy_store, repository
@@ -105,7 +105,12 @@ def review_application(
         today=today, collateral_value_fen=collateral_value_fen, amount_fen=amount_fen,
     )  # fmt: skip
     if isinstance(made, Reason):
-        raise ConflictError("review.no_offer", f"No offer is possible: {reason_record(made)['en']}")
+        text = reason_record(made)
+        raise ConflictError(
+            "review.no_offer",
+            f"No offer is possible: {text['en']}",
+            [FieldProblem("reason", text["zh"])],
+        )
     row = _store(
         session, app, DecisionOutcome.APPROVE, [Reason(code)], scored=None,
         model_label=MANUAL_MODEL, policy_version=policy_version, offer=made, features=None,

@@ -510,6 +510,14 @@ RISK: Final[dict[str, dict[str, str]]] = {
         "zh": "该申请已不在人工审批状态（可能已被他人处理）",
         "en": "This application is no longer referred (someone may have decided it)",
     },
+    "risk.review.error.amount": {
+        "zh": "请填写大于0的金额（元，最多两位小数）",
+        "en": "Enter an amount in yuan above 0, at most two decimals",
+    },
+    "risk.review.error.amount_above": {
+        "zh": "人工审批的金额不能高于申请金额",
+        "en": "A manual approval may lend less than was applied for, never more",
+    },
     "risk.review.error.combination": {
         "zh": "组合贷须分别审批公积金与商业部分：请拒绝本申请，或请申请人分别申请两个部分",
         "en": "A combination loan is approved part by part: decline this application, or ask "
