@@ -37,7 +37,8 @@ from loanpilot.customers.rules import age_on
 from loanpilot.db.session import make_session_factory
 from loanpilot.kit.errors import ConflictError, DomainError, ValidationError
 from loanpilot.lending.models import Application, ApplicationStatus
-from loanpilot.products.models import LoanProduct, RepaymentMethod
+from loanpilot.products.models import LoanProduct, RateBasis, RepaymentMethod
+from loanpilot.products.service import base_rate_on
 from loanpilot.risk import policy_store, registry, service
 from loanpilot.risk import review as reviews
 from loanpilot.risk.features import FEATURE_LABELS
@@ -363,15 +364,46 @@ def test_a_provident_fund_loan_is_declined_without_provident_fund(session: Sessi
     assert "rule.provident_fund_required" in [r["code"] for r in row.reasons]
 
 
-def test_a_combination_loan_that_passes_is_referred_part_by_part(session: Session) -> None:
-    def passes(a: service.Assessment) -> bool:
-        return a.outcome is DecisionOutcome.REFER and codes(a) == ["combination.manual"]
+def test_a_combination_loan_is_approved_as_a_fund_part_and_a_commercial_part(
+    session: Session,
+) -> None:
+    """组合贷: referred for the appraisal like any mortgage, then approved at review as a
+    provident-fund part (the fund's rate, up to its product maximum) and a commercial part."""
 
-    app, _ = find(session, "HL-COMBO", 800_000, 300, passes)
+    def passes(a: service.Assessment) -> bool:
+        return codes(a) == ["collateral.appraisal"]
+
+    app, _ = find(session, "HL-COMBO", 1_500_000, 300, passes)
     service.decide_application(session, app.id, now=NOW, today=TODAY)
-    (row,) = decisions(session, app)
-    assert row.outcome is DecisionOutcome.REFER
-    assert row.reasons[0]["en"] == "A combination loan is set part by part: manual review"
+    app.stated_monthly_income_fen = 15_000_000  # ¥150,000 a month: the limit is not the binder
+    view = reviews.review_application(
+        session, app.id, approve=True, note="评估报告已收", now=NOW, today=TODAY,
+        by_id=staff_id(session), actor_label="reviewer", collateral_value_fen=500_000_000,
+    )  # fmt: skip
+    offer = view.offer
+    assert offer is not None
+    fund, commercial = offer.parts
+    assert session.get(LoanProduct, fund.product_id).code == "HL-PF"  # type: ignore[union-attr]
+    assert session.get(LoanProduct, commercial.product_id).code == "HL-COM"  # type: ignore[union-attr]
+    assert fund.amount_fen + commercial.amount_fen == offer.amount_fen
+    assert fund.amount_fen == product(session, "HL-PF").max_amount_fen  # the fund part first
+    assert fund.annual_rate == base_rate_on(session, RateBasis.PROVIDENT_FUND, TODAY, 300)
+    assert commercial.annual_rate > fund.annual_rate
+    # the whole loan: flows added period by period, APR by IRR over them
+    whole = offer.schedule
+    np.testing.assert_array_equal(
+        whole.payment_fen, fund.schedule.payment_fen + commercial.schedule.payment_fen
+    )
+    assert int(whole.principal_fen.sum()) == offer.amount_fen
+    assert offer.apr == finance.apr(whole, offer.amount_fen, offer.quote.upfront_fee_fen)
+    assert fund.annual_rate < offer.annual_rate < commercial.annual_rate
+    row = decisions(session, app)[-1]
+    assert [p["product_code"] for p in row.offer_parts or []] == ["HL-PF", "HL-COM"]
+    assert row.approved_amount_fen == offer.amount_fen
+    again = service.current_offer(session, app.id, TODAY)  # what the applicant is shown
+    assert again is not None
+    assert [q.amount_fen for q in again.parts] == [fund.amount_fen, commercial.amount_fen]
+    assert again.apr == offer.apr
 
 
 # --- secured loans and manual review ---------------------------------------------------------

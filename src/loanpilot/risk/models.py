@@ -74,6 +74,7 @@ class Decision(IdMixin, Base):
     limit_binding: Mapped[str | None] = mapped_column(String(24))
     features: Mapped[dict[str, Any] | None] = mapped_column(Json)
     note: Mapped[str | None] = mapped_column(Text)
+    offer_parts: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)  # a 组合贷's two parts
 
 
 class DelinquencySnapshot(IdMixin, Base):

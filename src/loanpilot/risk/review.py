@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from loanpilot.customers.service import bureau_and_financials
 from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
 from loanpilot.lending.models import Application, ApplicationStatus
-from loanpilot.products.models import ProductSubtype
 from loanpilot.risk import policy_store, repository
 from loanpilot.risk.models import Decision
 from loanpilot.risk.reasons import reason_record
@@ -79,12 +78,6 @@ def review_application(
     if stored is None:
         raise ConflictError(
             "policy.missing", "No credit policy is active; activate one to price the offer"
-        )
-    if product.subtype is ProductSubtype.COMBINATION:
-        raise ConflictError(
-            "review.combination",
-            "A combination loan is approved part by part (its commercial and provident-fund "
-            "products); decline this application or ask the applicant to apply for the parts",
         )
     # the automatic decision's grade; without one, the grid's last (worst) grade
     grade = (previous.grade if previous is not None else None) or list(stored.grid.spread_by_grade)[

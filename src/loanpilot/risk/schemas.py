@@ -220,6 +220,16 @@ class ReasonRead(BaseModel):
         ]
 
 
+class OfferPartRead(BaseModel):
+    """One part of a combination loan (组合贷): the provident-fund part first, then the commercial."""
+
+    product_id: int
+    amount_fen: int
+    amount_yuan: str
+    annual_rate: Decimal
+    apr: Decimal
+
+
 class OfferRead(BaseModel):
     """The loan offered: amount, contract rate (basis + spread), the APR (IRR over all interest
     and fees, monthly IRR x 12), the limit and what bound it, and the schedule."""
@@ -246,6 +256,11 @@ class OfferRead(BaseModel):
         description="product_max, income_multiple, dti_headroom or loan_to_value"
     )
     schedule: list[PeriodRead]
+    parts: list[OfferPartRead] = Field(
+        default_factory=list,
+        description="A combination loan's parts; the figures above are the whole loan "
+        "(the rate weighted by amount, the APR over the combined flows)",
+    )
 
     @classmethod
     def of(cls, o: Offer) -> OfferRead:
@@ -264,6 +279,16 @@ class OfferRead(BaseModel):
             limit_fen=o.limit_fen,
             limit_binding=o.limit_binding,
             schedule=PeriodRead.rows_of(o.quote),
+            parts=[
+                OfferPartRead(
+                    product_id=q.product_id,
+                    amount_fen=q.amount_fen,
+                    amount_yuan=yuan(q.amount_fen),
+                    annual_rate=q.annual_rate,
+                    apr=q.apr,
+                )
+                for q in o.parts
+            ],
             **totals_of(o.quote),
         )
 

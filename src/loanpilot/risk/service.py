@@ -49,7 +49,7 @@ from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import CollateralKind, LoanProduct, ProductSubtype, RateBasis
 from loanpilot.products.pricing import limit, price
 from loanpilot.products.service import Quote, base_rate_on, quote
-from loanpilot.risk import policy_store, registry, repository
+from loanpilot.risk import combination, policy_store, registry, repository
 from loanpilot.risk.features import application_features
 from loanpilot.risk.models import Decision
 from loanpilot.risk.reasons import reason_record
@@ -72,6 +72,7 @@ class Offer:
     quote: Quote
     limit_fen: int
     limit_binding: str
+    parts: tuple[Quote, ...] = ()  # a 组合贷's provident-fund and commercial parts
 
     @property
     def amount_fen(self) -> int:
@@ -230,8 +231,16 @@ def _instalment_for_dti(
     instalment or equal principal schedule; for interest-only and bullet loans, whose last payment
     is the whole principal, the equal-instalment payment of the same loan (what the development
     sample counts, and the burden a bank underwrites for a loan repaid at maturity)."""
-    if product.subtype is ProductSubtype.COMBINATION:
-        return 0
+    if product.subtype is ProductSubtype.COMBINATION:  # counted at the dearer, commercial rate
+        pair = combination.split_parts(session, product)
+        if pair is None:
+            return 0
+        commercial = pair[1]
+        rate = base_rate_on(session, commercial.rate_basis, today, app.term_months)
+        flows = schedule(
+            app.amount_fen, rate + commercial.min_spread, app.term_months, EQUAL_INSTALMENT
+        )
+        return int(flows.payment_fen.max())
     regular = app.repayment_method.value in (EQUAL_INSTALMENT, EQUAL_PRINCIPAL)
     q = quote(
         session, product, amount_fen=app.amount_fen, term_months=app.term_months,
@@ -308,6 +317,19 @@ def make_offer(
     constraint, amount = the smaller of what was asked and the limit; or why there is none."""
     if grade not in stored.grid.spread_by_grade:
         return Reason("grade.not_lent", {"grade": grade})
+    if product.subtype is ProductSubtype.COMBINATION:
+        made = combination.offer_parts(
+            session, app, product, grade=grade, stored=stored,
+            hard=effective_hard_rules(stored.policy.hard, product),
+            monthly_income_fen=app.stated_monthly_income_fen or customer.monthly_income_fen,
+            monthly_debt_fen=monthly_debt_fen, today=today,
+            collateral_value_fen=collateral_value_fen, amount_fen=amount_fen,
+        )  # fmt: skip
+        if isinstance(made, Reason):
+            return made
+        quotes, limit_fen, binding = made
+        whole = combination.combined_quote(product, quotes)
+        return Offer(whole, limit_fen, binding, tuple(quotes))
     base = base_rate_on(session, product.rate_basis, today, app.term_months)
     fund = product.rate_basis is RateBasis.PROVIDENT_FUND
     p = price(
@@ -369,6 +391,7 @@ def _store(
         approved_rate=None if offer is None else offer.annual_rate,
         approved_term_months=None if offer is None else offer.term_months,
         approved_apr=None if offer is None else offer.apr,
+        offer_parts=None if offer is None or not offer.parts else _parts(session, offer),
         limit_fen=None if offer is None else offer.limit_fen,
         limit_binding=None if offer is None else offer.limit_binding,
         features=features,
@@ -401,6 +424,11 @@ def _store(
         at=now,
     )
     return row
+
+
+def _parts(session: Session, offer: Offer) -> list[dict[str, Any]]:
+    products = {q.product_id: session.get(LoanProduct, q.product_id) for q in offer.parts}
+    return combination.parts_record(offer.parts, {k: v for k, v in products.items() if v})
 
 
 def _json_features(features: Any) -> dict[str, Any]:
@@ -479,9 +507,7 @@ def assess_application(session: Session, application_id: int, *, today: date) ->
     outcome, reasons = decision.outcome, list(decision.reasons)
     offer: Offer | None = None
     if outcome is DecisionOutcome.APPROVE and scored is not None:
-        if product.subtype is ProductSubtype.COMBINATION:
-            outcome, reasons = DecisionOutcome.REFER, [Reason("combination.manual")]
-        elif secured:
+        if secured:
             outcome, reasons = DecisionOutcome.REFER, [Reason("collateral.appraisal")]
         else:
             made = make_offer(
@@ -560,6 +586,13 @@ def current_offer(session: Session, application_id: int, today: date) -> Offer |
     on = to_business_date(dec.decided_at) if dec.decided_at else today
     term = dec.approved_term_months or app.term_months
     method = app.repayment_method
+    if dec.offer_parts:
+        parts = combination.rebuilt_parts(session, dec.offer_parts, term, method)
+        if parts:
+            whole = combination.combined_quote(product, parts)
+            return Offer(
+                whole, dec.limit_fen or whole.amount_fen, dec.limit_binding or "", tuple(parts)
+            )
     try:
         base = base_rate_on(session, product.rate_basis, on, term)
     except DomainError:

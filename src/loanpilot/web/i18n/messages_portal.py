@@ -154,6 +154,8 @@ PORTAL: Final[dict[str, dict[str, str]]] = {
     },
     "portal.decision.amount": {"zh": "可贷金额", "en": "Amount offered"},
     "portal.decision.method": {"zh": "还款方式", "en": "Repayment method"},
+    "portal.decision.part_fund": {"zh": "其中公积金贷款", "en": "of which provident-fund loan"},
+    "portal.decision.part_commercial": {"zh": "其中商业贷款", "en": "of which commercial loan"},
     "portal.decision.schedule": {"zh": "查看还款计划", "en": "See the repayment schedule"},
     "portal.decision.decline": {
         "zh": "很抱歉，本次申请未获批准",

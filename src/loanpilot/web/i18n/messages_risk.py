@@ -510,6 +510,8 @@ RISK: Final[dict[str, dict[str, str]]] = {
         "zh": "该申请已不在人工审批状态（可能已被他人处理）",
         "en": "This application is no longer referred (someone may have decided it)",
     },
+    "risk.offer.part_fund": {"zh": "公积金部分", "en": "Provident-fund part"},
+    "risk.offer.part_commercial": {"zh": "商业部分", "en": "Commercial part"},
     "risk.review.error.amount": {
         "zh": "请填写大于0的金额（元，最多两位小数）",
         "en": "Enter an amount in yuan above 0, at most two decimals",
