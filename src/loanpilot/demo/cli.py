@@ -135,6 +135,15 @@ def build_command(
         f"{report.total_rows:,} rows: generated in {report.seconds_generate:.1f}s, "
         f"written in {report.seconds_write:.1f}s. Truth of the latent model: {report.truth_path}"
     )
+    if report.champion and report.truth_path is not None:
+        from loanpilot.demo import credit
+
+        folder = report.truth_path.parent
+        console.print(
+            f"Credit: champion scorecard [bold]{report.champion}[/bold] and policy "
+            f"{credit.POLICY_VERSION} decide every new application; its development sample and "
+            f"model directory are {folder / credit.SAMPLE_FILE} and {folder / credit.MODEL_DIR}"
+        )
     print_logins(report.logins)
 
 

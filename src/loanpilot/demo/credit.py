@@ -17,6 +17,7 @@ from loanpilot.risk import modelling, policy_store, registry
 SAMPLE_ROWS = 30_000
 SAMPLE_FILE = "demo-scorecard-sample.csv"
 MODEL_DIR = "demo-scorecard"
+POLICY_VERSION = "2026.1"
 
 
 def install_credit(
@@ -51,7 +52,7 @@ def install_credit(
     )  # fmt: skip
     registry.promote(session, row.id, by_id=None, actor_label="demo", now=now, note="demo champion")
     draft = policy_store.create_draft(
-        session, version="2026.1", body=policy_store.DEFAULT_BODY, note="demo default policy",
+        session, version=POLICY_VERSION, body=policy_store.DEFAULT_BODY, note="demo default policy",
         by_id=None, actor_label="demo", now=now,
     )  # fmt: skip
     policy_store.activate(session, draft.id, by_id=None, actor_label="demo", now=now)
