@@ -62,6 +62,7 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "risk.problem.cutoffs",
         ),
         (r"^an empty list would refuse everyone$", "risk.problem.empty_list"),
+        (r"^must be a list of occupations; got .*$", "risk.problem.not_a_list"),
         (r"^must be between 0 and 0\.24$", "risk.problem.spread"),
         (r"^must list at least one grade$", "risk.problem.no_grade"),
         (

@@ -386,6 +386,10 @@ RISK: Final[dict[str, dict[str, str]]] = {
         "en": "contradictory rules: decline-below ({decline}) is above approve-from ({approve}), "
         "the bands overlap",
     },
+    "risk.problem.not_a_list": {
+        "zh": "应为职业列表（逗号分隔）",
+        "en": "must be a list of occupations",
+    },
     "risk.problem.empty_list": {
         "zh": "空列表将拒绝所有人",
         "en": "an empty list would refuse everyone",
