@@ -39,6 +39,11 @@ RAW_FIELDS: tuple[str, ...] = (
     "new_instalment_fen",
 )
 
+#: Features held as fractions, shown as percentages.
+RATIO_FEATURES = frozenset(
+    {"debt_to_income", "total_debt_to_annual_income", "amount_to_income", "card_utilisation"}
+)
+
 #: Feature name -> (Chinese, English) label, for reasons and the model page.
 FEATURE_LABELS: dict[str, tuple[str, str]] = {
     "age": ("年龄", "age"),

@@ -26,17 +26,13 @@ from loanpilot.products.rules import parse_yuan
 from loanpilot.products.service import get_product
 from loanpilot.risk import review as reviews
 from loanpilot.risk import service, views
-from loanpilot.risk.features import feature_label
+from loanpilot.risk.features import RATIO_FEATURES, feature_label
 from loanpilot.web.auth import clock, require
 from loanpilot.web.i18n import MESSAGES, Lang, translate
 from loanpilot.web.render import render, request_lang
 
 router = APIRouter(include_in_schema=False)
 
-#: Features held as fractions, shown as percentages.
-RATIO_FEATURES = frozenset(
-    {"debt_to_income", "total_debt_to_annual_income", "amount_to_income", "card_utilisation"}
-)
 #: Feature -> the message prefix that names its values.
 VALUE_KEYS = {
     "occupation": "customers.occupation",

@@ -50,7 +50,7 @@ from loanpilot.products.models import CollateralKind, LoanProduct, ProductSubtyp
 from loanpilot.products.pricing import limit, price
 from loanpilot.products.service import Quote, base_rate_on, quote
 from loanpilot.risk import combination, policy_store, registry, repository
-from loanpilot.risk.features import application_features
+from loanpilot.risk.features import RATIO_FEATURES, application_features
 from loanpilot.risk.models import Decision
 from loanpilot.risk.reasons import reason_record
 from loanpilot.risk.rules import DecisionOutcome, Facts, HardRules, Reason, decide
@@ -141,12 +141,7 @@ def _shown(value: Any, name: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"  # no record: reasons.py shows it in the reader's language
     if isinstance(value, float):
-        if name in (
-            "debt_to_income",
-            "total_debt_to_annual_income",
-            "amount_to_income",
-            "card_utilisation",
-        ):
+        if name in RATIO_FEATURES:
             return f"{value * 100:.0f}%"
         return f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
     return str(value)
