@@ -37,6 +37,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+from tests.risk_site import keep_champion, keep_policy  # noqa: F401  (fixtures for every test)
 
 from loanpilot.analytics.finance import add_months
 from loanpilot.config import Settings, get_settings

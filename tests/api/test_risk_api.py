@@ -10,123 +10,24 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy_financial as npf
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from tests.risk_site import (
+    champion,
+    referred_application,
+    register_copy,
+)
 
-from loanpilot.analytics.scorecard_artefact import content_sha256
-from loanpilot.customers.models import Channel, Customer
-from loanpilot.kit.clock import business_today
-from loanpilot.lending.models import Application, ApplicationStatus
-from loanpilot.products.models import LoanProduct, RepaymentMethod
-from loanpilot.risk import registry
+from loanpilot.lending.models import Application
 from loanpilot.risk.models import CreditModel, CreditPolicy, Decision, ModelStatus, PolicyStatus
-from loanpilot.risk.rules import DecisionOutcome
-from loanpilot.risk.service import decide_application
 
 if TYPE_CHECKING:
     from tests.conftest import DemoSite
-
-SECURED = "CL-AUTO"
-
-
-def champion(engine: Engine) -> CreditModel:
-    with Session(engine) as s:
-        row = registry.champion(s, "application")
-        assert row is not None
-        s.expunge(row)
-        return row
-
-
-def active_policy(engine: Engine) -> CreditPolicy:
-    with Session(engine) as s:
-        row = s.scalars(
-            select(CreditPolicy).where(CreditPolicy.status == PolicyStatus.ACTIVE)
-        ).one()
-        s.expunge(row)
-        return row
-
-
-def register_copy(engine: Engine, version: str) -> int:
-    """A challenger whose artefact is the champion's under a new version (hash recomputed)."""
-    art = copy.deepcopy(champion(engine).artefact)
-    art["model"]["version"] = version
-    art["content_sha256"] = content_sha256(art)
-    with Session(engine) as s, s.begin():
-        return registry.register(s, art, by_id=None, actor_label="test", now=datetime.now(UTC)).id
-
-
-@pytest.fixture
-def keep_champion(demo_site: DemoSite) -> Iterator[int]:
-    engine = demo_site.bank.engine
-    original = champion(engine).id
-    yield original
-    with Session(engine) as s, s.begin():
-        for row in s.scalars(select(CreditModel).where(CreditModel.name == "application")):
-            if row.id != original and row.status is ModelStatus.CHAMPION:
-                row.status = ModelStatus.RETIRED
-        s.flush()
-        kept = s.get(CreditModel, original)
-        assert kept is not None
-        kept.status = ModelStatus.CHAMPION
-
-
-@pytest.fixture
-def keep_policy(demo_site: DemoSite) -> Iterator[CreditPolicy]:
-    engine = demo_site.bank.engine
-    original = active_policy(engine)
-    yield original
-    with Session(engine) as s, s.begin():
-        for row in s.scalars(
-            select(CreditPolicy).where(CreditPolicy.status == PolicyStatus.ACTIVE)
-        ):
-            if row.id != original.id:
-                row.status = PolicyStatus.RETIRED
-        s.flush()
-        kept = s.get(CreditPolicy, original.id)
-        assert kept is not None
-        kept.status = PolicyStatus.ACTIVE
-
-
-def referred_application(engine: Engine, product_code: str = SECURED) -> int:
-    """A new application decided by the service and referred to manual review."""
-    now = datetime.now(UTC)
-    today = business_today()
-    with Session(engine) as s, s.begin():
-        product = s.scalars(select(LoanProduct).where(LoanProduct.code == product_code)).one()
-        customers = s.scalars(
-            select(Customer)
-            .where(Customer.is_blacklisted.is_(False))
-            .order_by(Customer.monthly_income_fen.desc(), Customer.id)
-            .limit(40)
-        ).all()
-        for customer in customers:
-            savepoint = s.begin_nested()
-            app = Application(
-                application_no=f"T{uuid.uuid4().hex[:15].upper()}",
-                customer_id=customer.id,
-                product_id=product.id,
-                channel=Channel.BRANCH,
-                amount_fen=10_000_000,
-                term_months=36,
-                repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
-                status=ApplicationStatus.SUBMITTED,
-                submitted_at=now,
-            )
-            s.add(app)
-            s.flush()
-            view = decide_application(s, app.id, now=now, today=today, actor_label="test")
-            if view.decision.outcome is DecisionOutcome.REFER:
-                savepoint.commit()
-                return app.id
-            savepoint.rollback()
-    raise AssertionError("no demo customer was referred")
 
 
 def valid_body(base: dict[str, Any]) -> dict[str, Any]:
