@@ -217,6 +217,18 @@ ROUTER_MODULES: tuple[str, ...] = (
     "loanpilot.channels.pages",
     "loanpilot.risk.api",
     "loanpilot.risk.pages",
+    "loanpilot.lending.api",
+    "loanpilot.lending.pages",
+    "loanpilot.lending.api_servicing",
+    "loanpilot.lending.pages_servicing",
+    "loanpilot.risk.api_close",
+    "loanpilot.risk.pages_close",
+    "loanpilot.risk.api_portfolio",
+    "loanpilot.risk.pages_portfolio",
+    "loanpilot.risk.api_alerts",
+    "loanpilot.risk.pages_alerts",
+    "loanpilot.risk.api_collections",
+    "loanpilot.risk.pages_collections",
 )
 
 

@@ -61,7 +61,11 @@ def _register_subcommands() -> None:
     from loanpilot.access.cli import user_app
     from loanpilot.demo.cli import demo_app
     from loanpilot.imports.cli import import_app
+    from loanpilot.lending.cli import loans_app
     from loanpilot.risk.cli import risk_app, scorecard_app
+    from loanpilot.risk.cli_alerts import alerts_app
+    from loanpilot.risk.cli_close import close_app
+    from loanpilot.risk.cli_portfolio import portfolio_app
     from loanpilot.web.cli import register as register_web
 
     app.add_typer(demo_app, name="demo")
@@ -69,6 +73,10 @@ def _register_subcommands() -> None:
     app.add_typer(user_app, name="user")
     app.add_typer(scorecard_app, name="scorecard")
     app.add_typer(risk_app, name="risk")
+    app.add_typer(loans_app, name="loans")
+    app.add_typer(close_app, name="close")
+    app.add_typer(portfolio_app, name="portfolio")
+    app.add_typer(alerts_app, name="alerts")
     register_web(app)
 
 

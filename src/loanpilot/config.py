@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import os
 import secrets
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -77,6 +78,28 @@ class Settings(BaseSettings):
     )
     rate_limit_login_per_minute: int = Field(
         default=10, ge=1, description="Login attempts per client address per minute"
+    )
+    # --- post-loan (issue 5) ---
+    penalty_uplift: Decimal = Field(
+        default=Decimal("0.5"),
+        ge=0,
+        le=1,
+        description="Penalty interest (罚息) on overdue amounts: contract rate × (1 + uplift)",
+    )
+    allocation_order: str = Field(
+        default="penalty,fee,interest,principal",
+        description="Order a repayment pays the parts of what is due (comma-separated)",
+    )
+    close_at: str | None = Field(
+        default="01:30",
+        description="Local time `loanpilot serve` runs the daily close of the previous day; "
+        "empty: no scheduled close",
+    )
+    contact_hours: str = Field(
+        default="08:00-21:00", description="Local hours in which a debtor may be contacted"
+    )
+    contact_daily_cap: int = Field(
+        default=3, ge=1, description="Collection contacts per debtor per day, all channels"
     )
 
     @field_validator("timezone")

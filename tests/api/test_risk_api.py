@@ -316,7 +316,7 @@ def test_a_manual_approval_returns_the_offer_with_apr_and_schedule(demo_site: De
     assert other_role.status_code == 403
 
 
-@pytest.mark.parametrize("username", ["marketing", "manager", "service", "branch"])
+@pytest.mark.parametrize("username", ["marketing", "manager", "service"])
 def test_roles_without_risk_read_are_refused(demo_site: DemoSite, username: str) -> None:
     with demo_site.client() as client:
         for path in ("/api/v1/risk/models", "/api/v1/risk/policies", "/api/v1/risk/reviews"):

@@ -38,7 +38,7 @@ def test_permission_matrix_page_shows_exactly_the_stored_matrix(demo_site) -> No
     assert response.status_code == 200
     html = response.text
     cells = re.findall(
-        r'<td class="cell[^"]*" data-role="([a-z_]+)" data-permission="([a-z:]+)" '
+        r'<td class="cell[^"]*" data-role="([a-z_]+)" data-permission="([a-z_:]+)" '
         r'data-held="([01])"',
         html,
     )

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from tests.conftest import DemoSite
 
 RISK_ROLES = ("risk", "approver", "auditor")
-NO_RISK_ROLES = ("marketing", "manager", "service", "branch")
+NO_RISK_ROLES = ("marketing", "manager", "service")
 
 
 _SESSIONS: dict[tuple[str, str], httpx.Client] = {}

@@ -30,6 +30,12 @@ class Permission(StrEnum):
     MODELS_WRITE = "models:write"  # fit, register, promote and retire credit models
     POLICY_WRITE = "policy:write"  # draft and activate credit policies
     APPLICATIONS_REVIEW = "applications:review"  # decide referred applications by hand
+    LOANS_READ = "loans:read"  # the application pipeline, loans, schedules and repayments
+    LOANS_SERVICE = "loans:service"  # accept, sign, disburse; post, prepay and reverse payments
+    LOANS_WRITE_OFF = "loans:write_off"  # write a loan off (核销)
+    PORTFOLIO_CLOSE = "portfolio:close"  # run the daily close; override a five-category class
+    ALERTS_WORK = "alerts:work"  # work early-warning alerts and monitoring tasks; edit the rules
+    COLLECTIONS_WORK = "collections:work"  # work the collections queue and its cases
 
 
 class ScopeKind(StrEnum):
@@ -42,7 +48,8 @@ class ScopeKind(StrEnum):
 
 P = Permission
 _EVERYONE: Final = frozenset({P.DASHBOARD_VIEW, P.PRODUCTS_READ})
-_CUSTOMER_WORK: Final = _EVERYONE | {P.CUSTOMERS_READ, P.PII_VIEW}
+_CUSTOMER_WORK: Final = _EVERYONE | {P.CUSTOMERS_READ, P.PII_VIEW, P.LOANS_READ}
+_SELLING: Final = _CUSTOMER_WORK | {P.LOANS_SERVICE}
 
 #: The matrix the database starts with; an administrator's later changes to the stored matrix win.
 DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
@@ -56,18 +63,31 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
             P.PERMISSIONS_WRITE,
             P.AUDIT_READ,
             P.RISK_READ,
+            P.LOANS_READ,
+            P.PORTFOLIO_CLOSE,
         }
     ),
-    Role.MARKETING_MANAGER: _EVERYONE | {P.CUSTOMERS_READ, P.PRODUCTS_WRITE, P.STAFF_READ},
+    Role.MARKETING_MANAGER: _EVERYONE
+    | {P.CUSTOMERS_READ, P.PRODUCTS_WRITE, P.STAFF_READ, P.LOANS_READ},
     Role.MARKET_ANALYST: _EVERYONE | {P.CUSTOMERS_READ},
-    Role.CUSTOMER_MANAGER: _CUSTOMER_WORK,
-    Role.SENIOR_CUSTOMER_MANAGER: _CUSTOMER_WORK,
-    Role.SALES_CONSULTANT: _CUSTOMER_WORK,
-    Role.RISK_OFFICER: _CUSTOMER_WORK
-    | {P.PRODUCTS_WRITE, P.RISK_READ, P.MODELS_WRITE, P.POLICY_WRITE, P.APPLICATIONS_REVIEW},
+    Role.CUSTOMER_MANAGER: _SELLING,
+    Role.SENIOR_CUSTOMER_MANAGER: _SELLING,
+    Role.SALES_CONSULTANT: _SELLING,
+    Role.RISK_OFFICER: _SELLING
+    | {
+        P.PRODUCTS_WRITE,
+        P.RISK_READ,
+        P.MODELS_WRITE,
+        P.POLICY_WRITE,
+        P.APPLICATIONS_REVIEW,
+        P.LOANS_WRITE_OFF,
+        P.PORTFOLIO_CLOSE,
+        P.ALERTS_WORK,
+        P.COLLECTIONS_WORK,
+    },
     Role.APPROVER: _CUSTOMER_WORK | {P.RISK_READ, P.APPLICATIONS_REVIEW},
-    Role.COLLECTOR: _CUSTOMER_WORK,
-    Role.SERVICE_AGENT: _CUSTOMER_WORK,
+    Role.COLLECTOR: _CUSTOMER_WORK | {P.COLLECTIONS_WORK},
+    Role.SERVICE_AGENT: _SELLING,
     Role.AUDITOR: _EVERYONE
     | {
         P.CUSTOMERS_READ,
@@ -76,8 +96,9 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
         P.AUDIT_READ,
         P.AUDIT_EXPORT,
         P.RISK_READ,
+        P.LOANS_READ,
     },
-    Role.BRANCH_HEAD: _CUSTOMER_WORK | {P.STAFF_READ},
+    Role.BRANCH_HEAD: _CUSTOMER_WORK | {P.STAFF_READ, P.RISK_READ, P.ALERTS_WORK},
 }
 
 #: Whose customers each role sees; roles not named see the whole bank.
@@ -99,6 +120,11 @@ WRITE_PERMISSIONS: Final = frozenset(
         P.MODELS_WRITE,
         P.POLICY_WRITE,
         P.APPLICATIONS_REVIEW,
+        P.LOANS_SERVICE,
+        P.LOANS_WRITE_OFF,
+        P.PORTFOLIO_CLOSE,
+        P.ALERTS_WORK,
+        P.COLLECTIONS_WORK,
     }
 )
 #: Cells nobody can take away: the administrator always keeps the matrix in hand (no lock-out).

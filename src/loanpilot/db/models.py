@@ -16,6 +16,7 @@ from loanpilot.lending import models as lending_models
 from loanpilot.market import models as market_models
 from loanpilot.products import models as product_models
 from loanpilot.risk import models as risk_models
+from loanpilot.risk import models_post as risk_post_models
 from loanpilot.service import models as service_models
 from loanpilot.team import models as team_models
 
@@ -27,6 +28,7 @@ AREA_MODULES = (
     team_models,
     campaign_models,
     risk_models,
+    risk_post_models,
     service_models,
     evaluation_models,
     lending_models,

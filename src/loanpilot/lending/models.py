@@ -7,12 +7,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.customers.models import Channel
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
-from loanpilot.db.types import FK, BlindIndex, Cipher, Money, Rate, UTCDateTime, enum_column
+from loanpilot.db.types import FK, BlindIndex, Cipher, Json, Money, Rate, UTCDateTime, enum_column
 from loanpilot.products.models import CollateralKind, RateBasis, RepaymentMethod
 from loanpilot.risk.models import FiveClass
 
@@ -122,6 +132,8 @@ class Loan(IdMixin, TimestampMixin, Base):
     five_class: Mapped[FiveClass] = mapped_column(
         enum_column(FiveClass, 16), default=FiveClass.NORMAL, index=True
     )
+    # since migration 0005: the schedule version in force (a prepayment writes the next one)
+    schedule_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class ScheduleLine(IdMixin, Base):
@@ -138,6 +150,14 @@ class ScheduleLine(IdMixin, Base):
             "paid_principal_fen >= 0 AND paid_interest_fen >= 0 AND paid_fee_fen >= 0 AND paid_penalty_fen >= 0",
             name="paid_not_negative",
         ),
+        # the daily close reads only what is still owed
+        Index(
+            "ix_repayment_schedules_open",
+            "loan_id",
+            "due_on",
+            sqlite_where=text("settled_on IS NULL"),
+            postgresql_where=text("settled_on IS NULL"),
+        ),
     )
 
     loan_id: Mapped[int] = mapped_column(FK, ForeignKey("loans.id"), index=True)
@@ -153,6 +173,9 @@ class ScheduleLine(IdMixin, Base):
     paid_fee_fen: Mapped[int] = mapped_column(Money, default=0)
     paid_penalty_fen: Mapped[int] = mapped_column(Money, default=0)
     settled_on: Mapped[date | None] = mapped_column(Date)
+    # since migration 0005: penalty interest accrued on the overdue amount, and up to which day
+    penalty_fen: Mapped[int] = mapped_column(Money, default=0, server_default="0")
+    penalty_accrued_on: Mapped[date | None] = mapped_column(Date)
 
 
 class Repayment(IdMixin, Base):
@@ -172,6 +195,86 @@ class Repayment(IdMixin, Base):
     is_prepayment: Mapped[bool] = mapped_column(default=False)
     reversal_of_id: Mapped[int | None] = mapped_column(FK, ForeignKey("repayments.id"))
     reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # since migration 0005: who posted it (None: a batch or the demo) and why it was reversed
+    posted_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class RepaymentAllocation(IdMixin, Base):
+    """How much of a repayment went to each schedule line, so a reversal undoes exactly that."""
+
+    __tablename__ = "repayment_allocations"
+
+    repayment_id: Mapped[int] = mapped_column(FK, ForeignKey("repayments.id"), index=True)
+    schedule_line_id: Mapped[int] = mapped_column(FK, ForeignKey("repayment_schedules.id"))
+    principal_fen: Mapped[int] = mapped_column(Money, default=0)
+    interest_fen: Mapped[int] = mapped_column(Money, default=0)
+    fee_fen: Mapped[int] = mapped_column(Money, default=0)
+    penalty_fen: Mapped[int] = mapped_column(Money, default=0)
+
+
+class WorkflowEvent(IdMixin, Base):
+    """One transition of an application or a loan through the workflow (``lending.workflow``):
+    timestamped and attributed, the source of the stage durations the service SLAs measure."""
+
+    __tablename__ = "workflow_events"
+    __table_args__ = (Index("ix_workflow_events_entity", "entity", "entity_id"),)
+
+    entity: Mapped[str] = mapped_column(String(16))  # application | loan
+    entity_id: Mapped[int] = mapped_column(FK)
+    action: Mapped[str] = mapped_column(String(32))
+    from_stage: Mapped[str | None] = mapped_column(String(24))
+    to_stage: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    actor_label: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ApprovalAuthority(IdMixin, Base):
+    """What a role may approve alone (amount ceiling, product types; empty list: every type)."""
+
+    __tablename__ = "approval_authorities"
+
+    role: Mapped[str] = mapped_column(String(32), unique=True)
+    max_amount_fen: Mapped[int] = mapped_column(Money)
+    product_types: Mapped[list[str]] = mapped_column(Json, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+
+
+class ApprovalRequestStatus(StrEnum):
+    PENDING = "pending"  # made above the maker's authority, waiting for a checker
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class ApprovalRequest(IdMixin, Base):
+    """An approval above the maker's authority, waiting for (or checked by) a second approver."""
+
+    __tablename__ = "approval_requests"
+    __table_args__ = (
+        Index(
+            "uq_approval_requests_one_pending",
+            "application_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    application_id: Mapped[int] = mapped_column(FK, ForeignKey("applications.id"), index=True)
+    maker_id: Mapped[int] = mapped_column(FK, ForeignKey("staff.id"))
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    amount_fen: Mapped[int] = mapped_column(Money)
+    term_months: Mapped[int] = mapped_column(Integer)
+    annual_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    note: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[ApprovalRequestStatus] = mapped_column(enum_column(ApprovalRequestStatus, 16))
+    checker_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checker_note: Mapped[str | None] = mapped_column(Text)
 
 
 class Collateral(IdMixin, Base):

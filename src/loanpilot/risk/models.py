@@ -138,6 +138,9 @@ class CollectionCase(IdMixin, TimestampMixin, Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(String(16))  # cured | settled | written_off | legal
     recovered_fen: Mapped[int] = mapped_column(Money, default=0)
+    # since migration 0005: the ladder rung (``collection_ladder.step``) and the next action's day
+    ladder_step: Mapped[str | None] = mapped_column(String(16))
+    next_action_on: Mapped[date | None] = mapped_column(Date, index=True)
 
 
 class CollectionAction(IdMixin, Base):
@@ -157,6 +160,9 @@ class CollectionAction(IdMixin, Base):
     promise_amount_fen: Mapped[int | None] = mapped_column(Money)
     promise_date: Mapped[date | None] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(200))
+    # since migration 0005: who was contacted (debtor | guarantor); contact of a third party about
+    # the debt is refused by ``risk.collections``
+    party: Mapped[str] = mapped_column(String(16), default="debtor", server_default="debtor")
 
 
 class AlertSeverity(StrEnum):
@@ -192,6 +198,8 @@ class RiskAlert(IdMixin, TimestampMixin, Base):
     status: Mapped[AlertStatus] = mapped_column(enum_column(AlertStatus))
     actions: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # since migration 0005: what was measured (the rule's context), for the alert page
+    detail: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 class ModelKind(StrEnum):

@@ -10,12 +10,18 @@ from __future__ import annotations
 from typing import Final
 
 from loanpilot.web.i18n.messages_admin import ADMIN
+from loanpilot.web.i18n.messages_alerts import ALERTS
+from loanpilot.web.i18n.messages_close import CLOSE
+from loanpilot.web.i18n.messages_collections import COLLECTIONS
 from loanpilot.web.i18n.messages_console import CONSOLE
 from loanpilot.web.i18n.messages_customers import CUSTOMERS
 from loanpilot.web.i18n.messages_dashboard import DASHBOARD
+from loanpilot.web.i18n.messages_lending import LENDING
 from loanpilot.web.i18n.messages_portal import PORTAL
+from loanpilot.web.i18n.messages_portfolio import PORTFOLIO
 from loanpilot.web.i18n.messages_products import PRODUCTS
 from loanpilot.web.i18n.messages_risk import RISK
+from loanpilot.web.i18n.messages_servicing import SERVICING
 
 
 def _merge(*tables: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -32,5 +38,17 @@ def _merge(*tables: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
 
 
 MESSAGES: Final[dict[str, dict[str, str]]] = _merge(
-    CONSOLE, DASHBOARD, CUSTOMERS, PRODUCTS, PORTAL, ADMIN, RISK
+    CONSOLE,
+    DASHBOARD,
+    CUSTOMERS,
+    PRODUCTS,
+    PORTAL,
+    ADMIN,
+    RISK,
+    LENDING,
+    SERVICING,
+    CLOSE,
+    PORTFOLIO,
+    ALERTS,
+    COLLECTIONS,
 )

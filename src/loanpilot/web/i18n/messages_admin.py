@@ -143,6 +143,27 @@ ADMIN: Final[dict[str, dict[str, str]]] = {
         "zh": "人工复核转人工的申请（批准或拒绝）",
         "en": "Decide referred applications by hand (approve or decline)",
     },
+    "admin.perm.loans:read": {
+        "zh": "查看申请流程、贷款、还款计划与还款记录",
+        "en": "See the application pipeline, loans, schedules and repayments",
+    },
+    "admin.perm.loans:service": {
+        "zh": "受理签约放款，登记还款、提前还款与冲正",
+        "en": "Accept, sign and disburse; post, prepay and reverse repayments",
+    },
+    "admin.perm.loans:write_off": {"zh": "贷款核销", "en": "Write loans off"},
+    "admin.perm.portfolio:close": {
+        "zh": "执行日终批处理，人工调整五级分类",
+        "en": "Run the daily close; override a loan's five-category class",
+    },
+    "admin.perm.alerts:work": {
+        "zh": "处理风险预警与贷后检查任务，维护预警规则",
+        "en": "Work early-warning alerts and monitoring tasks; edit the warning rules",
+    },
+    "admin.perm.collections:work": {
+        "zh": "处理催收队列与案件",
+        "en": "Work the collections queue and cases",
+    },
     # audit log
     "admin.audit.subtitle": {
         "zh": "谁在何时、从何处做了什么：登录、查看敏感信息、变更与导出。",

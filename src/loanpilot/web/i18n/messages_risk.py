@@ -12,6 +12,10 @@ def _labels(prefix: str, pairs: dict[str, tuple[str, str]]) -> dict[str, dict[st
 
 RISK: Final[dict[str, dict[str, str]]] = {
     "nav.risk": {"zh": "风险", "en": "Risk"},
+    "nav.lending": {"zh": "贷款业务", "en": "Lending"},
+    "nav.portfolio": {"zh": "资产质量", "en": "Portfolio"},
+    "nav.alerts": {"zh": "风险预警", "en": "Alerts"},
+    "nav.collections": {"zh": "催收", "en": "Collections"},
     "risk.title": {"zh": "风险控制", "en": "Risk control"},
     **_labels(
         "risk.tab",

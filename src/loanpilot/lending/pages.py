@@ -1,0 +1,7 @@
+"""Console pages of the application workflow: pipeline, application, approvals."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,12 @@
+"""Collections: the queue, the ladder, contacts within the compliance rules, promises and recoveries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+
+def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
+    """The daily close's step of this module (``risk.close_steps``): what it did, counted."""
+    return {}

@@ -1,0 +1,7 @@
+"""Console pages of collections: the queue and a case."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
