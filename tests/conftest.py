@@ -554,7 +554,7 @@ class DemoSite:
 
     ``login(user)`` gives an httpx client holding a console session (its ``X-CSRF-Token`` header
     set, as the pages' htmx requests send it); ``bearer(user)`` the headers of an API token.
-    Demo users: admin, marketing, manager, risk, approver, service, auditor, branch.
+    Demo users: admin, marketing, manager, risk, approver, service, auditor, branch, collector.
     """
 
     url: str

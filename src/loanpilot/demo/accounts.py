@@ -29,6 +29,7 @@ DEMO_USERS: tuple[tuple[str, Role], ...] = (
     ("service", Role.SERVICE_AGENT),
     ("auditor", Role.AUDITOR),
     ("branch", Role.BRANCH_HEAD),
+    ("collector", Role.COLLECTOR),
 )
 
 

@@ -134,6 +134,11 @@ class Loan(IdMixin, TimestampMixin, Base):
     )
     # since migration 0005: the schedule version in force (a prepayment writes the next one)
     schedule_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # since migration 0005, kept by the daily close: the worst DPD reached and the first days the
+    # loan was 30+ and 90+ days past due (vintage curves, first-payment default)
+    max_dpd: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_dpd30_on: Mapped[date | None] = mapped_column(Date)
+    first_dpd90_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ScheduleLine(IdMixin, Base):

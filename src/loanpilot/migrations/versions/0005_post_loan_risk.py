@@ -467,6 +467,9 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("schedule_version", sa.Integer(), server_default="1", nullable=False)
         )
+        batch_op.add_column(sa.Column("max_dpd", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("first_dpd30_on", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("first_dpd90_on", sa.Date(), nullable=True))
 
     with op.batch_alter_table("repayment_schedules", schema=None) as batch_op:
         batch_op.add_column(
@@ -524,6 +527,9 @@ def downgrade() -> None:
         batch_op.drop_column("penalty_fen")
 
     with op.batch_alter_table("loans", schema=None) as batch_op:
+        batch_op.drop_column("first_dpd90_on")
+        batch_op.drop_column("first_dpd30_on")
+        batch_op.drop_column("max_dpd")
         batch_op.drop_column("schedule_version")
 
     with op.batch_alter_table("collection_cases", schema=None) as batch_op:

@@ -1,0 +1,79 @@
+"""Recording a workflow transition: the one way an application or a loan changes stage.
+
+``transition`` asks the pure state machine (``lending.workflow.next_stage``) whether the move is
+allowed (a ConflictError naming what is allowed otherwise), then writes a ``workflow_events`` row
+and an audit row with the same instant. It does not set the entity's own status column: the caller
+does that with the stage returned, in the same transaction. Services flush; the caller commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from loanpilot.audit.service import record
+from loanpilot.lending.models import WorkflowEvent
+from loanpilot.lending.workflow import Action, Stage, next_stage
+
+
+def transition(
+    session: Session,
+    *,
+    entity: str,
+    entity_id: int,
+    entity_label: str,
+    stage: Stage | str,
+    action: Action | str,
+    now: datetime,
+    actor_id: int | None = None,
+    actor_label: str = "system",
+    note: str | None = None,
+    client_address: str | None = None,
+) -> Stage:
+    """Move ``entity`` (``application`` or ``loan``) from ``stage`` by ``action``; the new stage.
+
+    ``entity_label`` is the business number the audit log shows (application or loan number).
+    """
+    if entity not in ("application", "loan"):
+        raise ValueError(f"entity must be 'application' or 'loan', got {entity!r}")
+    target = next_stage(stage, action)
+    act = Action(action)
+    session.add(
+        WorkflowEvent(
+            entity=entity,
+            entity_id=entity_id,
+            action=act.value,
+            from_stage=Stage(stage).value,
+            to_stage=target.value,
+            at=now,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            note=note,
+        )
+    )
+    record(
+        session,
+        action=f"{entity}.{act.value}",
+        actor_label=actor_label,
+        actor_staff_id=actor_id,
+        entity=entity,
+        entity_id=entity_label,
+        detail={"from": Stage(stage).value, "to": target.value},
+        client_address=client_address,
+        at=now,
+    )
+    session.flush()
+    return target
+
+
+def history(session: Session, entity: str, entity_id: int) -> list[WorkflowEvent]:
+    """Every recorded transition of one application or loan, oldest first."""
+    return list(
+        session.scalars(
+            select(WorkflowEvent)
+            .where(WorkflowEvent.entity == entity, WorkflowEvent.entity_id == entity_id)
+            .order_by(WorkflowEvent.at, WorkflowEvent.id)
+        )
+    )
