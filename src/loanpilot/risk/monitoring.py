@@ -1,12 +1,221 @@
-"""Post-loan monitoring tasks and the monthly behavioural score."""
+"""Post-loan monitoring: the monthly behavioural score, purpose-of-funds checks sampled by risk,
+periodic reviews of large loans, and completing a task with its finding.
+
+The daily close runs ``after_close``; every part is idempotent for one business date:
+
+- **behavioural scores** (``risk.behaviour``) are computed for every repaying loan that has no
+  score for the month yet: on the first close of a month that is the whole book, later only loans
+  disbursed since. Inputs are SQL aggregates (current DPD, max DPD over the last 6 and 12 months of
+  snapshots, months since the last delinquent snapshot, the share of instalments paid late,
+  outstanding / principal, months on book); the score is one vectorised call; rows are bulk inserted.
+- **purpose-of-funds checks**: loans disbursed in the last ``NEW_LOAN_DAYS`` days without a check
+  are drawn with ``behaviour.sampled`` (probability rising with the PD of their decision and the
+  amount; every loan of ¥1,000,000 or more) with the seed of their disbursement day, so a rerun or
+  a later close draws the same numbers and creates nothing new. Due ``CHECK_DUE_DAYS`` after
+  disbursement, assigned to the loan's manager.
+- **large-loan reviews**: loans of ¥1,000,000 or more are reviewed every 6 months from
+  disbursement; the task is created ``REVIEW_LEAD_DAYS`` before it is due.
+
+Completing a task records the finding and a note (audited); a ``misuse`` finding raises an alert.
+Services flush; the caller commits.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
+import numpy as np
 from sqlalchemy.orm import Session
+
+from loanpilot.audit.service import record
+from loanpilot.db.bulk import bulk_insert
+from loanpilot.kit.errors import ConflictError, FieldProblem, NotFoundError, ValidationError
+from loanpilot.lending.models import Loan
+from loanpilot.risk import behaviour, warnings
+from loanpilot.risk import repository_warnings as repo
+from loanpilot.risk.models_post import BehaviourScore, MonitoringTask, TaskKind, TaskStatus
+from loanpilot.team.models import Role
+
+NEW_LOAN_DAYS = 7
+CHECK_DUE_DAYS = 30
+REVIEW_LEAD_DAYS = 30
+DEFAULT_PD = Decimal("0.05")  # a loan whose decision gave no PD (migrated, manual)
+FINDINGS = ("ok", "concern", "misuse")
+MISUSE_RULE = "purpose_misuse"
+
+
+def _months_between(first: date, last: date) -> int:
+    return max(0, (last.year - first.year) * 12 + last.month - first.month - (last.day < first.day))
+
+
+def refresh_behaviour_scores(session: Session, as_of: date) -> int:
+    """Score every repaying loan without a score for ``as_of``'s month; how many were scored."""
+    month = as_of.replace(day=1)
+    loans = repo.loans_to_score(session, month, as_of)
+    if not loans:
+        return 0
+    ids = np.array([row[0] for row in loans], dtype=np.int64)
+    dpd = np.array([row[1] for row in loans], dtype=np.int64)
+    outstanding = np.array([row[2] for row in loans], dtype=np.float64)
+    principal = np.array([row[3] for row in loans], dtype=np.float64)
+    mob = np.array([_months_between(row[4], as_of) for row in loans], dtype=np.int64)
+
+    def lookup(values: dict[int, int]) -> np.ndarray:
+        return np.array([values.get(int(i), 0) for i in ids], dtype=np.int64)
+
+    max6 = np.maximum(
+        dpd, lookup(repo.max_dpd_since(session, behaviour.add_months(as_of, -6), as_of))
+    )
+    max12 = np.maximum(
+        max6, lookup(repo.max_dpd_since(session, behaviour.add_months(as_of, -12), as_of))
+    )
+    last_bad = repo.last_delinquent_day(session, as_of)
+    since = np.array(
+        [0 if d > 0 else (_months_between(last_bad[int(i)], as_of) if int(i) in last_bad else behaviour.NEVER)
+         for i, d in zip(ids, dpd, strict=True)],
+        dtype=np.int64,
+    )  # fmt: skip
+    counts = repo.instalment_counts(session, as_of)
+    due = np.array([counts.get(int(i), (0, 0))[0] for i in ids], dtype=np.float64)
+    late = np.array([counts.get(int(i), (0, 0))[1] for i in ids], dtype=np.float64)
+    late_share = np.divide(late, due, out=np.zeros_like(due), where=due > 0)
+    utilisation = np.divide(
+        outstanding, principal, out=np.zeros_like(principal), where=principal > 0
+    )
+    scores, pds, grades = behaviour.score_many(
+        dpd, max6, max12, since, late_share, utilisation, mob
+    )
+    inputs = [
+        {"dpd": int(a), "max6": int(b), "max12": int(c), "since": int(d), "late": round(float(e), 4),
+         "util": round(float(f), 4), "mob": int(g)}
+        for a, b, c, d, e, f, g in zip(dpd, max6, max12, since, late_share, utilisation, mob, strict=True)
+    ]  # fmt: skip
+    return bulk_insert(
+        session.connection(),
+        BehaviourScore.__table__,  # type: ignore[arg-type]
+        {
+            "loan_id": ids,
+            "month": np.full(len(ids), np.datetime64(month, "D")),
+            "score": scores,
+            "pd": [Decimal(f"{p:.8f}") for p in pds],
+            "grade": grades.astype(object),
+            "inputs": inputs,
+        },
+    )
+
+
+def _task_no(session: Session, as_of: date) -> str:
+    prefix = f"MT{as_of:%Y%m%d}"
+    return f"{prefix}{repo.last_number(session, MonitoringTask.task_no, prefix) + 1:05d}"
+
+
+def _add_task(
+    session: Session, kind: TaskKind, loan_id: int, as_of: date, due_on: date,
+    manager_id: int | None, reason: str,
+) -> None:  # fmt: skip
+    session.add(
+        MonitoringTask(
+            task_no=_task_no(session, as_of), kind=kind, loan_id=loan_id, created_on=as_of,
+            due_on=due_on, status=TaskStatus.OPEN, assigned_to_id=manager_id, reason=reason[:200],
+        )
+    )  # fmt: skip
+    session.flush()
+
+
+def sample_purpose_checks(session: Session, as_of: date) -> int:
+    """Draw purpose-of-funds checks among newly disbursed loans; how many were created."""
+    loans = repo.new_loans(session, as_of - timedelta(days=NEW_LOAN_DAYS - 1), as_of)
+    done = {
+        loan_id
+        for loan_id, _ in repo.tasked_loans(session, TaskKind.PURPOSE_CHECK, [r[0] for r in loans])
+    }
+    created = 0
+    for loan_id, principal, manager, disbursed_on, pd in loans:
+        if loan_id in done:
+            continue
+        p = float(pd if pd is not None else DEFAULT_PD)
+        if not behaviour.sampled([loan_id], [p], [principal], behaviour.seed_of(disbursed_on))[0]:
+            continue
+        prob = float(behaviour.check_probability([p], [principal])[0])
+        reason = f"sampled: p={prob:.2f} (pd {p:.4f}, amount {principal // 100} yuan)"
+        _add_task(session, TaskKind.PURPOSE_CHECK, loan_id, as_of,
+                  disbursed_on + timedelta(days=CHECK_DUE_DAYS), manager, reason)  # fmt: skip
+        created += 1
+    return created
+
+
+def schedule_reviews(session: Session, as_of: date) -> int:
+    """Create the periodic reviews of large loans falling due within ``REVIEW_LEAD_DAYS``."""
+    loans = repo.large_loans(session, behaviour.LARGE_LOAN_FEN, as_of)
+    due = {loan_id: behaviour.next_review_on(disbursed, as_of) for loan_id, disbursed, _ in loans}
+    taken = repo.tasked_loans(session, TaskKind.LARGE_LOAN_REVIEW, list(due))
+    created = 0
+    for loan_id, _, manager in loans:
+        day = due[loan_id]
+        if (day - as_of).days > REVIEW_LEAD_DAYS or (loan_id, day) in taken:
+            continue
+        reason = f"large loan: review every {behaviour.REVIEW_EVERY_MONTHS} months"
+        _add_task(session, TaskKind.LARGE_LOAN_REVIEW, loan_id, as_of, day, manager, reason)
+        created += 1
+    return created
 
 
 def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
     """The daily close's step of this module (``risk.close_steps``): what it did, counted."""
-    return {}
+    return {
+        "behaviour_scores": refresh_behaviour_scores(session, as_of),
+        "purpose_checks": sample_purpose_checks(session, as_of),
+        "large_loan_reviews": schedule_reviews(session, as_of),
+    }
+
+
+def get_task(session: Session, task_id: int) -> MonitoringTask:
+    task = session.get(MonitoringTask, task_id)
+    if task is None:
+        raise NotFoundError("task.not_found", f"No monitoring task with id {task_id}")
+    return task
+
+
+def complete_task(
+    session: Session, task_id: int, finding: str, note: str, *, by_id: int | None,
+    actor_label: str, now: datetime, today: date,
+) -> MonitoringTask:  # fmt: skip
+    """Record a task's finding (ok, concern, misuse) and note; a misuse raises an alert."""
+    problems = []
+    if finding not in FINDINGS:
+        problems.append(
+            FieldProblem("finding", f"must be one of {', '.join(FINDINGS)}; got {finding[:24]!r}")
+        )
+    if finding in ("concern", "misuse") and not note.strip():
+        problems.append(FieldProblem("note", "is required for a concern or a misuse"))
+    if len(note) > 4000:
+        problems.append(FieldProblem("note", "must be at most 4000 characters"))
+    if problems:
+        raise ValidationError("task.invalid", "The finding is not complete", problems)
+    task = get_task(session, task_id)
+    if task.status is not TaskStatus.OPEN:
+        raise ConflictError(
+            "task.not_open", f"Task {task.task_no} is {task.status.value}, not open"
+        )
+    task.status, task.finding, task.note = TaskStatus.DONE, finding, note.strip() or None
+    task.completed_at, task.completed_by_id = now, by_id
+    session.flush()
+    record(session, action="monitoring_task.complete", actor_label=actor_label,
+           actor_staff_id=by_id, entity="monitoring_task", entity_id=task.task_no,
+           detail={"finding": finding, "kind": task.kind.value}, at=now)  # fmt: skip
+    if finding == "misuse":
+        loan = session.get(Loan, task.loan_id)
+        loan_no = loan.loan_no if loan else str(task.loan_id)
+        warnings.raise_alert(
+            session, rule_code=MISUSE_RULE, severity="high", dimension="loan", key=loan_no,
+            metric="purpose_misuse", value=Decimal(1), threshold=Decimal(0), as_of=today, now=now,
+            owner_id=repo.staff_of_role(session, Role.RISK_OFFICER.value), due_days=7,
+            detail={"period": today.isoformat(), "task_no": task.task_no,
+                    "explain_zh": f"贷后检查 {task.task_no} 发现贷款 {loan_no} 资金挪用",
+                    "explain_en": f"Monitoring task {task.task_no} found misuse of funds on loan {loan_no}",
+                    "contingency_zh": "核实资金流向；要求借款人限期纠正或提前收回贷款；视情况下调风险分类。",
+                    "contingency_en": "Trace the funds; require the borrower to correct it or recall the "
+                    "loan early; downgrade the classification if warranted."},
+        )  # fmt: skip
+    return task

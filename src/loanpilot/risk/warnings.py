@@ -1,12 +1,496 @@
-"""Early warning: rules over the portfolio metrics and market signals, alerts and the daily digest."""
+"""Early warning: the portfolio metrics as series, the rules over them and the market signals,
+alerts with their owner, due date and contingency actions, and the daily digest.
+
+**Series.** Each portfolio metric (``warning_rules.METRICS``) is measured at the month-ends of the
+last 13 months and at the latest snapshot day up to the business date, from
+``delinquency_snapshots`` joined to loans (branch, product, channel) and customers (occupation as
+the segment), by SQL aggregates (``repository_warnings.metric_sums``). The market signal
+``lpr_change_bp`` is the size of any LPR change (per term) that took effect in the rule's last
+``window`` days.
+
+**Alerts.** A firing raises one ``risk_alerts`` row per rule × dimension value, unless one was
+raised for it today, one is still not closed, or one was already raised on the same measured
+period: evaluating twice, or every day on the same month-end, raises nothing new. The owner is the
+rule's owner, else the first active staff member of the rule's role (the branch's own one for a
+branch alert); due on the raising day + the rule's ``due_days``. Acknowledging, recording a
+contingency action and closing (which needs an action or a reason) are audited.
+
+Services flush; the caller commits.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import calendar
+import html
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
+
+from loanpilot.audit.service import record
+from loanpilot.kit.errors import ConflictError, FieldProblem, NotFoundError, ValidationError
+from loanpilot.risk import repository_warnings as repo
+from loanpilot.risk import warning_rules as wr
+from loanpilot.risk.models import AlertSeverity, AlertStatus, RiskAlert
+from loanpilot.risk.models_post import RuleKind, TaskStatus, WarningRule
+from loanpilot.team.models import Role, Staff
+
+SERIES_MONTHS = 13
+_Q8 = Decimal("0.00000001")
+_RATIOS = {
+    "m1plus_balance_rate": "m1plus",
+    "dpd30plus_balance_rate": "dpd30plus",
+    "npl_ratio": "npl",
+    "new_delinquency_rate": "new_delinquent",
+}
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def series_periods(session: Session, as_of: date) -> list[date]:
+    """The snapshot days the series are measured on: the month-ends of the last 13 months and
+    the latest snapshot day, those that have snapshots, oldest first."""
+    candidates = set()
+    for back in range(SERIES_MONTHS):
+        total = as_of.year * 12 + as_of.month - 1 - back
+        end = _month_end(total // 12, total % 12 + 1)
+        if end <= as_of:
+            candidates.add(end)
+    latest = repo.latest_snapshot_day(session, as_of)
+    if latest is not None:
+        candidates.add(latest)
+    return repo.snapshot_days(session, candidates)
+
+
+def portfolio_points(session: Session, as_of: date, dimension: str) -> dict[str, list[wr.Point]]:
+    """Every portfolio metric's points by ``dimension``."""
+    periods = series_periods(session, as_of)
+    gaps = {p: (p - (periods[i - 1] if i else p.replace(day=1) - timedelta(days=1))).days
+            for i, p in enumerate(periods)}  # fmt: skip
+    out: dict[str, list[wr.Point]] = {m: [] for m in _RATIOS}
+    for row in repo.metric_sums(session, periods, gaps, dimension):
+        if row.balance <= 0:
+            continue
+        for metric, attr in _RATIOS.items():
+            value = (Decimal(getattr(row, attr)) / Decimal(row.balance)).quantize(_Q8)
+            out[metric].append(wr.Point(row.period, row.key, value))
+    return out
+
+
+def lpr_points(session: Session, as_of: date, window_days: int) -> list[wr.Point]:
+    """The size (bp) of each LPR change that took effect in the last ``window_days`` days."""
+    previous: dict[str, Decimal] = {}
+    points = []
+    for day, term, rate in repo.lpr_history(session):
+        before = previous.get(term)
+        previous[term] = rate
+        if before is None or day > as_of or (as_of - day).days >= window_days or rate == before:
+            continue
+        points.append(wr.Point(day, f"LPR{term.upper()}", abs(rate - before) * 10_000))
+    return points
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+def rule_of(row: WarningRule) -> wr.Rule:
+    return wr.Rule(
+        code=row.code, metric=row.metric, dimension=row.dimension, kind=row.kind.value,
+        direction=row.direction, threshold=Decimal(row.threshold), window=row.window,
+        severity=row.severity.value, name_zh=row.name_zh, name_en=row.name_en, due_days=row.due_days,
+    )  # fmt: skip
+
+
+def ensure_default_rules(session: Session, now: datetime) -> int:
+    """Seed ``warning_rules.DEFAULT_RULES`` when the table is empty; how many were added."""
+    if repo.rule_count(session):
+        return 0
+    for d in wr.DEFAULT_RULES:
+        session.add(_row(WarningRule(enabled=True), d.rule, d.owner_role, None,
+                         d.contingency_zh, d.contingency_en, now, None))  # fmt: skip
+    session.flush()
+    return len(wr.DEFAULT_RULES)
+
+
+def _row(
+    row: WarningRule, rule: wr.Rule, owner_role: str | None, owner_id: int | None,
+    plan_zh: str | None, plan_en: str | None, now: datetime, by_id: int | None,
+) -> WarningRule:  # fmt: skip
+    row.code, row.name_zh, row.name_en = rule.code, rule.name_zh, rule.name_en
+    row.metric, row.dimension, row.kind = rule.metric, rule.dimension, RuleKind(rule.kind)
+    row.direction, row.threshold, row.window = rule.direction, rule.threshold, rule.window
+    row.severity, row.due_days = AlertSeverity(rule.severity), rule.due_days
+    row.owner_role, row.owner_id = owner_role or None, owner_id
+    row.contingency_zh, row.contingency_en = plan_zh or None, plan_en or None
+    row.updated_at, row.updated_by_id = now, by_id
+    return row
+
+
+def save_rule(
+    session: Session, data: dict[str, Any], *, rule_id: int | None, by_id: int | None,
+    actor_label: str, now: datetime,
+) -> WarningRule:  # fmt: skip
+    """Create a rule (``rule_id`` None) or edit one (its code stays); every problem of the
+    submitted values is reported at once."""
+    row = session.get(WarningRule, rule_id) if rule_id is not None else None
+    if rule_id is not None and row is None:
+        raise NotFoundError("warning_rule.not_found", f"No warning rule with id {rule_id}")
+    if row is not None:
+        data = {**data, "code": row.code}
+    problems: list[FieldProblem] = []
+    try:
+        rule = wr.parse_rule(data)
+    except ValidationError as exc:
+        problems, rule = list(exc.problems), None
+    code = str(data.get("code") or "").strip()
+    if row is None and code and repo.rule_by_code(session, code) is not None:
+        problems.append(FieldProblem("code", f"{code} already exists; choose another code"))
+    role = str(data.get("owner_role") or "").strip()
+    if role and role not in Role._value2member_map_:
+        problems.append(FieldProblem("owner_role", f"unknown role {role[:32]!r}"))
+    owner = data.get("owner_id")
+    owner_id = (
+        int(owner)
+        if isinstance(owner, int) or (isinstance(owner, str) and owner.isdigit())
+        else None
+    )
+    if owner not in (None, "") and (owner_id is None or session.get(Staff, owner_id) is None):
+        problems.append(FieldProblem("owner_id", "no staff member with this id"))
+    plan_zh, plan_en = (
+        str(data.get(k) or "").strip() for k in ("contingency_zh", "contingency_en")
+    )
+    for name, text in (("contingency_zh", plan_zh), ("contingency_en", plan_en)):
+        if len(text) > 2000:
+            problems.append(FieldProblem(name, "must be at most 2000 characters"))
+    if problems or rule is None:
+        raise ValidationError("warning_rule.invalid", "The warning rule is not usable", problems)
+    created = row is None
+    row = _row(row or WarningRule(enabled=True), rule, role, owner_id, plan_zh, plan_en, now, by_id)
+    if created:
+        session.add(row)
+    session.flush()
+    record(session, action="warning_rule.create" if created else "warning_rule.update",
+           actor_label=actor_label, actor_staff_id=by_id, entity="warning_rule",
+           entity_id=row.code, detail={"threshold": str(rule.threshold), "kind": rule.kind}, at=now)  # fmt: skip
+    return row
+
+
+def set_rule_enabled(
+    session: Session,
+    rule_id: int,
+    enabled: bool,
+    *,
+    by_id: int | None,
+    actor_label: str,
+    now: datetime,
+) -> WarningRule:
+    row = session.get(WarningRule, rule_id)
+    if row is None:
+        raise NotFoundError("warning_rule.not_found", f"No warning rule with id {rule_id}")
+    row.enabled, row.updated_at, row.updated_by_id = enabled, now, by_id
+    record(session, action="warning_rule.enable" if enabled else "warning_rule.disable",
+           actor_label=actor_label, actor_staff_id=by_id, entity="warning_rule",
+           entity_id=row.code, at=now)  # fmt: skip
+    return row
+
+
+# --- evaluation and alerts ------------------------------------------------------------------------
+
+
+def raise_alert(
+    session: Session, *, rule_code: str, severity: str, dimension: str, key: str, metric: str,
+    value: Decimal, threshold: Decimal, as_of: date, now: datetime, owner_id: int | None,
+    due_days: int, detail: dict[str, Any],
+) -> RiskAlert:  # fmt: skip
+    """Add one alert (numbered ``RA<yyyymmdd><5 digits>``), audited."""
+    prefix = f"RA{as_of:%Y%m%d}"
+    number = repo.last_number(session, RiskAlert.alert_no, prefix) + 1
+    alert = RiskAlert(
+        alert_no=f"{prefix}{number:05d}", rule_code=rule_code, severity=AlertSeverity(severity),
+        dimension=dimension, dimension_value=key[:64], metric=metric, value=value.quantize(_Q8),
+        threshold=threshold.quantize(_Q8), raised_on=as_of, owner_id=owner_id,
+        due_on=as_of + timedelta(days=due_days), status=AlertStatus.OPEN, actions=[], detail=detail,
+    )  # fmt: skip
+    session.add(alert)
+    session.flush()
+    record(session, action="alert.raise", entity="risk_alert", entity_id=alert.alert_no,
+           detail={"rule": rule_code, "dimension": dimension, "value": key[:64]}, at=now)  # fmt: skip
+    return alert
+
+
+def _detail(row: WarningRule, f: wr.Firing) -> dict[str, Any]:
+    return {
+        "period": f.period.isoformat(), "kind": row.kind.value, "direction": row.direction,
+        "window": row.window, "latest": float(f.latest), "measured": float(f.value),
+        "series": [[d.isoformat(), float(v)] for d, v in f.series],
+        "name_zh": row.name_zh, "name_en": row.name_en,
+        "explain_zh": f.explain_zh, "explain_en": f.explain_en,
+        "contingency_zh": row.contingency_zh, "contingency_en": row.contingency_en,
+    }  # fmt: skip
+
+
+def evaluate(session: Session, as_of: date, now: datetime) -> dict[str, int]:
+    """Evaluate every enabled rule on ``as_of``; raise the alerts not yet raised."""
+    rows = repo.rules(session, enabled_only=True)
+    taken = repo.alert_keys(session) | repo.alert_keys(session, raised_on=as_of)
+    periods = repo.alert_periods(session, [r.code for r in rows])
+    cache: dict[str, dict[str, list[wr.Point]]] = {}
+    counts = {"rules": len(rows), "firings": 0, "raised": 0}
+    for row in rows:
+        if row.metric == "lpr_change_bp":
+            points = lpr_points(session, as_of, row.window)
+        elif row.metric in _RATIOS and row.dimension in wr.PORTFOLIO_DIMENSIONS:
+            if row.dimension not in cache:
+                cache[row.dimension] = portfolio_points(session, as_of, row.dimension)
+            points = cache[row.dimension][row.metric]
+        else:
+            continue
+        for f in wr.evaluate(rule_of(row), points):
+            counts["firings"] += 1
+            key = (row.code, row.dimension, f.key[:64])
+            if key in taken or (*key, f.period.isoformat()) in periods:
+                continue
+            taken.add(key)
+            owner = row.owner_id or repo.staff_of_role(
+                session, row.owner_role or Role.RISK_OFFICER.value,
+                f.key if row.dimension == "branch" else None,
+            )  # fmt: skip
+            raise_alert(
+                session, rule_code=row.code, severity=row.severity.value, dimension=row.dimension,
+                key=f.key, metric=row.metric, value=f.value, threshold=f.threshold, as_of=as_of,
+                now=now, owner_id=owner, due_days=row.due_days, detail=_detail(row, f),
+            )  # fmt: skip
+            counts["raised"] += 1
+    return counts
 
 
 def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
     """The daily close's step of this module (``risk.close_steps``): what it did, counted."""
-    return {}
+    seeded = ensure_default_rules(session, now)
+    return {"rules_seeded": seeded, **evaluate(session, as_of, now)}
+
+
+# --- the alert workflow ---------------------------------------------------------------------------
+
+
+def get_alert(session: Session, alert_id: int) -> RiskAlert:
+    alert = session.get(RiskAlert, alert_id)
+    if alert is None:
+        raise NotFoundError("alert.not_found", f"No alert with id {alert_id}")
+    return alert
+
+
+def _entry(kind: str, text: str, by_id: int | None, by_name: str, now: datetime) -> dict[str, Any]:
+    return {"at": now.isoformat(), "kind": kind, "text": text, "by_id": by_id, "by": by_name}
+
+
+def _change(
+    session: Session, alert: RiskAlert, action: str, entry: dict[str, Any], actor_label: str,
+    by_id: int | None, now: datetime,
+) -> RiskAlert:  # fmt: skip
+    alert.actions = [*(alert.actions or []), entry]
+    alert.updated_at = now
+    session.flush()
+    record(session, action=f"alert.{action}", actor_label=actor_label, actor_staff_id=by_id,
+           entity="risk_alert", entity_id=alert.alert_no,
+           detail={"status": alert.status.value}, at=now)  # fmt: skip
+    return alert
+
+
+def _open(alert: RiskAlert) -> None:
+    if alert.status is AlertStatus.CLOSED:
+        raise ConflictError("alert.closed", f"Alert {alert.alert_no} is closed")
+
+
+def acknowledge(
+    session: Session,
+    alert_id: int,
+    *,
+    by_id: int | None,
+    by_name: str,
+    actor_label: str,
+    now: datetime,
+) -> RiskAlert:
+    """Take an open alert in hand."""
+    alert = get_alert(session, alert_id)
+    if alert.status is not AlertStatus.OPEN:
+        raise ConflictError(
+            "alert.not_open", f"Alert {alert.alert_no} is {alert.status.value}, not open"
+        )
+    alert.status = AlertStatus.ACKNOWLEDGED
+    return _change(session, alert, "acknowledge", _entry("acknowledge", "", by_id, by_name, now),
+                   actor_label, by_id, now)  # fmt: skip
+
+
+def record_action(
+    session: Session, alert_id: int, text: str, *, by_id: int | None, by_name: str,
+    actor_label: str, now: datetime,
+) -> RiskAlert:  # fmt: skip
+    """Record a contingency action taken (what, by whom, when)."""
+    text = text.strip()
+    if not text or len(text) > 2000:
+        raise ValidationError("alert.action", "Describe the action taken",
+                              [FieldProblem("text", "must be 1 to 2000 characters")])  # fmt: skip
+    alert = get_alert(session, alert_id)
+    _open(alert)
+    alert.status = AlertStatus.ACTIONED
+    return _change(session, alert, "action", _entry("action", text, by_id, by_name, now),
+                   actor_label, by_id, now)  # fmt: skip
+
+
+def has_action(alert: RiskAlert) -> bool:
+    return any(a.get("kind", "action") == "action" for a in alert.actions or [])
+
+
+def close_alert(
+    session: Session, alert_id: int, reason: str, *, by_id: int | None, by_name: str,
+    actor_label: str, now: datetime,
+) -> RiskAlert:  # fmt: skip
+    """Close an alert: it needs at least one recorded action, or a reason."""
+    alert = get_alert(session, alert_id)
+    _open(alert)
+    reason = reason.strip()
+    if len(reason) > 2000:
+        raise ValidationError("alert.reason", "The reason is too long",
+                              [FieldProblem("reason", "must be at most 2000 characters")])  # fmt: skip
+    if not reason and not has_action(alert):
+        raise ValidationError(
+            "alert.close_needs_action",
+            f"Alert {alert.alert_no} has no action recorded: give a reason to close it",
+            [FieldProblem("reason", "is required when no action was recorded")],
+        )
+    alert.status, alert.closed_at = AlertStatus.CLOSED, now
+    return _change(session, alert, "close", _entry("close", reason, by_id, by_name, now),
+                   actor_label, by_id, now)  # fmt: skip
+
+
+# --- the daily digest -----------------------------------------------------------------------------
+
+#: How far ahead the digest lists monitoring tasks coming due.
+TASKS_AHEAD_DAYS = 7
+_WORDS = {
+    "title": ("风险预警日报", "Risk alert digest"),
+    "new": ("今日新增预警", "New alerts today"),
+    "open": ("未关闭预警", "Alerts not closed"),
+    "overdue": ("逾期未处置预警", "Alerts past their due date"),
+    "tasks": ("到期贷后任务", "Monitoring tasks due"),
+    "none": ("无", "none"),
+    "due": ("到期", "due"),
+}
+_SEVERITY = {"critical": ("严重", "critical"), "high": ("高", "high"),
+             "medium": ("中", "medium"), "low": ("低", "low")}  # fmt: skip
+_TASK_KIND = {"purpose_check": ("资金用途检查", "purpose-of-funds check"),
+              "large_loan_review": ("大额贷款定期检查", "large-loan review"),
+              "behaviour_score": ("行为评分", "behavioural score")}  # fmt: skip
+
+
+OVERDUE_CLASS = ' class="overdue"'
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    number: str
+    severity: str  # an alert's severity, or a task's kind
+    what: str
+    due_on: date | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What the risk team reads each morning: new alerts by severity, alerts still open and those
+    past due, monitoring tasks due within a week (or overdue)."""
+
+    as_of: date
+    lang: str
+    new_by_severity: dict[str, int]
+    new_alerts: list[DigestLine] = field(default_factory=list)
+    open_count: int = 0
+    overdue_alerts: list[DigestLine] = field(default_factory=list)
+    tasks_due: list[DigestLine] = field(default_factory=list)
+
+    def word(self, key: str) -> str:
+        zh, en = _WORDS[key]
+        return zh if self.lang == "zh" else en
+
+    def severity_label(self, severity: str) -> str:
+        zh, en = _SEVERITY.get(severity) or _TASK_KIND.get(severity) or (severity, severity)
+        return zh if self.lang == "zh" else en
+
+    def sections(self) -> list[tuple[str, list[DigestLine]]]:
+        return [(self.word("new"), self.new_alerts), (self.word("overdue"), self.overdue_alerts),
+                (self.word("tasks"), self.tasks_due)]  # fmt: skip
+
+    def summary(self) -> str:
+        counts = ", ".join(
+            f"{self.severity_label(s)} {n}" for s, n in self.new_by_severity.items() if n
+        )
+        total = sum(self.new_by_severity.values())
+        return (f"{self.word('new')}: {total}" + (f" ({counts})" if counts else "")
+                + f"; {self.word('open')}: {self.open_count}")  # fmt: skip
+
+    def text(self) -> str:
+        lines = [f"{self.word('title')} {self.as_of.isoformat()}", self.summary()]
+        for title, items in self.sections():
+            lines += ["", f"{title} ({len(items)})"]
+            lines += [f"  {i.number} [{self.severity_label(i.severity)}] {i.what}"
+                      + (f" · {self.word('due')} {i.due_on.isoformat()}" if i.due_on else "")
+                      + (" !" if i.overdue else "") for i in items] or [f"  {self.word('none')}"]  # fmt: skip
+        return "\n".join(lines) + "\n"
+
+    def html(self) -> str:
+        esc = html.escape
+        parts = [f"<h1>{esc(self.word('title'))} {self.as_of.isoformat()}</h1>",
+                 f"<p class=\"digest-summary\">{esc(self.summary())}</p>"]  # fmt: skip
+        for title, items in self.sections():
+            parts.append(f"<h2>{esc(title)} ({len(items)})</h2>")
+            if not items:
+                parts.append(f"<p>{esc(self.word('none'))}</p>")
+                continue
+            rows = "".join(
+                f'<li data-number="{esc(i.number)}"{OVERDUE_CLASS if i.overdue else ""}>'
+                f"<code>{esc(i.number)}</code> [{esc(self.severity_label(i.severity))}] {esc(i.what)}"
+                + (f" · {esc(self.word('due'))} {i.due_on.isoformat()}" if i.due_on else "")
+                + "</li>"
+                for i in items
+            )
+            parts.append(f"<ul>{rows}</ul>")
+        return "\n".join(parts) + "\n"
+
+
+def _alert_line(alert: RiskAlert, as_of: date, lang: str) -> DigestLine:
+    detail = alert.detail or {}
+    what = (
+        detail.get(f"explain_{lang}")
+        or f"{alert.rule_code} {alert.dimension}={alert.dimension_value}"
+    )
+    overdue = (
+        alert.due_on is not None and alert.due_on < as_of and alert.status is not AlertStatus.CLOSED
+    )
+    return DigestLine(alert.alert_no, alert.severity.value, str(what), alert.due_on, overdue)
+
+
+def daily_digest(session: Session, as_of: date, lang: str = "zh") -> Digest:
+    """The digest of ``as_of`` in ``lang`` (zh or en)."""
+    lang = "en" if lang == "en" else "zh"
+    order = {s: i for i, s in enumerate(("critical", "high", "medium", "low"))}
+    new_today = repo.alerts(session, repo.AlertFilters(raised_on=as_of), limit_rows=10_000)
+    by_severity = dict.fromkeys(order, 0)
+    for a in new_today:
+        by_severity[a.severity.value] += 1
+    unclosed = repo.unclosed_alerts(session)
+    tasks = repo.tasks(session, repo.TaskFilters(status=TaskStatus.OPEN.value,
+                                                 due_by=as_of + timedelta(days=TASKS_AHEAD_DAYS)))  # fmt: skip
+    return Digest(
+        as_of=as_of, lang=lang, new_by_severity=by_severity,
+        new_alerts=sorted((_alert_line(a, as_of, lang) for a in new_today),
+                          key=lambda line: (order.get(line.severity, 9), line.number)),
+        open_count=len(unclosed),
+        overdue_alerts=[line for a in unclosed if (line := _alert_line(a, as_of, lang)).overdue],
+        tasks_due=[DigestLine(t.task_no, t.kind.value, loan.loan_no, t.due_on, t.due_on < as_of)
+                   for t, loan in tasks],
+    )  # fmt: skip

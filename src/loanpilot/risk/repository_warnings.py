@@ -1,0 +1,385 @@
+"""SQL of early warning and post-loan monitoring: the portfolio metrics as aggregates over the
+delinquency snapshots, the LPR history, alerts, rules, monitoring tasks and the inputs of the
+behavioural score. Everything here reads or adds; the services decide."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from loanpilot.customers.models import Customer
+from loanpilot.lending.models import Loan, LoanStatus, ScheduleLine
+from loanpilot.products.models import LoanProduct, LprRate
+from loanpilot.risk.models import (
+    NON_PERFORMING,
+    AlertSeverity,
+    AlertStatus,
+    Decision,
+    DelinquencySnapshot,
+    RiskAlert,
+)
+from loanpilot.risk.models_post import (
+    BehaviourScore,
+    MonitoringTask,
+    TaskKind,
+    TaskStatus,
+    WarningRule,
+)
+from loanpilot.team.models import Branch, Role, Staff, StaffStatus
+
+S = DelinquencySnapshot
+
+
+def _text(value: Any) -> str:
+    return str(value.value if isinstance(value, Enum) else value)
+
+
+# --- portfolio metrics ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MetricSums:
+    """Balances (fen) of one period and one dimension value."""
+
+    period: date
+    key: str
+    balance: int
+    m1plus: int
+    dpd30plus: int
+    npl: int
+    new_delinquent: int
+
+
+def latest_snapshot_day(session: Session, as_of: date) -> date | None:
+    return session.scalar(select(func.max(S.as_of)).where(S.as_of <= as_of))
+
+
+def snapshot_days(session: Session, candidates: Collection[date]) -> list[date]:
+    """Which of ``candidates`` have snapshots, oldest first."""
+    if not candidates:
+        return []
+    found = session.scalars(select(S.as_of).where(S.as_of.in_(sorted(candidates))).distinct())
+    return sorted(found)
+
+
+def _key(dimension: str) -> ColumnElement[Any] | None:
+    return {
+        "all": None,
+        "branch": Branch.code.expression,
+        "product": LoanProduct.code.expression,
+        "channel": Loan.channel.expression,
+        "segment": Customer.occupation.expression,
+    }[dimension]
+
+
+def metric_sums(
+    session: Session, periods: Sequence[date], gaps: dict[date, int], dimension: str
+) -> list[MetricSums]:
+    """The balances behind every portfolio metric, per period and value of ``dimension``.
+
+    ``gaps`` gives each period's days since the previous one: a loan 1 to that many days past due
+    fell behind within the period (new delinquency)."""
+    if not periods:
+        return []
+    bal = S.outstanding_principal_fen
+    gap = case(*((S.as_of == p, g) for p, g in gaps.items()), else_=31)
+    key = _key(dimension)
+    sums = (
+        func.sum(bal),
+        func.sum(case((S.dpd >= 1, bal), else_=0)),
+        func.sum(case((S.dpd > 30, bal), else_=0)),
+        func.sum(case((S.five_class.in_(sorted(NON_PERFORMING)), bal), else_=0)),
+        func.sum(case((and_(S.dpd >= 1, S.dpd <= gap), bal), else_=0)),
+    )
+    query = select(S.as_of, *((key,) if key is not None else ()), *sums).join(
+        Loan, Loan.id == S.loan_id
+    )
+    if dimension == "branch":
+        query = query.join(Branch, Branch.id == Loan.branch_id)
+    elif dimension == "product":
+        query = query.join(LoanProduct, LoanProduct.id == Loan.product_id)
+    elif dimension == "segment":
+        query = query.join(Customer, Customer.id == Loan.customer_id)
+    query = query.where(S.as_of.in_(list(periods)))
+    query = query.group_by(S.as_of, key) if key is not None else query.group_by(S.as_of)
+    out = []
+    for row in session.execute(query):
+        values = list(row)
+        period = values.pop(0)
+        k = _text(values.pop(0)) if key is not None else "all"
+        out.append(MetricSums(period, k, *(int(v or 0) for v in values)))
+    return out
+
+
+def lpr_history(session: Session) -> list[tuple[date, str, Decimal]]:
+    """Every published LPR: (effective on, term, rate), oldest first."""
+    rows = session.execute(
+        select(LprRate.effective_on, LprRate.term, LprRate.rate).order_by(LprRate.effective_on)
+    )
+    return [(day, _text(term), Decimal(rate)) for day, term, rate in rows]
+
+
+# --- rules and alerts ---------------------------------------------------------------------------------
+
+
+def rules(session: Session, *, enabled_only: bool = False) -> list[WarningRule]:
+    query = select(WarningRule).order_by(WarningRule.code)
+    if enabled_only:
+        query = query.where(WarningRule.enabled.is_(True))
+    return list(session.scalars(query))
+
+
+def rule_count(session: Session) -> int:
+    return int(session.scalar(select(func.count(WarningRule.id))) or 0)
+
+
+def rule_by_code(session: Session, code: str) -> WarningRule | None:
+    return session.scalar(select(WarningRule).where(WarningRule.code == code))
+
+
+def alert_keys(session: Session, *, raised_on: date | None = None) -> set[tuple[str, str, str]]:
+    """(rule, dimension, value) of the alerts raised on ``raised_on``, or (None) still not closed."""
+    query = select(RiskAlert.rule_code, RiskAlert.dimension, RiskAlert.dimension_value)
+    if raised_on is not None:
+        query = query.where(RiskAlert.raised_on == raised_on)
+    else:
+        query = query.where(RiskAlert.status != AlertStatus.CLOSED)
+    return {(r, d, v) for r, d, v in session.execute(query)}
+
+
+def alert_periods(session: Session, rule_codes: Collection[str]) -> set[tuple[str, str, str, str]]:
+    """(rule, dimension, value, measured period) of the alerts these rules raised."""
+    if not rule_codes:
+        return set()
+    query = select(
+        RiskAlert.rule_code, RiskAlert.dimension, RiskAlert.dimension_value, RiskAlert.detail
+    ).where(RiskAlert.rule_code.in_(sorted(rule_codes)))
+    return {
+        (r, d, v, str(detail["period"]))
+        for r, d, v, detail in session.execute(query)
+        if isinstance(detail, dict) and detail.get("period")
+    }
+
+
+def last_number(session: Session, column: Any, prefix: str) -> int:
+    """The largest sequence number after ``prefix`` among numbers of ``column`` (0 if none)."""
+    value = session.scalar(select(func.max(column)).where(column.like(f"{prefix}%")))
+    tail = str(value)[len(prefix) :] if value else ""
+    return int(tail) if tail.isdigit() else 0
+
+
+def staff_of_role(session: Session, role: str, branch_code: str | None = None) -> int | None:
+    """An active staff member of ``role`` (of the branch ``branch_code`` if it has one), lowest
+    employee number first; None when the bank has nobody in that role."""
+    if role not in Role._value2member_map_:
+        return None
+    base = (
+        select(Staff.id)
+        .where(Staff.role == Role(role), Staff.status == StaffStatus.ACTIVE)
+        .order_by(Staff.employee_no)
+        .limit(1)
+    )
+    if branch_code is not None:
+        found = session.scalar(
+            base.join(Branch, Branch.id == Staff.branch_id).where(Branch.code == branch_code)
+        )
+        if found is not None:
+            return int(found)
+    found = session.scalar(base)
+    return int(found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    status: str | None = None  # a status, or "unclosed"
+    severity: str | None = None
+    rule_code: str | None = None
+    owner_id: int | None = None
+    raised_on: date | None = None
+
+
+def alerts(session: Session, filters: AlertFilters, limit_rows: int = 500) -> list[RiskAlert]:
+    """Alerts, newest first."""
+    query = (
+        select(RiskAlert)
+        .order_by(RiskAlert.raised_on.desc(), RiskAlert.id.desc())
+        .limit(limit_rows)
+    )
+    if filters.status == "unclosed":
+        query = query.where(RiskAlert.status != AlertStatus.CLOSED)
+    elif filters.status:
+        query = query.where(RiskAlert.status == AlertStatus(filters.status))
+    if filters.severity:
+        query = query.where(RiskAlert.severity == AlertSeverity(filters.severity))
+    if filters.rule_code:
+        query = query.where(RiskAlert.rule_code == filters.rule_code)
+    if filters.owner_id is not None:
+        query = query.where(RiskAlert.owner_id == filters.owner_id)
+    if filters.raised_on is not None:
+        query = query.where(RiskAlert.raised_on == filters.raised_on)
+    return list(session.scalars(query))
+
+
+def alert_rule_codes(session: Session) -> list[str]:
+    return sorted(session.scalars(select(RiskAlert.rule_code).distinct()))
+
+
+def new_alerts_by_severity(session: Session, day: date) -> dict[str, int]:
+    query = (
+        select(RiskAlert.severity, func.count(RiskAlert.id))
+        .where(RiskAlert.raised_on == day)
+        .group_by(RiskAlert.severity)
+    )
+    return {_text(sev): int(n) for sev, n in session.execute(query)}
+
+
+def unclosed_alerts(session: Session) -> list[RiskAlert]:
+    query = select(RiskAlert).where(RiskAlert.status != AlertStatus.CLOSED)
+    return list(session.scalars(query.order_by(RiskAlert.due_on, RiskAlert.id)))
+
+
+# --- monitoring tasks ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    status: str | None = None
+    kind: str | None = None
+    assigned_to_id: int | None = None
+    due_by: date | None = None
+
+
+def tasks(
+    session: Session, filters: TaskFilters, limit_rows: int = 500
+) -> list[tuple[MonitoringTask, Loan]]:
+    """Tasks with their loan, soonest due first."""
+    query = (
+        select(MonitoringTask, Loan)
+        .join(Loan, Loan.id == MonitoringTask.loan_id)
+        .order_by(MonitoringTask.due_on, MonitoringTask.id)
+        .limit(limit_rows)
+    )
+    if filters.status:
+        query = query.where(MonitoringTask.status == TaskStatus(filters.status))
+    if filters.kind:
+        query = query.where(MonitoringTask.kind == TaskKind(filters.kind))
+    if filters.assigned_to_id is not None:
+        query = query.where(MonitoringTask.assigned_to_id == filters.assigned_to_id)
+    if filters.due_by is not None:
+        query = query.where(MonitoringTask.due_on <= filters.due_by)
+    return [(t, loan) for t, loan in session.execute(query)]
+
+
+def tasked_loans(
+    session: Session, kind: TaskKind, loan_ids: Collection[int]
+) -> set[tuple[int, date]]:
+    """(loan, due on) of the tasks of ``kind`` on these loans."""
+    if not loan_ids:
+        return set()
+    query = select(MonitoringTask.loan_id, MonitoringTask.due_on).where(
+        MonitoringTask.kind == kind, MonitoringTask.loan_id.in_(sorted(loan_ids))
+    )
+    return {(int(a), b) for a, b in session.execute(query)}
+
+
+def new_loans(
+    session: Session, since: date, until: date
+) -> list[tuple[int, int, int | None, date, Decimal | None]]:
+    """Loans disbursed in [since, until] and still repaying: (id, principal, manager, disbursed
+    on, PD of the latest decision on their application)."""
+    latest = (
+        select(Decision.application_id, func.max(Decision.id).label("decision_id"))
+        .group_by(Decision.application_id)
+        .subquery()
+    )
+    query = (
+        select(Loan.id, Loan.principal_fen, Loan.manager_id, Loan.disbursed_on, Decision.pd)
+        .outerjoin(latest, latest.c.application_id == Loan.application_id)
+        .outerjoin(Decision, Decision.id == latest.c.decision_id)
+        .where(
+            Loan.disbursed_on >= since,
+            Loan.disbursed_on <= until,
+            Loan.status == LoanStatus.REPAYING,
+        )
+        .order_by(Loan.id)
+    )
+    return [(int(a), int(b), c, d, e) for a, b, c, d, e in session.execute(query)]
+
+
+def large_loans(session: Session, min_fen: int, as_of: date) -> list[tuple[int, date, int | None]]:
+    """Repaying loans of at least ``min_fen``: (id, disbursed on, manager)."""
+    query = select(Loan.id, Loan.disbursed_on, Loan.manager_id).where(
+        Loan.principal_fen >= min_fen,
+        Loan.status == LoanStatus.REPAYING,
+        Loan.disbursed_on <= as_of,
+    )
+    return [(int(a), b, c) for a, b, c in session.execute(query.order_by(Loan.id))]
+
+
+# --- behavioural score inputs ------------------------------------------------------------------------
+
+
+def scored_count(session: Session, month: date) -> int:
+    return int(
+        session.scalar(select(func.count(BehaviourScore.id)).where(BehaviourScore.month == month))
+        or 0
+    )
+
+
+def loans_to_score(
+    session: Session, month: date, as_of: date
+) -> list[tuple[int, int, int, int, date]]:
+    """Repaying loans without a score for ``month``: (id, dpd, outstanding, principal, disbursed)."""
+    done = select(BehaviourScore.loan_id).where(BehaviourScore.month == month)
+    query = select(
+        Loan.id, Loan.dpd, Loan.outstanding_principal_fen, Loan.principal_fen, Loan.disbursed_on
+    ).where(Loan.status == LoanStatus.REPAYING, Loan.disbursed_on <= as_of, Loan.id.not_in(done))
+    return [
+        (int(a), int(b), int(c), int(d), e)
+        for a, b, c, d, e in session.execute(query.order_by(Loan.id))
+    ]
+
+
+def max_dpd_since(session: Session, since: date, until: date) -> dict[int, int]:
+    query = (
+        select(S.loan_id, func.max(S.dpd))
+        .where(S.as_of > since, S.as_of <= until)
+        .group_by(S.loan_id)
+    )
+    return {int(a): int(b or 0) for a, b in session.execute(query)}
+
+
+def last_delinquent_day(session: Session, until: date) -> dict[int, date]:
+    query = (
+        select(S.loan_id, func.max(S.as_of)).where(S.dpd > 0, S.as_of <= until).group_by(S.loan_id)
+    )
+    return {int(a): b for a, b in session.execute(query)}
+
+
+def instalment_counts(session: Session, as_of: date) -> dict[int, tuple[int, int]]:
+    """Per loan: (instalments due by ``as_of``, of which paid late or still unpaid past due), over
+    the schedule version in force."""
+    late = or_(
+        and_(ScheduleLine.settled_on.is_not(None), ScheduleLine.settled_on > ScheduleLine.due_on),
+        and_(ScheduleLine.settled_on.is_(None), ScheduleLine.due_on < as_of),
+    )
+    query = (
+        select(
+            ScheduleLine.loan_id, func.count(ScheduleLine.id), func.sum(case((late, 1), else_=0))
+        )
+        .join(
+            Loan,
+            and_(Loan.id == ScheduleLine.loan_id, Loan.schedule_version == ScheduleLine.version),
+        )
+        .where(ScheduleLine.due_on <= as_of, Loan.status == LoanStatus.REPAYING)
+        .group_by(ScheduleLine.loan_id)
+    )
+    return {int(a): (int(b), int(c or 0)) for a, b, c in session.execute(query)}

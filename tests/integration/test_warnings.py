@@ -1,0 +1,266 @@
+"""Early warning and post-loan monitoring on a small book (SQLite and PostgreSQL): an overdue rate
+rising at one branch raises one alert even when evaluated twice; an LPR change is signalled;
+purpose-of-funds checks are sampled deterministically (a large loan always); large loans get their
+periodic review; behavioural scores are refreshed once a month; the alert workflow and a misuse
+finding."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from loanpilot.audit.models import AuditLog
+from loanpilot.customers.models import Channel, Customer, Gender, Occupation
+from loanpilot.kit.errors import ConflictError, ValidationError
+from loanpilot.lending.models import Loan, LoanStatus
+from loanpilot.products.models import (
+    CollateralKind,
+    LoanProduct,
+    LprRate,
+    LprTerm,
+    ProductSubtype,
+    ProductType,
+    RateBasis,
+    RepaymentMethod,
+)  # fmt: skip
+from loanpilot.risk import monitoring, warnings
+from loanpilot.risk.models import AlertStatus, DelinquencySnapshot, DpdBucket, FiveClass, RiskAlert
+from loanpilot.risk.models_post import BehaviourScore, MonitoringTask, TaskKind, WarningRule
+from loanpilot.team.models import Branch, BranchLevel, Role, Staff
+
+AS_OF = date(2026, 11, 29)
+NOW = datetime(2026, 11, 29, 10, tzinfo=UTC)
+MONTH_ENDS = [date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31)]
+
+
+def build(session: Session) -> dict[str, int]:
+    """Two branches of ten ¥100,000 loans each; at B1 the overdue loans grow 1 → 2 → 3 over the
+    month-ends (10 % → 20 % → 30 %), at B2 none. Two loans disbursed two days ago (one of
+    ¥1,200,000), a 5-year LPR cut effective yesterday."""
+    b1 = Branch(
+        code="B1", name="一支行", level=BranchLevel.SUB_BRANCH, province="浙江省", city="杭州市"
+    )
+    b2 = Branch(
+        code="B2", name="二支行", level=BranchLevel.SUB_BRANCH, province="浙江省", city="杭州市"
+    )
+    product = LoanProduct(
+        code="P1", name_zh="消费贷", name_en="Consumer", product_type=ProductType.CONSUMER,
+        subtype=ProductSubtype.GENERAL_CONSUMER, min_amount_fen=100_000, max_amount_fen=500_000_000,
+        min_term_months=6, max_term_months=60, rate_basis=RateBasis.FIXED,
+        min_spread=Decimal("0.04"), max_spread=Decimal("0.12"),
+        repayment_methods=[RepaymentMethod.EQUAL_INSTALMENT.value],
+        collateral_required=CollateralKind.NONE, launched_on=date(2020, 1, 1),
+    )  # fmt: skip
+    session.add_all([b1, b2, product])
+    session.flush()
+    staff = {
+        role: Staff(
+            employee_no=f"E{i}",
+            name=f"员工{i}",
+            gender="M",
+            role=role,
+            branch_id=branch.id,
+            hired_on=date(2020, 1, 1),
+        )
+        for i, (role, branch) in enumerate(
+            [(Role.RISK_OFFICER, b2), (Role.BRANCH_HEAD, b1), (Role.CUSTOMER_MANAGER, b1)]
+        )
+    }
+    session.add_all(staff.values())
+    customer = Customer(
+        customer_no="C1", name="张三", id_number_enc=b"x" * 16, id_number_hash=b"h" * 16,
+        birth_date=date(1990, 1, 1), gender=Gender.MALE, occupation=Occupation.COMPANY_EMPLOYEE,
+        monthly_income_fen=2_000_000, province="浙江省", city="杭州市", source_channel=Channel.BRANCH,
+        since=date(2020, 1, 1),
+    )  # fmt: skip
+    session.add(customer)
+    session.flush()
+
+    def loan(no: str, branch: Branch, principal: int, disbursed: date) -> Loan:
+        row = Loan(
+            loan_no=no, customer_id=customer.id, product_id=product.id, branch_id=branch.id,
+            manager_id=staff[Role.CUSTOMER_MANAGER].id, channel=Channel.BRANCH,
+            principal_fen=principal, rate_basis=RateBasis.FIXED, base_rate=Decimal(0),
+            spread=Decimal("0.06"), annual_rate=Decimal("0.06"), apr=Decimal("0.06"),
+            term_months=36, repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
+            disbursed_on=disbursed, first_due_on=disbursed + timedelta(days=30),
+            maturity_on=disbursed + timedelta(days=1100), status=LoanStatus.REPAYING,
+            outstanding_principal_fen=principal,
+        )  # fmt: skip
+        session.add(row)
+        return row
+
+    book = [
+        loan(f"L{b.code}{i}", b, 10_000_000, date(2025, 1, 10)) for b in (b1, b2) for i in range(10)
+    ]
+    loan("LNEW1", b2, 120_000_000, AS_OF - timedelta(days=2))
+    loan("LNEW2", b2, 2_000_000, AS_OF - timedelta(days=2))
+    loan("LBIG", b1, 150_000_000, date(2026, 6, 10))  # review due 2026-12-10
+    session.flush()
+    for k, day in enumerate(MONTH_ENDS):
+        for i, row in enumerate(book):
+            late = row.branch_id == b1.id and i <= k
+            session.add(DelinquencySnapshot(
+                loan_id=row.id, as_of=day, dpd=5 if late else 0,
+                bucket=DpdBucket.M1 if late else DpdBucket.M0, outstanding_principal_fen=10_000_000,
+                overdue_principal_fen=100_000 if late else 0, overdue_interest_fen=0,
+                five_class=FiveClass.SPECIAL_MENTION if late else FiveClass.NORMAL,
+            ))  # fmt: skip
+    session.add_all([
+        LprRate(effective_on=date(2025, 5, 20), term=LprTerm.OVER_FIVE_YEARS, rate=Decimal("0.035")),
+        LprRate(effective_on=AS_OF - timedelta(days=1), term=LprTerm.OVER_FIVE_YEARS, rate=Decimal("0.034")),
+        LprRate(effective_on=date(2025, 5, 20), term=LprTerm.ONE_YEAR, rate=Decimal("0.030")),
+    ])  # fmt: skip
+    session.flush()
+    return {"head": staff[Role.BRANCH_HEAD].id, "risk": staff[Role.RISK_OFFICER].id,
+            "manager": staff[Role.CUSTOMER_MANAGER].id}  # fmt: skip
+
+
+@pytest.fixture
+def book(session_factory: sessionmaker[Session]) -> dict[str, int]:
+    with session_factory() as s, s.begin():
+        return build(s)
+
+
+def close(
+    session_factory: sessionmaker[Session], day: date = AS_OF
+) -> tuple[dict[str, int], dict[str, int]]:
+    with session_factory() as s, s.begin():
+        return monitoring.after_close(s, day, NOW), warnings.after_close(s, day, NOW)
+
+
+def test_a_rising_overdue_rate_raises_one_alert_even_run_twice(
+    session_factory: sessionmaker[Session], book: dict[str, int]
+) -> None:
+    _, first = close(session_factory)
+    _, second = close(session_factory)
+    assert first["rules_seeded"] == 7
+    assert second["rules_seeded"] == 0
+    assert first["raised"] >= 2
+    assert second["raised"] == 0
+    with session_factory() as s:
+        alerts = {a.rule_code: a for a in s.scalars(select(RiskAlert))}
+        assert s.scalar(select(func.count(WarningRule.id))) == 7
+    branch = alerts["branch_m1plus_rate_high"]
+    assert (branch.dimension, branch.dimension_value) == ("branch", "B1")
+    assert branch.value == Decimal("0.3")
+    assert branch.threshold == Decimal("0.05")
+    assert branch.owner_id == book["head"]  # the branch's own head
+    assert branch.due_on == AS_OF + timedelta(days=14)
+    assert branch.status is AlertStatus.OPEN
+    assert branch.alert_no == f"RA{AS_OF:%Y%m%d}" + branch.alert_no[-5:]
+    assert branch.detail is not None
+    expected = [[d.isoformat(), v] for d, v in zip(MONTH_ENDS, (0.1, 0.2, 0.3), strict=True)]
+    assert branch.detail["series"] == expected
+    assert "B1" in branch.detail["explain_zh"]
+    assert branch.detail["contingency_en"]
+    # the whole bank's overdue rate 15 % > 3 %, owned by the risk officer
+    assert alerts["portfolio_m1plus_rate_high"].value == Decimal("0.15")
+    assert alerts["portfolio_m1plus_rate_high"].owner_id == book["risk"]
+
+
+def test_lpr_change_is_signalled(
+    session_factory: sessionmaker[Session], book: dict[str, int]
+) -> None:
+    close(session_factory)
+    with session_factory() as s:
+        lpr = s.scalars(select(RiskAlert).where(RiskAlert.rule_code == "market_lpr_change")).all()
+    assert [(a.dimension_value, a.value) for a in lpr] == [("LPR5Y", Decimal(10))]
+    # four days later the change is outside the rule's 3-day window: nothing new
+    close(session_factory, AS_OF + timedelta(days=4))
+    with session_factory() as s:
+        assert (
+            s.scalar(
+                select(func.count(RiskAlert.id)).where(RiskAlert.rule_code == "market_lpr_change")
+            )
+            == 1
+        )
+
+
+def test_tasks_are_sampled_deterministically(
+    session_factory: sessionmaker[Session], book: dict[str, int]
+) -> None:
+    first, _ = close(session_factory)
+    second, _ = close(session_factory)
+    nxt, _ = close(session_factory, AS_OF + timedelta(days=1))
+    assert second["purpose_checks"] == 0
+    assert nxt["purpose_checks"] == 0
+    with session_factory() as s:
+        tasks = s.execute(select(MonitoringTask.kind, Loan.loan_no, MonitoringTask.due_on,
+                                 MonitoringTask.assigned_to_id)
+                          .join(Loan, Loan.id == MonitoringTask.loan_id)).all()  # fmt: skip
+    checks = {no for kind, no, _, _ in tasks if kind is TaskKind.PURPOSE_CHECK}
+    assert "LNEW1" in checks  # ¥1,200,000: always
+    assert first["purpose_checks"] == len(checks)
+    reviews = [(no, due) for kind, no, due, _ in tasks if kind is TaskKind.LARGE_LOAN_REVIEW]
+    assert reviews == [("LBIG", date(2026, 12, 10))]
+    assert {who for *_, who in tasks} == {book["manager"]}
+
+
+def test_scores_refreshed_once_a_month(
+    session_factory: sessionmaker[Session], book: dict[str, int]
+) -> None:
+    first, _ = close(session_factory)
+    again, _ = close(session_factory, AS_OF + timedelta(days=1))  # still November
+    december, _ = close(session_factory, date(2026, 12, 1))
+    assert (first["behaviour_scores"], again["behaviour_scores"], december["behaviour_scores"]) == (
+        23,
+        0,
+        23,
+    )
+    with session_factory() as s:
+        rows = s.execute(select(Loan.loan_no, BehaviourScore.score, BehaviourScore.grade, BehaviourScore.inputs)
+                         .join(Loan, Loan.id == BehaviourScore.loan_id)
+                         .where(BehaviourScore.month == date(2026, 11, 1))).all()  # fmt: skip
+    by_no = {no: (score, grade, inputs) for no, score, grade, inputs in rows}
+    late, clean = by_no["LB10"], by_no["LB19"]  # B1's loan 0 was past due at every month-end
+    assert late[2]["max6"] == 5
+    assert clean[2]["max6"] == 0
+    assert late[0] < clean[0]
+
+
+def test_alert_workflow_and_misuse(
+    session_factory: sessionmaker[Session], book: dict[str, int]
+) -> None:
+    close(session_factory)
+    with session_factory() as s, s.begin():
+        alert = s.scalars(
+            select(RiskAlert).where(RiskAlert.rule_code == "branch_m1plus_rate_high")
+        ).one()
+        who = {"by_id": book["head"], "by_name": "员工1", "actor_label": "user:branch", "now": NOW}
+        warnings.acknowledge(s, alert.id, **who)
+        with pytest.raises(ConflictError):
+            warnings.acknowledge(s, alert.id, **who)
+        with pytest.raises(ValidationError) as caught:
+            warnings.close_alert(s, alert.id, "", **who)
+        assert caught.value.problems[0].field == "reason"
+        warnings.record_action(s, alert.id, "约谈支行负责人", **who)
+        warnings.close_alert(s, alert.id, "", **who)
+        assert alert.status is AlertStatus.CLOSED
+        assert [a["kind"] for a in alert.actions] == ["acknowledge", "action", "close"]
+        assert alert.actions[1]["text"] == "约谈支行负责人"
+        assert alert.actions[1]["by"] == "员工1"
+        actions = s.scalars(
+            select(AuditLog.action).where(AuditLog.entity_id == alert.alert_no)
+        ).all()
+        assert set(actions) >= {"alert.raise", "alert.acknowledge", "alert.action", "alert.close"}
+        task = s.scalars(
+            select(MonitoringTask).where(MonitoringTask.kind == TaskKind.PURPOSE_CHECK)
+        ).first()
+        assert task is not None
+        with pytest.raises(ValidationError):
+            monitoring.complete_task(s, task.id, "misuse", "", by_id=book["manager"], actor_label="t",
+                                     now=NOW, today=AS_OF)  # fmt: skip
+        monitoring.complete_task(s, task.id, "misuse", "资金流入股市", by_id=book["manager"],
+                                 actor_label="t", now=NOW, today=AS_OF)  # fmt: skip
+        misuse = s.scalars(select(RiskAlert).where(RiskAlert.rule_code == "purpose_misuse")).one()
+        assert misuse.dimension == "loan"
+        assert misuse.severity.value == "high"
+        digest = warnings.daily_digest(s, AS_OF, "en")
+        assert digest.new_by_severity["high"] >= 1
+        assert misuse.alert_no in digest.text()
+        assert misuse.alert_no in digest.html()
