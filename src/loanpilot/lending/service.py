@@ -29,6 +29,7 @@ from loanpilot.customers.models import (
 from loanpilot.kit.crypto import FieldCipher
 from loanpilot.kit.errors import ConflictError, NotFoundError
 from loanpilot.lending import repository as repo
+from loanpilot.lending.events import transition
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.lending.rules import (
     APPLICATION_PREFIX,
@@ -45,6 +46,7 @@ from loanpilot.lending.rules import (
     same_last_four,
     stages,
 )
+from loanpilot.lending.workflow import Action
 from loanpilot.products.models import LoanProduct, RepaymentMethod
 
 CONSENT_TEXT_VERSION = "portal-v1"
@@ -165,6 +167,7 @@ def submit_application(
                 client_address=client_address,
                 at=now,
             )
+            _record_submission(session, application, now, client_address)
             savepoint.commit()
         except IntegrityError:
             # Another request won a race: the same key (return its application), the same new
@@ -266,11 +269,31 @@ def _write(
         repayment_method=RepaymentMethod(checked.method),
         purpose=checked.purpose,
         stated_monthly_income_fen=checked.monthly_income_fen,
-        status=ApplicationStatus.SUBMITTED,
-        submitted_at=now,
+        status=ApplicationStatus.DRAFT,  # submitted by the workflow (_record_submission)
     )
     repo.add_all(session, [*consents, application])
     return application, created, verified
+
+
+def _record_submission(
+    session: Session, application: Application, now: datetime, client_address: str | None
+) -> None:
+    """The SUBMIT transition (draft → submitted) through the workflow: its event, its audit row
+    and the submission time."""
+    stage = transition(
+        session,
+        entity="application",
+        entity_id=application.id,
+        entity_label=application.application_no,
+        stage=application.status.value,
+        action=Action.SUBMIT,
+        now=now,
+        actor_label="portal",
+        client_address=client_address,
+    )
+    application.status = ApplicationStatus(stage.value)
+    application.submitted_at = now
+    session.flush()
 
 
 def find_progress(

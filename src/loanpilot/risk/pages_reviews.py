@@ -1,6 +1,8 @@
 """Console pages of the manual-review queue: referred applications oldest first, and one
 application with its decisions, the features the model read, and the reviewer's form (approve,
 optionally for less or with the appraised collateral value; or decline; a note either way).
+An approval above the reviewer's authority waits for a checker (maker-checker): the reviewer is
+sent to the application's workflow page, and the form is closed until the check.
 
 The applicant is shown by masked name only (``kit.masking.mask_name``); ID and phone numbers are
 never on these pages (the customer 360 reveals them, audited, to those allowed).
@@ -19,6 +21,8 @@ from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import EntityId, SessionDep, today_for
 from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
 from loanpilot.kit.masking import mask_name
+from loanpilot.kit.money import format_yuan as yuan_text
+from loanpilot.lending import lifecycle
 from loanpilot.lending import repository as lending
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import CollateralKind
@@ -49,6 +53,8 @@ _ERRORS = {
     "policy.missing": ("", "risk.review.error.policy"),
     "review.combination": ("", "risk.review.error.combination"),
     "review.amount": ("amount", "risk.review.error.amount_above"),
+    "approval.pending": ("", "lending.error.approval.pending"),
+    "approval.not_authorised": ("", "lending.error.approval.not_authorised"),
 }
 
 
@@ -135,6 +141,9 @@ def _review_page(
         if app.status is ApplicationStatus.APPROVED
         else None
     )
+    pending = lifecycle.pending_request(session, app.id)  # maker-checker: waiting for a checker
+    if pending is not None and error is None:
+        error = translate("lending.app.pending", lang, amount=yuan_text(pending.amount_fen))
     return render(
         request,
         "console/risk/review.html",
@@ -149,7 +158,8 @@ def _review_page(
             "offer": offer,
             "secured": product.collateral_required is not CollateralKind.NONE,
             "can_review": principal.can(Permission.APPLICATIONS_REVIEW)
-            and app.status in reviews.REVIEWABLE,
+            and app.status in reviews.REVIEWABLE
+            and pending is None,
             "form": form or {"decision": "", "amount": "", "collateral": "", "note": ""},
             "fields": fields or [],
             "error": error,
@@ -210,10 +220,10 @@ def review(
             request, session, principal, app, form=form,
             fields=[p.public() for p in problems], status_code=422,
         )  # fmt: skip
-    try:
-        reviews.review_application(
+    try:  # maker-checker: above the reviewer's authority the approval waits for a checker
+        outcome = reviews.decide_by_hand(
             session, application_id, approve=decision == "approve", note=note, now=clock(request),
-            today=today_for(request), by_id=principal.staff_id,
+            today=today_for(request), by_id=principal.staff_id, maker_role=principal.role.value,
             actor_label=f"user:{principal.username}", collateral_value_fen=collateral_fen,
             amount_fen=amount_fen,
         )  # fmt: skip
@@ -230,4 +240,8 @@ def review(
             fields=[{"field": field, "message": message}] if field else [],
             error=None if field else message, status_code=status,
         )  # fmt: skip
+    if outcome.pending is not None:
+        return RedirectResponse(
+            f"/console/lending/applications/{application_id}?sent=checker", status_code=303
+        )
     return RedirectResponse(f"/console/risk/reviews/{application_id}", status_code=303)

@@ -1,17 +1,35 @@
 """Manual review of referred applications: the queue, oldest first, and the decision a credit
 officer makes by hand, with a note (an approval is priced by the grade of the automatic decision
 and, for a secured loan, limited by the appraised collateral value). Services flush; the caller
-commits."""
+commits.
+
+Maker-checker (四眼原则): ``decide_by_hand`` weighs an approval against the reviewer's authority
+(``lending.lifecycle.authority_map``, per role, as data). Within it the approval stands at once;
+above it the approval becomes a pending request and the application stays under review until a
+different person whose own authority covers the amount confirms it (``confirm_approval``: the
+offer is priced again at the maker's amount and must come out at the maker's terms) or rejects it
+(``reject_approval``: the application is back in review). ``review_application`` records a manual
+decision without the authority check (the system's own callers and the API of issue 4)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from loanpilot.customers.models import Customer
 from loanpilot.customers.service import bureau_and_financials
 from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
-from loanpilot.lending.models import Application, ApplicationStatus
+from loanpilot.lending import lifecycle
+from loanpilot.lending.models import (
+    Application,
+    ApplicationStatus,
+    ApprovalRequest,
+    ApprovalRequestStatus,
+)
+from loanpilot.lending.workflow import ApprovalNeed, approval_need, check_checker
+from loanpilot.products.models import LoanProduct
 from loanpilot.risk import policy_store, repository
 from loanpilot.risk.models import Decision
 from loanpilot.risk.reasons import reason_record
@@ -19,6 +37,7 @@ from loanpilot.risk.rules import DecisionOutcome, Reason
 from loanpilot.risk.service import (
     MANUAL_MODEL,
     DecisionView,
+    Offer,
     _load,
     _store,
     is_secured,
@@ -41,44 +60,47 @@ def review_queue(
     return [(a, latest.get(a.id)) for a in apps]
 
 
-def review_application(
-    session: Session,
-    application_id: int,
-    *,
-    approve: bool,
-    note: str,
-    now: datetime,
-    today: date,
-    by_id: int,
-    actor_label: str,
-    collateral_value_fen: int | None = None,
-    amount_fen: int | None = None,
-) -> DecisionView:
-    """Decide a referred application by hand (see the module docstring)."""
-    app, customer, product = _load(session, application_id)
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """A reviewer's decision: the decision when it stands (``view``), or the approval waiting for
+    a checker (``pending``, with the offer it would make)."""
+
+    view: DecisionView | None
+    pending: ApprovalRequest | None = None
+    offer: Offer | None = None
+
+
+def _open_for_review(session: Session, app: Application, note: str) -> str:
     if app.status not in REVIEWABLE:
         raise ConflictError(
             "application.not_referred",
             f"Application {app.application_no} is {app.status.value}; only one referred or under review is decided here",
         )
+    lifecycle.refuse_if_pending(session, app)
     note = note.strip()
     if not note:
         raise ValidationError("review.note", "A manual decision needs a note saying why")
-    previous = latest_decision(session, application_id)
+    return note
+
+
+def _manual_offer(
+    session: Session,
+    app: Application,
+    customer: Customer,
+    product: LoanProduct,
+    *,
+    today: date,
+    collateral_value_fen: int | None,
+    amount_fen: int | None,
+    secured_needs_value: bool = True,
+) -> tuple[Offer, str, str]:
+    """The offer of a manual approval, its grade and the policy version (or why none)."""
     stored = policy_store.active_policy(session)
-    policy_version = stored.policy.version if stored is not None else "none"
-    code = "manual.approve" if approve else "manual.decline"
-    if not approve:
-        row = _store(
-            session, app, DecisionOutcome.DECLINE, [Reason(code)], scored=None,
-            model_label=MANUAL_MODEL, policy_version=policy_version, offer=None, features=None,
-            now=now, by_id=by_id, actor_label=actor_label, note=note,
-        )  # fmt: skip
-        return DecisionView(row, None)
     if stored is None:
         raise ConflictError(
             "policy.missing", "No credit policy is active; activate one to price the offer"
         )
+    previous = latest_decision(session, app.id)
     # the automatic decision's grade; without one, the grid's last (worst) grade
     grade = (previous.grade if previous is not None else None) or list(stored.grid.spread_by_grade)[
         -1
@@ -87,7 +109,7 @@ def review_application(
         raise ValidationError(
             "review.amount", "A manual approval may lend less than was applied for, never more"
         )
-    if is_secured(product, stored) and collateral_value_fen is None:
+    if secured_needs_value and is_secured(product, stored) and collateral_value_fen is None:
         raise ValidationError(
             "review.collateral", "A secured loan needs the appraised collateral value"
         )
@@ -104,9 +126,181 @@ def review_application(
             f"No offer is possible: {text['en']}",
             [FieldProblem("reason", text["zh"])],
         )
+    return made, grade, stored.policy.version
+
+
+def _decline(
+    session: Session, app: Application, note: str, *, now: datetime, by_id: int, actor_label: str
+) -> DecisionView:
+    stored = policy_store.active_policy(session)
     row = _store(
-        session, app, DecisionOutcome.APPROVE, [Reason(code)], scored=None,
+        session, app, DecisionOutcome.DECLINE, [Reason("manual.decline")], scored=None,
+        model_label=MANUAL_MODEL,
+        policy_version=stored.policy.version if stored is not None else "none", offer=None,
+        features=None, now=now, by_id=by_id, actor_label=actor_label, note=note,
+    )  # fmt: skip
+    return DecisionView(row, None)
+
+
+def _approve(
+    session: Session,
+    app: Application,
+    made: Offer,
+    grade: str,
+    policy_version: str,
+    note: str,
+    *,
+    now: datetime,
+    by_id: int,
+    actor_label: str,
+    checked_by: tuple[int, str] | None = None,
+) -> DecisionView:
+    row = _store(
+        session, app, DecisionOutcome.APPROVE, [Reason("manual.approve")], scored=None,
         model_label=MANUAL_MODEL, policy_version=policy_version, offer=made, features=None,
         now=now, by_id=by_id, actor_label=actor_label, note=note, grade=grade,
+        checked_by=checked_by,
     )  # fmt: skip
     return DecisionView(row, made)
+
+
+def review_application(
+    session: Session,
+    application_id: int,
+    *,
+    approve: bool,
+    note: str,
+    now: datetime,
+    today: date,
+    by_id: int,
+    actor_label: str,
+    collateral_value_fen: int | None = None,
+    amount_fen: int | None = None,
+) -> DecisionView:
+    """Decide a referred application by hand, without the authority check (see the module
+    docstring)."""
+    app, customer, product = _load(session, application_id)
+    note = _open_for_review(session, app, note)
+    if not approve:
+        return _decline(session, app, note, now=now, by_id=by_id, actor_label=actor_label)
+    made, grade, version = _manual_offer(
+        session, app, customer, product, today=today,
+        collateral_value_fen=collateral_value_fen, amount_fen=amount_fen,
+    )  # fmt: skip
+    return _approve(
+        session, app, made, grade, version, note, now=now, by_id=by_id, actor_label=actor_label
+    )
+
+
+def decide_by_hand(
+    session: Session,
+    application_id: int,
+    *,
+    approve: bool,
+    note: str,
+    now: datetime,
+    today: date,
+    by_id: int,
+    maker_role: str,
+    actor_label: str,
+    collateral_value_fen: int | None = None,
+    amount_fen: int | None = None,
+) -> ReviewOutcome:
+    """Decide by hand within the reviewer's authority; above it, a pending approval request."""
+    app, customer, product = _load(session, application_id)
+    note = _open_for_review(session, app, note)
+    if not approve:
+        view = _decline(session, app, note, now=now, by_id=by_id, actor_label=actor_label)
+        return ReviewOutcome(view)
+    made, grade, version = _manual_offer(
+        session, app, customer, product, today=today,
+        collateral_value_fen=collateral_value_fen, amount_fen=amount_fen,
+    )  # fmt: skip
+    need = approval_need(
+        lifecycle.authority_map(session), role=maker_role,
+        product_type=product.product_type.value, amount_fen=made.amount_fen,
+    )  # fmt: skip
+    if need is ApprovalNeed.ALONE:
+        view = _approve(
+            session, app, made, grade, version, note, now=now, by_id=by_id, actor_label=actor_label
+        )
+        return ReviewOutcome(view, offer=made)
+    pending = lifecycle.request_approval(
+        session, app, maker_id=by_id, maker_label=actor_label, amount_fen=made.amount_fen,
+        term_months=made.term_months, annual_rate=made.annual_rate, note=note, now=now,
+    )  # fmt: skip
+    return ReviewOutcome(None, pending=pending, offer=made)
+
+
+def _checkable(
+    session: Session, request_id: int, checker_id: int, checker_role: str
+) -> tuple[ApprovalRequest, Application, Customer, LoanProduct]:
+    row = lifecycle.get_request(session, request_id)
+    app, customer, product = _load(session, row.application_id)
+    if row.status is not ApprovalRequestStatus.PENDING:
+        raise ConflictError(
+            "approval.not_pending", f"Approval request {row.id} is already {row.status.value}"
+        )
+    check_checker(
+        lifecycle.authority_map(session), maker_id=row.maker_id, checker_id=checker_id,
+        checker_role=checker_role, product_type=product.product_type.value,
+        amount_fen=row.amount_fen,
+    )  # fmt: skip
+    return row, app, customer, product
+
+
+def confirm_approval(
+    session: Session,
+    request_id: int,
+    *,
+    note: str = "",
+    now: datetime,
+    today: date,
+    checker_id: int,
+    checker_role: str,
+    actor_label: str,
+) -> DecisionView:
+    """A checker confirms a pending approval: the decision is written (the maker's, at the maker's
+    terms) and the application is approved; the move is the checker's."""
+    row, app, customer, product = _checkable(session, request_id, checker_id, checker_role)
+    made, grade, version = _manual_offer(
+        session, app, customer, product, today=today, collateral_value_fen=None,
+        amount_fen=row.amount_fen, secured_needs_value=False,
+    )  # fmt: skip
+    if made.amount_fen != row.amount_fen or (
+        row.annual_rate is not None and made.annual_rate != row.annual_rate
+    ):
+        raise ConflictError(
+            "approval.terms_changed",
+            f"The offer is now {made.amount_fen} fen at {made.annual_rate}, not the maker's "
+            f"{row.amount_fen} fen at {row.annual_rate}; reject it and approve again",
+        )
+    lifecycle.close_request(
+        session, row, app, status=ApprovalRequestStatus.CONFIRMED, checker_id=checker_id,
+        checker_label=actor_label, note=note.strip() or None, now=now,
+    )  # fmt: skip
+    return _approve(
+        session, app, made, grade, version, row.note or "", now=now, by_id=row.maker_id,
+        actor_label=actor_label, checked_by=(checker_id, actor_label),
+    )  # fmt: skip
+
+
+def reject_approval(
+    session: Session,
+    request_id: int,
+    *,
+    note: str,
+    now: datetime,
+    checker_id: int,
+    checker_role: str,
+    actor_label: str,
+) -> ApprovalRequest:
+    """A checker rejects a pending approval, saying why; the application stays under review."""
+    if not note.strip():
+        raise ValidationError("approval.note", "A rejected approval needs a note saying why")
+    row, app, _, _ = _checkable(session, request_id, checker_id, checker_role)
+    lifecycle.close_request(
+        session, row, app, status=ApprovalRequestStatus.REJECTED, checker_id=checker_id,
+        checker_label=actor_label, note=note.strip(), now=now,
+    )  # fmt: skip
+    return row

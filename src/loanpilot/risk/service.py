@@ -45,7 +45,9 @@ from loanpilot.customers.rules import age_on
 from loanpilot.customers.service import bureau_and_financials
 from loanpilot.kit.clock import to_business_date
 from loanpilot.kit.errors import ConflictError, DomainError, NotFoundError, ValidationError
+from loanpilot.lending.events import transition
 from loanpilot.lending.models import Application, ApplicationStatus
+from loanpilot.lending.workflow import Action
 from loanpilot.products.models import CollateralKind, LoanProduct, ProductSubtype, RateBasis
 from loanpilot.products.pricing import limit, price
 from loanpilot.products.service import Quote, base_rate_on, quote
@@ -57,10 +59,11 @@ from loanpilot.risk.rules import DecisionOutcome, Facts, HardRules, Reason, deci
 
 _log = logging.getLogger(__name__)
 MANUAL_MODEL = "manual"
-_STATUS = {
-    DecisionOutcome.APPROVE: ApplicationStatus.APPROVED,
-    DecisionOutcome.REFER: ApplicationStatus.REFERRED,
-    DecisionOutcome.DECLINE: ApplicationStatus.DECLINED,
+#: The workflow action (``lending.workflow``) each outcome records.
+_ACTION = {
+    DecisionOutcome.APPROVE: Action.APPROVE,
+    DecisionOutcome.REFER: Action.REFER,
+    DecisionOutcome.DECLINE: Action.DECLINE,
 }
 DECIDABLE = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW})
 
@@ -372,7 +375,25 @@ def _store(
     actor_label: str,
     note: str | None = None,
     grade: str | None = None,
+    checked_by: tuple[int, str] | None = None,
 ) -> Decision:
+    """Write the decision and move the application by the workflow (``lending.events``): an
+    outcome its stage does not allow is refused before anything is written. ``checked_by`` (staff
+    id, label) is the checker who confirmed an approval above the maker's authority: the
+    transition is theirs, the decision stays the maker's (``by_id``)."""
+    event_id, event_label = checked_by if checked_by is not None else (by_id, actor_label)
+    stage = transition(
+        session,
+        entity="application",
+        entity_id=app.id,
+        entity_label=app.application_no,
+        stage=app.status.value,
+        action=_ACTION[outcome],
+        now=now,
+        actor_id=event_id,
+        actor_label=event_label,
+        note=note,
+    )
     row = Decision(
         application_id=app.id,
         outcome=outcome,
@@ -395,7 +416,7 @@ def _store(
         note=note,
     )
     session.add(row)
-    app.status = _STATUS[outcome]
+    app.status = ApplicationStatus(stage.value)
     app.decided_at = now
     if outcome is DecisionOutcome.REFER and app.review_started_at is None:
         app.review_started_at = now
