@@ -8,7 +8,9 @@ does that with the stage returned, in the same transaction. Services flush; the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,10 +33,12 @@ def transition(
     actor_label: str = "system",
     note: str | None = None,
     client_address: str | None = None,
+    detail: Mapping[str, Any] | None = None,
 ) -> Stage:
     """Move ``entity`` (``application`` or ``loan``) from ``stage`` by ``action``; the new stage.
 
-    ``entity_label`` is the business number the audit log shows (application or loan number).
+    ``entity_label`` is the business number the audit log shows (application or loan number);
+    ``detail`` adds to the audit row's detail (no personal data).
     """
     if entity not in ("application", "loan"):
         raise ValueError(f"entity must be 'application' or 'loan', got {entity!r}")
@@ -60,7 +64,7 @@ def transition(
         actor_staff_id=actor_id,
         entity=entity,
         entity_id=entity_label,
-        detail={"from": Stage(stage).value, "to": target.value},
+        detail={"from": Stage(stage).value, "to": target.value, **(detail or {})},
         client_address=client_address,
         at=now,
     )

@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import EntityId, ErrorRead, SessionDep, today_for
 from loanpilot.kit.errors import NotFoundError, ValidationError
 from loanpilot.lending import repository as applications
+from loanpilot.lending.schemas import ApprovalRequestRead
 from loanpilot.products.service import get_product
 from loanpilot.risk import policy_store, registry, service, views
 from loanpilot.risk import review as reviews
@@ -201,7 +203,11 @@ def review_queue(
     return ReviewQueueRead(items=items)
 
 
-@router.post("/risk/reviews/{application_id}", response_model=DecisionRead, responses=_CHANGED)
+@router.post(
+    "/risk/reviews/{application_id}",
+    response_model=DecisionRead,
+    responses={**_CHANGED, 202: {"model": ApprovalRequestRead}},
+)
 def review(
     application_id: EntityId,
     body: ReviewDecide,
@@ -209,14 +215,24 @@ def review(
     session: SessionDep,
     principal: Annotated[Principal, require(Permission.APPLICATIONS_REVIEW)],
 ) -> DecisionRead:
-    """Decide a referred application by hand, with a note. An approval is priced at the grade of
+    """Decide a referred application by hand, with a note. An approval above the reviewer's
+    authority is not decided: 202 with the approval request a second approver must check
+    (maker-checker, ``/api/v1/approvals``). An approval is priced at the grade of
     the automatic decision; a secured loan needs the appraised collateral value. 409 when the
     application is not referred or no offer is possible."""
-    view = reviews.review_application(
+    outcome = reviews.decide_by_hand(
         session, application_id, approve=body.approve, note=body.note, now=clock(request),
-        today=today_for(request), by_id=principal.staff_id, actor_label=_actor(principal),
-        collateral_value_fen=body.collateral_value_fen(), amount_fen=body.amount_fen(),
+        today=today_for(request), by_id=principal.staff_id, maker_role=principal.role.value,
+        actor_label=_actor(principal), collateral_value_fen=body.collateral_value_fen(),
+        amount_fen=body.amount_fen(),
     )  # fmt: skip
+    if outcome.view is None:  # above the reviewer's authority: it waits for a checker
+        if outcome.pending is None:  # pragma: no cover - decide_by_hand returns one or the other
+            raise AssertionError("a manual approval returned neither a decision nor a request")
+        return JSONResponse(  # type: ignore[return-value]
+            ApprovalRequestRead.of(outcome.pending).model_dump(mode="json"), status_code=202
+        )
+    view = outcome.view
     return DecisionRead.of(views.application(session, application_id), view.decision, view.offer)
 
 
