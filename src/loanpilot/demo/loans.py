@@ -5,6 +5,8 @@ five-category class at the as-of date; then the month-end delinquency history (`
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from loanpilot.analytics.finance import apr_batch, due_dates, schedule_batch
@@ -14,6 +16,39 @@ from loanpilot.demo.lending import fund_rates, product_arrays
 from loanpilot.risk.rules import five_class_floor_many
 
 PENALTY_UPLIFT = 1.5  # penalty interest = contract rate × 1.5 on overdue amounts
+#: A loan is 30+ / 90+ past due from these days past due on (more than 30 / 90 days)
+DPD30, DPD90 = 31, 91
+
+
+def dpd_history(
+    li: np.ndarray[Any, Any],
+    due: np.ndarray[Any, Any],
+    pay_date: np.ndarray[Any, Any],
+    n: int,
+    as_of: np.datetime64,
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Per loan, from its instalments' due and payment days up to ``as_of``: the worst DPD reached
+    at any close, and the first days it was 30+ and 90+ past due (NaT if never).
+
+    As the daily close counts it, an instalment is overdue at the close of day ``t`` when
+    ``due <= t`` and it is not paid by ``t``; the loan's DPD is ``t`` minus the oldest overdue due
+    day. So an instalment paid on ``pay`` adds DPD up to ``pay - 1 - due`` (to ``as_of - due`` if
+    unpaid), and the loan is first ``d``+ days past due on the least ``due + d`` among the
+    instalments that stayed overdue that long."""
+    as_of_i = as_of.astype(np.int64)
+    due_i = due.astype(np.int64)
+    end = np.where(np.isnat(pay_date), as_of_i, np.minimum(pay_date.astype(np.int64) - 1, as_of_i))
+    span = end - due_i
+    max_dpd = np.zeros(n, dtype=np.int64)
+    np.maximum.at(max_dpd, li, np.maximum(span, 0))
+    big = np.iinfo(np.int64).max
+    firsts = []
+    for days in (DPD30, DPD90):
+        first = np.full(n, big)
+        hit = span >= days
+        np.minimum.at(first, li[hit], due_i[hit] + days)
+        firsts.append(np.where(first < big, first, np.iinfo(np.int64).min).astype("M8[D]"))
+    return max_dpd, firsts[0], firsts[1]
 
 
 def loans(ctx: DemoContext) -> None:
@@ -132,6 +167,7 @@ def loans(ctx: DemoContext) -> None:
     )
     written_off_fen = np.where(written_off, outstanding, 0)
     five = five_class_floor_many(np.where(written_off, 9999, dpd), technical)
+    max_dpd, first_dpd30, first_dpd90 = dpd_history(li, due, pay_date, n, ctx.as_of64)
     loan_no = np.char.add("LN", zfill(ids.astype("U10"), 10))
     first_due = due[np.searchsorted(li, np.arange(n))]
     maturity = due[np.searchsorted(li, np.arange(n), side="right") - 1]
@@ -169,6 +205,9 @@ def loans(ctx: DemoContext) -> None:
             "settled_on": np.where(settled, last_pay.astype("M8[D]"), NAT_D),
             "dpd": np.where(settled, 0, dpd),
             "five_class": np.where(settled, "normal", five).astype(object),
+            "max_dpd": max_dpd,
+            "first_dpd30_on": first_dpd30,
+            "first_dpd90_on": first_dpd90,
         },
     )
     ctx.add(
