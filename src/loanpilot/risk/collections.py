@@ -1,12 +1,713 @@
-"""Collections: the queue, the ladder, contacts within the compliance rules, promises and recoveries."""
+"""Collections: the queue, the ladder, contacts within the compliance rules, promises and recoveries.
+
+The daily close calls :func:`after_close` once the loans' DPD are up to date. It seeds the ladder
+when it is empty, opens a case for every repaying loan newly past due (moving the loan to the
+collections stage of the workflow), places every open case on its ladder rung, follows up the
+promises to pay that fell due, counts what was recovered since each case opened, closes the
+cases of cured, settled, written-off and transferred loans (a cured loan goes back to repaying),
+assigns unassigned cases to collectors and sets the day of each case's next action. It is
+idempotent for one ``as_of``.
+
+:func:`log_contact` enforces the contact-compliance rules of ``risk.collection_rules``: a refused
+contact is not recorded as an action; it is audited as denied (the caller commits that audit row)
+and raised as :class:`ContactRefusedError`, whose message names every rule broken.
+
+Services flush; the entry point commits.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
+
+from loanpilot.audit.service import record
+from loanpilot.config import Settings
+from loanpilot.kit.clock import SHANGHAI
+from loanpilot.kit.errors import ConflictError, FieldProblem, NotFoundError, ValidationError
+from loanpilot.kit.masking import mask_name
+from loanpilot.lending.events import transition
+from loanpilot.lending.models import Guarantor, Loan, LoanStatus
+from loanpilot.lending.workflow import Action, Stage
+from loanpilot.risk import collection_rules as rules
+from loanpilot.risk import repository_collections as repo
+from loanpilot.risk.collection_rules import ContactHours, Rung, Violation
+from loanpilot.risk.models import CollectionAction, CollectionCase, CollectionStage
+from loanpilot.risk.models_post import CollectionPromise, LadderStep, PromiseStatus
+from loanpilot.risk.rules import dpd_bucket
+
+#: How a closed case ended, by the loan's status.
+_OUTCOME = {
+    LoanStatus.SETTLED: "settled",
+    LoanStatus.WRITTEN_OFF: "written_off",
+    LoanStatus.TRANSFERRED: "transferred",
+}
+
+
+@dataclass(frozen=True)
+class ContactPolicy:
+    """The compliance settings: contact hours (local), the daily cap per debtor, the timezone."""
+
+    hours: ContactHours
+    daily_cap: int
+    tz: ZoneInfo
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ContactPolicy:
+        return cls(
+            rules.parse_contact_hours(settings.contact_hours),
+            settings.contact_daily_cap,
+            settings.tz,
+        )
+
+
+DEFAULT_POLICY = ContactPolicy(rules.parse_contact_hours("08:00-21:00"), 3, SHANGHAI)
+
+
+class ContactRefusedError(ConflictError):
+    """A contact refused by the compliance rules; ``violations`` has each rule's zh/en message."""
+
+    def __init__(self, violations: tuple[Violation, ...]) -> None:
+        super().__init__(
+            "collections.contact_refused",
+            "Contact refused: " + "; ".join(v.en for v in violations),
+            [FieldProblem(v.rule, v.en) for v in violations],
+        )
+        self.violations = violations
+
+
+# --- the ladder ---------------------------------------------------------------------------------
+
+
+def as_rung(row: LadderStep) -> Rung:
+    return Rung(
+        row.step,
+        row.position,
+        row.min_dpd,
+        row.min_overdue_fen,
+        row.min_broken_promises,
+        frozenset(row.contact_kinds),
+        row.enabled,
+    )
+
+
+def rungs(session: Session) -> list[Rung]:
+    """The ladder in force: the stored rungs, or the default ladder while none is stored."""
+    rows = repo.ladder(session)
+    return [as_rung(r) for r in rows] if rows else list(rules.DEFAULT_LADDER)
+
+
+def ensure_default_ladder(session: Session, now: datetime) -> list[LadderStep]:
+    """The stored ladder; seeded from ``collection_rules.DEFAULT_LADDER`` when empty."""
+    rows = repo.ladder(session)
+    if rows:
+        return rows
+    for r in rules.DEFAULT_LADDER:
+        session.add(
+            LadderStep(
+                step=r.step,
+                position=r.position,
+                min_dpd=r.min_dpd,
+                min_overdue_fen=r.min_overdue_fen,
+                min_broken_promises=r.min_broken_promises,
+                contact_kinds=sorted(r.contact_kinds, key=rules.CONTACT_KINDS.index),
+                enabled=r.enabled,
+                updated_at=now,
+            )
+        )
+    session.flush()
+    return repo.ladder(session)
+
+
+def update_ladder(
+    session: Session, ladder: list[Rung], *, by_id: int | None, actor_label: str, now: datetime
+) -> list[LadderStep]:
+    """Replace the ladder by ``ladder`` (every problem reported at once; audited)."""
+    problems = rules.ladder_problems(ladder)
+    if problems:
+        raise ValidationError("collections.ladder_invalid", "The ladder cannot be saved", problems)
+    existing = {row.step: row for row in ensure_default_ladder(session, now)}
+    for row in existing.values():  # free the unique positions before renumbering
+        row.position = -row.id
+    session.flush()
+    for rung in ladder:
+        row = existing.pop(rung.step) if rung.step in existing else LadderStep(step=rung.step)
+        row.position, row.min_dpd = rung.position, rung.min_dpd
+        row.min_overdue_fen, row.min_broken_promises = (
+            rung.min_overdue_fen,
+            rung.min_broken_promises,
+        )
+        row.contact_kinds = [k for k in rules.CONTACT_KINDS if k in rung.contact_kinds]
+        row.enabled, row.updated_at = rung.enabled, now
+        session.add(row)
+    for row in existing.values():
+        session.delete(row)
+    session.flush()
+    record(
+        session,
+        action="collections.ladder_update",
+        actor_label=actor_label,
+        actor_staff_id=by_id,
+        entity="collection_ladder",
+        detail={
+            "ladder": [
+                {"step": r.step, "min_dpd": r.min_dpd, "min_overdue_fen": r.min_overdue_fen,
+                 "min_broken_promises": r.min_broken_promises, "enabled": r.enabled,
+                 "contact_kinds": sorted(r.contact_kinds)}
+                for r in ladder
+            ]
+        },
+        at=now,
+    )  # fmt: skip
+    return repo.ladder(session)
+
+
+# --- the daily close ----------------------------------------------------------------------------
+
+
+def _local_day(at: datetime, tz: ZoneInfo) -> date:
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(tz).date()
 
 
 def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
     """The daily close's step of this module (``risk.close_steps``): what it did, counted."""
-    return {}
+    done: Counter[str] = Counter()
+    if not repo.ladder(session):
+        ensure_default_ladder(session, now)
+        done["ladder_seeded"] = 1
+    ladder = rungs(session)
+    open_by_loan = {c.loan_id: c for c in repo.open_cases(session)}
+    if ladder and any(r.enabled for r in ladder):
+        floor = max(1, min(r.min_dpd for r in ladder if r.enabled))
+        for loan in repo.delinquent_repaying_loans(session, floor):
+            if loan.id not in open_by_loan and rules.opens_case(ladder, loan.dpd):
+                open_by_loan[loan.id] = _open_case(session, loan, as_of, now)
+                done["opened"] += 1
+    cases = list(open_by_loan.values())
+    ids = [c.id for c in cases]
+    for action in repo.promised_actions_without_promise(session, ids):
+        assert action.promise_amount_fen is not None
+        assert action.promise_date is not None
+        session.add(
+            CollectionPromise(
+                case_id=action.case_id,
+                action_id=action.id,
+                amount_fen=action.promise_amount_fen,
+                due_on=action.promise_date,
+                status=PromiseStatus.OPEN,
+                paid_fen=0,
+            )
+        )
+        done["promises_recorded"] += 1
+    session.flush()
+    loans = repo.loans_by_id(session, open_by_loan.keys())
+    stages = repo.loan_stages(session, loans.keys())
+    promises = repo.promises_of(session, ids)
+    made_on = _promise_days(session, promises)
+    for case in cases:
+        loan = loans[case.loan_id]
+        for p in promises.get(case.id, []):
+            done.update(_follow_up(session, p, loan, made_on.get(p.id, case.opened_on), as_of))
+    session.flush()
+    recovered = repo.recovered_by_case(session, ids, as_of)
+    overdue = repo.overdue_by_loan(session, loans.keys(), as_of)
+    broken = repo.broken_counts(session, ids)
+    last_contact = repo.last_contact_at(session, ids)
+    still_open: list[CollectionCase] = []
+    for case in cases:
+        loan = loans[case.loan_id]
+        case.recovered_fen = recovered.get(case.id, 0)
+        stage = stages.get(loan.id, loan.status.value)
+        if loan.status is not LoanStatus.REPAYING or loan.dpd <= 0:
+            outcome = _OUTCOME.get(loan.status, "cured")
+            _close(session, case, loan, outcome, stage, promises.get(case.id, []), as_of, now)
+            done[f"closed_{outcome}"] += 1
+            continue
+        if stage == Stage.REPAYING.value:  # a case opened before the workflow was recorded
+            _to_collections(session, loan, now)
+        rung = rules.rung_for(
+            ladder,
+            dpd=loan.dpd,
+            overdue_fen=overdue.get(loan.id, repo.Overdue()).total_fen,
+            broken_promises=broken.get(case.id, 0),
+            current=case.ladder_step,
+        )
+        step = rung.step if rung else None
+        if step != case.ladder_step:
+            done["placed" if case.ladder_step is None else "moved"] += 1
+            case.ladder_step = step
+            if step in rules.STAGE_OF_RUNG and case.stage is not CollectionStage.OUTSOURCED:
+                case.stage = CollectionStage(rules.STAGE_OF_RUNG[step])
+        due = [p.due_on for p in promises.get(case.id, []) if p.status is PromiseStatus.OPEN]
+        last = last_contact.get(case.id)
+        case.next_action_on = rules.next_action_on(
+            step,
+            as_of=as_of,
+            last_contact_on=_local_day(last, SHANGHAI) if last else None,
+            open_promise_due=min(due) if due else None,
+        )
+        still_open.append(case)
+    done["assigned"] = _assign(session, still_open, loans)
+    session.flush()
+    return {k: v for k, v in sorted(done.items()) if v}
+
+
+def _open_case(session: Session, loan: Loan, as_of: date, now: datetime) -> CollectionCase:
+    case = CollectionCase(
+        case_no=f"CC{as_of:%Y%m%d}-{loan.id:06d}",
+        loan_id=loan.id,
+        opened_on=as_of,
+        dpd_at_open=loan.dpd,
+        stage=CollectionStage.SOFT,
+        recovered_fen=0,
+    )
+    session.add(case)
+    _to_collections(session, loan, now)
+    return case
+
+
+def _to_collections(session: Session, loan: Loan, now: datetime) -> None:
+    transition(
+        session,
+        entity="loan",
+        entity_id=loan.id,
+        entity_label=loan.loan_no,
+        stage=Stage.REPAYING,
+        action=Action.TRANSFER_TO_COLLECTIONS,
+        now=now,
+        note=f"{loan.dpd} days past due",
+    )
+
+
+def _promise_days(
+    session: Session, promises: dict[int, list[CollectionPromise]]
+) -> dict[int, date]:
+    """The business day each promise was made (its action's day)."""
+    action_ids = {p.action_id for ps in promises.values() for p in ps if p.action_id}
+    at = repo.action_times(session, action_ids)
+    return {
+        p.id: _local_day(at[p.action_id], SHANGHAI)
+        for ps in promises.values()
+        for p in ps
+        if p.action_id in at
+    }
+
+
+def _follow_up(
+    session: Session, promise: CollectionPromise, loan: Loan, made_on: date, as_of: date
+) -> Counter[str]:
+    if promise.status is not PromiseStatus.OPEN:
+        return Counter()
+    paid = repo.repaid_between(session, loan.id, made_on, min(as_of, promise.due_on))
+    promise.paid_fen = paid
+    outcome = rules.promise_outcome(promise.amount_fen, paid, promise.due_on, as_of)
+    if outcome == "open":
+        return Counter()
+    promise.status, promise.resolved_on = PromiseStatus(outcome), as_of
+    return Counter({f"promises_{outcome}": 1})
+
+
+def _close(
+    session: Session,
+    case: CollectionCase,
+    loan: Loan,
+    outcome: str,
+    stage: str,
+    promises: list[CollectionPromise],
+    as_of: date,
+    now: datetime,
+) -> None:
+    paid_up = outcome in ("cured", "settled")
+    for p in promises:
+        if p.status is PromiseStatus.OPEN:
+            p.status = PromiseStatus.KEPT if paid_up else PromiseStatus.BROKEN
+            p.resolved_on = as_of
+    case.stage, case.closed_on, case.outcome, case.next_action_on = (
+        CollectionStage.CLOSED, as_of, outcome, None,
+    )  # fmt: skip
+    if outcome == "cured" and stage == Stage.IN_COLLECTIONS.value:
+        transition(
+            session,
+            entity="loan",
+            entity_id=loan.id,
+            entity_label=loan.loan_no,
+            stage=Stage.IN_COLLECTIONS,
+            action=Action.CURE,
+            now=now,
+            note="no longer past due",
+        )
+
+
+def _assign(session: Session, cases: list[CollectionCase], loans: dict[int, Loan]) -> int:
+    """Give each unassigned case to the active collector of the loan's branch with the fewest
+    open cases (any branch's when the branch has none); ties to the lowest staff id."""
+    collectors = repo.active_collectors(session)
+    if not collectors:
+        return 0
+    load = Counter(repo.open_load(session))
+    assigned = 0
+    for case in sorted(cases, key=lambda c: c.id):
+        if case.assigned_to_id is not None:
+            continue
+        branch = loans[case.loan_id].branch_id
+        pool = [s for s, b in collectors if b == branch] or [s for s, _ in collectors]
+        chosen = min(pool, key=lambda s: (load[s], s))
+        case.assigned_to_id = chosen
+        load[chosen] += 1
+        assigned += 1
+    return assigned
+
+
+# --- contacts and notes -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact to log on a case."""
+
+    kind: str
+    party: str
+    result: str
+    guarantor_id: int | None = None
+    promise_amount_fen: int | None = None
+    promise_date: date | None = None
+    note: str | None = None
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """UTC instants of the start of ``day`` and of the next day, in ``tz``."""
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def contacts_today(session: Session, customer_id: int, now: datetime, tz: ZoneInfo) -> int:
+    """Contacts already made to this debtor on today's business day (all cases, all channels)."""
+    start, end = day_bounds(now.astimezone(tz).date(), tz)
+    return repo.contacts_between(session, customer_id, start, end)
+
+
+def current_rung(session: Session, case: CollectionCase, loan: Loan, as_of: date) -> Rung | None:
+    """The case's rung: as placed by the last close, or (not placed yet) as the ladder puts it."""
+    ladder = rungs(session)
+    if case.ladder_step is not None:
+        found = next((r for r in ladder if r.step == case.ladder_step and r.enabled), None)
+        if found is not None:
+            return found
+    overdue = repo.overdue_by_loan(session, [loan.id], as_of).get(loan.id, repo.Overdue())
+    return rules.rung_for(
+        ladder,
+        dpd=max(loan.dpd, 1),
+        overdue_fen=overdue.total_fen,
+        broken_promises=repo.broken_counts(session, [case.id]).get(case.id, 0),
+        current=case.ladder_step,
+    )
+
+
+def _input_problems(contact: Contact, today: date) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    if contact.kind not in rules.CONTACT_KINDS:
+        problems.append(FieldProblem("kind", f"must be one of {', '.join(rules.CONTACT_KINDS)}"))
+    if contact.party not in rules.PARTIES:
+        problems.append(FieldProblem("party", f"must be one of {', '.join(rules.PARTIES)}"))
+    if contact.result not in rules.RESULTS:
+        problems.append(FieldProblem("result", f"must be one of {', '.join(rules.RESULTS)}"))
+    if contact.note is not None and len(contact.note) > 200:
+        problems.append(FieldProblem("note", "must be at most 200 characters"))
+    if contact.result == "promise_to_pay":
+        if contact.promise_amount_fen is None or contact.promise_amount_fen <= 0:
+            problems.append(FieldProblem("promise_amount", "a promise to pay needs an amount > 0"))
+        if contact.promise_date is None or contact.promise_date < today:
+            problems.append(FieldProblem("promise_date", "a promise to pay needs a day from today"))
+    elif contact.promise_amount_fen is not None or contact.promise_date is not None:
+        problems.append(
+            FieldProblem("result", "a promised amount or day needs the result promise_to_pay")
+        )
+    return problems
+
+
+def log_contact(
+    session: Session,
+    case_id: int,
+    contact: Contact,
+    *,
+    by_id: int | None,
+    actor_label: str,
+    now: datetime,
+    policy: ContactPolicy = DEFAULT_POLICY,
+    client_address: str | None = None,
+) -> CollectionAction:
+    """Record a contact made on a case, within the compliance rules; refused otherwise (audited
+    as denied, nothing else written, :class:`ContactRefusedError` naming every rule broken)."""
+    case = repo.case(session, case_id)
+    if case.closed_on is not None:
+        raise ConflictError(
+            "collections.case_closed", f"Case {case.case_no} was closed on {case.closed_on}"
+        )
+    today = now.astimezone(policy.tz).date()
+    problems = _input_problems(contact, today)
+    if problems:
+        raise ValidationError("collections.contact_invalid", "The contact is not valid", problems)
+    loan = session.get(Loan, case.loan_id)
+    if loan is None:
+        raise NotFoundError("loan.not_found", f"No loan with id {case.loan_id}")
+    guarantor = session.get(Guarantor, contact.guarantor_id) if contact.guarantor_id else None
+    rung = current_rung(session, case, loan, today)
+    proposed = rules.ProposedContact(
+        local_time=now.astimezone(policy.tz).time(),
+        kind=contact.kind,
+        party=contact.party,
+        guarantor_of_loan=guarantor is not None and guarantor.loan_id == loan.id,
+        contacts_today=contacts_today(session, loan.customer_id, now, policy.tz),
+        rung=rung.step if rung else None,
+        allowed_kinds=rung.contact_kinds if rung else frozenset(rules.CONTACT_KINDS),
+    )
+    violations = rules.check_contact(proposed, hours=policy.hours, daily_cap=policy.daily_cap)
+    detail = {"kind": contact.kind, "party": contact.party, "rung": proposed.rung}
+    if violations:
+        record(
+            session, action="collections.contact", actor_label=actor_label,
+            actor_staff_id=by_id, entity="collection_case", entity_id=case.case_no,
+            detail={**detail, "violations": [v.rule for v in violations]},
+            client_address=client_address, outcome="denied", at=now,
+        )  # fmt: skip
+        raise ContactRefusedError(violations)
+    action = CollectionAction(
+        case_id=case.id,
+        at=now,
+        kind=contact.kind,
+        staff_id=by_id,
+        result=contact.result,
+        promise_amount_fen=contact.promise_amount_fen,
+        promise_date=contact.promise_date,
+        note=contact.note or None,
+        party=contact.party,
+    )
+    session.add(action)
+    session.flush()
+    if contact.result == "promise_to_pay":
+        assert contact.promise_amount_fen is not None
+        assert contact.promise_date is not None
+        session.add(
+            CollectionPromise(
+                case_id=case.id, action_id=action.id, amount_fen=contact.promise_amount_fen,
+                due_on=contact.promise_date, status=PromiseStatus.OPEN, paid_fen=0,
+            )
+        )  # fmt: skip
+        case.next_action_on = contact.promise_date + timedelta(days=1)
+    else:
+        case.next_action_on = rules.next_action_on(
+            proposed.rung, as_of=today, last_contact_on=today, open_promise_due=None
+        )
+    record(
+        session, action="collections.contact", actor_label=actor_label, actor_staff_id=by_id,
+        entity="collection_case", entity_id=case.case_no,
+        detail={**detail, "result": contact.result}, client_address=client_address, at=now,
+    )  # fmt: skip
+    session.flush()
+    return action
+
+
+def add_note(
+    session: Session,
+    case_id: int,
+    text: str,
+    *,
+    by_id: int | None,
+    actor_label: str,
+    now: datetime,
+) -> CollectionAction:
+    """A case note (not a contact: no compliance rule applies)."""
+    case = repo.case(session, case_id)
+    body = text.strip()
+    if not body or len(body) > 200:
+        raise ValidationError(
+            "collections.note_invalid",
+            "The note is not valid",
+            [FieldProblem("note", "must be 1 to 200 characters")],
+        )
+    note = CollectionAction(
+        case_id=case.id, at=now, kind=rules.NOTE_KIND, staff_id=by_id, result="note",
+        note=body, party="none",
+    )  # fmt: skip
+    session.add(note)
+    record(
+        session, action="collections.note", actor_label=actor_label, actor_staff_id=by_id,
+        entity="collection_case", entity_id=case.case_no, at=now,
+    )  # fmt: skip
+    session.flush()
+    return note
+
+
+# --- what the queue and a case show -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    case: CollectionCase
+    loan: Loan
+    debtor: str  # masked name
+    branch: str
+    collector: str | None
+    rung: str | None
+    bucket: str
+    overdue_fen: int
+    pd: float | None
+    priority: float
+
+
+@dataclass(frozen=True)
+class Queue:
+    rows: list[QueueRow]  # by priority, highest first (at most ``limit``)
+    total: int  # rows matching every filter
+    by_rung: dict[str, int]  # matching every filter but the rung's
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    assigned_to_id: int | None = None  # "my cases"
+    rung: str | None = None
+    bucket: str | None = None
+    branch_id: int | None = None
+
+
+def queue(
+    session: Session,
+    as_of: date,
+    filters: QueueFilter,
+    *,
+    visible: Callable[[int | None, int | None], bool] = lambda _b, _m: True,
+    limit: int = 200,
+) -> Queue:
+    """Open cases matching ``filters`` (and the caller's customer scope, ``visible(home branch,
+    manager)``), by priority: DPD, overdue amount and behavioural PD."""
+    cases = repo.open_cases(session)
+    if filters.assigned_to_id is not None:
+        cases = [c for c in cases if c.assigned_to_id == filters.assigned_to_id]
+    loans = repo.loans_by_id(session, {c.loan_id for c in cases})
+    if filters.branch_id is not None:
+        cases = [c for c in cases if loans[c.loan_id].branch_id == filters.branch_id]
+    if filters.bucket:
+        cases = [c for c in cases if dpd_bucket(loans[c.loan_id].dpd) == filters.bucket]
+    customers = repo.customers_by_id(session, {loans[c.loan_id].customer_id for c in cases})
+    cases = [
+        c
+        for c in cases
+        if visible(
+            customers[loans[c.loan_id].customer_id].home_branch_id,
+            customers[loans[c.loan_id].customer_id].manager_id,
+        )
+    ]
+    ladder = rungs(session)
+    overdue = repo.overdue_by_loan(session, {c.loan_id for c in cases}, as_of)
+    pds = repo.latest_pd(session, {c.loan_id for c in cases})
+    broken = repo.broken_counts(session, [c.id for c in cases])
+    names = repo.staff_names(session, {c.assigned_to_id for c in cases if c.assigned_to_id})
+    branch_names = {b.id: b.name for b in repo.branches(session).values()}
+    rows: list[QueueRow] = []
+    for c in cases:
+        loan = loans[c.loan_id]
+        owed = overdue.get(loan.id, repo.Overdue()).total_fen
+        step = c.ladder_step
+        if step is None:
+            placed = rules.rung_for(
+                ladder, dpd=max(loan.dpd, 1), overdue_fen=owed,
+                broken_promises=broken.get(c.id, 0),
+            )  # fmt: skip
+            step = placed.step if placed else None
+        rows.append(
+            QueueRow(
+                case=c, loan=loan, debtor=mask_name(customers[loan.customer_id].name),
+                branch=branch_names.get(loan.branch_id, "—"),
+                collector=names.get(c.assigned_to_id) if c.assigned_to_id else None,
+                rung=step, bucket=dpd_bucket(loan.dpd), overdue_fen=owed, pd=pds.get(loan.id),
+                priority=rules.priority(loan.dpd, owed, pds.get(loan.id)),
+            )
+        )  # fmt: skip
+    by_rung = Counter(r.rung or "" for r in rows)
+    if filters.rung:
+        rows = [r for r in rows if r.rung == filters.rung]
+    rows.sort(key=lambda r: (-r.priority, r.case.id))
+    return Queue(rows=rows[:limit], total=len(rows), by_rung=dict(by_rung))
+
+
+@dataclass(frozen=True)
+class GuarantorView:
+    id: int
+    name: str  # masked
+    relation: str
+    phone: str | None  # masked
+    guaranteed_fen: int
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: CollectionCase
+    loan: Loan
+    customer_id: int
+    customer_branch_id: int | None  # the debtor's home branch and manager (the caller's scope)
+    customer_manager_id: int | None
+    debtor: str  # masked name
+    phone: str | None  # masked
+    branch: str
+    collector: str | None
+    overdue: repo.Overdue
+    rung: Rung | None
+    pd: float | None
+    priority: float
+    guarantors: list[GuarantorView]
+    contacts: list[tuple[CollectionAction, str | None]]  # (action, staff name), newest first
+    notes: list[tuple[CollectionAction, str | None]]
+    promises: list[CollectionPromise]
+    contacts_today: int
+    local_now: datetime
+
+
+def case_view(
+    session: Session,
+    case_id: int,
+    *,
+    now: datetime,
+    policy: ContactPolicy,
+    mask_phone: Callable[[bytes | None], str | None],
+) -> CaseView:
+    """A case with its loan, overdue amounts, the debtor (masked), guarantors (masked), the
+    contact log, notes, promises and today's contacts; ``mask_phone`` turns a stored phone
+    cipher into its masked form."""
+    case = repo.case(session, case_id)
+    loan = session.get(Loan, case.loan_id)
+    if loan is None:
+        raise NotFoundError("loan.not_found", f"No loan with id {case.loan_id}")
+    customer = repo.customers_by_id(session, [loan.customer_id])[loan.customer_id]
+    today = now.astimezone(policy.tz).date()
+    actions = repo.actions_of(session, case.id)
+    names = repo.staff_names(
+        session, {a.staff_id for a in actions if a.staff_id} | {case.assigned_to_id or 0}
+    )
+    pd = repo.latest_pd(session, [loan.id]).get(loan.id)
+    branch = repo.branches(session).get(loan.branch_id)
+    overdue = repo.overdue_by_loan(session, [loan.id], today).get(loan.id, repo.Overdue())
+    guarantors = [
+        GuarantorView(
+            g.id, mask_name(g.name), g.relation, mask_phone(g.phone_enc), g.guaranteed_fen
+        )
+        for g in repo.guarantors_of(session, loan.id)
+    ]
+    return CaseView(
+        case=case, loan=loan, customer_id=customer.id, customer_branch_id=customer.home_branch_id,
+        customer_manager_id=customer.manager_id, debtor=mask_name(customer.name),
+        phone=mask_phone(customer.phone_enc),
+        branch=branch.name if branch else "—",
+        collector=names.get(case.assigned_to_id) if case.assigned_to_id else None,
+        overdue=overdue,
+        rung=current_rung(session, case, loan, today) if case.closed_on is None else None,
+        pd=pd, priority=rules.priority(loan.dpd, overdue.total_fen, pd), guarantors=guarantors,
+        contacts=[(a, names.get(a.staff_id or 0)) for a in actions if a.kind != rules.NOTE_KIND],
+        notes=[(a, names.get(a.staff_id or 0)) for a in actions if a.kind == rules.NOTE_KIND],
+        promises=repo.promises_of(session, [case.id]).get(case.id, []),
+        contacts_today=contacts_today(session, loan.customer_id, now, policy.tz),
+        local_now=now.astimezone(policy.tz),
+    )  # fmt: skip

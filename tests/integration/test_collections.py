@@ -1,0 +1,382 @@
+"""Collections on SQLite and PostgreSQL: the close's step opens, moves and closes cases
+idempotently, follows up promises, counts recoveries and assigns collectors; contacts are held
+to the compliance rules in the service (an injected ``now``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from loanpilot.audit.models import AuditLog
+from loanpilot.customers.models import Channel, Customer, Gender, Occupation
+from loanpilot.kit.errors import ValidationError
+from loanpilot.lending.models import (
+    Guarantor,
+    Loan,
+    LoanStatus,
+    Repayment,
+    ScheduleLine,
+    WorkflowEvent,
+)
+from loanpilot.products.models import (
+    CollateralKind,
+    LoanProduct,
+    ProductSubtype,
+    ProductType,
+    RateBasis,
+    RepaymentMethod,
+)
+from loanpilot.risk import collections as col
+from loanpilot.risk.collection_rules import Rung
+from loanpilot.risk.models import CollectionAction, CollectionCase
+from loanpilot.risk.models_post import CollectionPromise, LadderStep, PromiseStatus
+from loanpilot.team.models import Branch, BranchLevel, Role, Staff
+
+D = date(2026, 11, 29)
+
+
+def utc(day: date, hour: int, minute: int = 0) -> datetime:
+    """``hour:minute`` Shanghai time on ``day`` as a UTC instant."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - timedelta(hours=8)
+
+
+NOW = utc(D, 23, 30)  # the close runs late in the evening
+
+
+class Bank:
+    """Two branches, two collectors in branch 1, one in branch 2; debtor 1 has loans A and B
+    (A with a guarantor), debtor 2 has loan C (branch 2)."""
+
+    def __init__(self, session: Session) -> None:
+        b1 = Branch(
+            code="B1", name="一分行", level=BranchLevel.BRANCH, province="浙江省", city="杭州市"
+        )
+        b2 = Branch(
+            code="B2", name="二分行", level=BranchLevel.BRANCH, province="浙江省", city="宁波市"
+        )
+        product = LoanProduct(
+            code="P1", name_zh="消费贷", name_en="Consumer", product_type=ProductType.CONSUMER,
+            subtype=ProductSubtype.GENERAL_CONSUMER, min_amount_fen=100_000,
+            max_amount_fen=100_000_000, min_term_months=6, max_term_months=60,
+            rate_basis=RateBasis.FIXED, min_spread=Decimal("0.04"), max_spread=Decimal("0.12"),
+            repayment_methods=[RepaymentMethod.EQUAL_INSTALMENT.value],
+            collateral_required=CollateralKind.NONE, launched_on=date(2020, 1, 1),
+        )  # fmt: skip
+        session.add_all([b1, b2, product])
+        session.flush()
+        self.collectors = []
+        for no, branch in (("E1", b1), ("E2", b1), ("E3", b2)):
+            s = Staff(
+                employee_no=no, name=f"催收{no}", gender="F", role=Role.COLLECTOR,
+                branch_id=branch.id, hired_on=date(2020, 1, 1),
+            )  # fmt: skip
+            session.add(s)
+            self.collectors.append(s)
+        self.debtors = []
+        for i, branch in ((1, b1), (2, b2)):
+            c = Customer(
+                customer_no=f"C{i}", name=f"客户{i}", id_number_enc=b"x" * 16,
+                id_number_hash=bytes([i]) * 16, birth_date=date(1988, 5, i), gender=Gender.MALE,
+                occupation=Occupation.COMPANY_EMPLOYEE, monthly_income_fen=1_500_000,
+                province="浙江省", city="杭州市", home_branch_id=branch.id,
+                source_channel=Channel.BRANCH, since=date(2020, 1, 1),
+            )  # fmt: skip
+            session.add(c)
+            self.debtors.append(c)
+        session.flush()
+        self.loans = {
+            name: self._loan(session, name, debtor, branch, product)
+            for name, debtor, branch in (
+                ("A", self.debtors[0], b1),
+                ("B", self.debtors[0], b1),
+                ("C", self.debtors[1], b2),
+            )
+        }
+        session.flush()
+        self.guarantor = Guarantor(
+            loan_id=self.loans["A"].id, name="担保人", id_number_enc=b"y" * 16,
+            id_number_hash=b"g" * 16, relation="spouse", guaranteed_fen=1_000_000,
+        )  # fmt: skip
+        self.other_guarantor = Guarantor(
+            loan_id=self.loans["C"].id, name="他人", id_number_enc=b"z" * 16,
+            id_number_hash=b"h" * 16, relation="friend", guaranteed_fen=1_000_000,
+        )  # fmt: skip
+        session.add_all([self.guarantor, self.other_guarantor])
+        session.flush()
+
+    @staticmethod
+    def _loan(session: Session, no: str, c: Customer, b: Branch, p: LoanProduct) -> Loan:
+        loan = Loan(
+            loan_no=f"L-{no}", customer_id=c.id, product_id=p.id, branch_id=b.id,
+            channel=Channel.BRANCH, principal_fen=1_200_000, rate_basis=RateBasis.FIXED,
+            base_rate=Decimal(0), spread=Decimal("0.06"), annual_rate=Decimal("0.06"),
+            apr=Decimal("0.06"), term_months=12, repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
+            disbursed_on=date(2026, 1, 1), first_due_on=date(2026, 2, 1),
+            maturity_on=date(2027, 1, 1), status=LoanStatus.REPAYING,
+            outstanding_principal_fen=1_000_000,
+        )  # fmt: skip
+        session.add(loan)
+        session.flush()
+        for k in range(12):  # 100,000 fen principal + 5,000 interest a month
+            due = date(2026 + (1 + k) // 12, (1 + k) % 12 + 1, 1)
+            session.add(
+                ScheduleLine(
+                    loan_id=loan.id, period_no=k + 1, due_on=due, opening_principal_fen=1_200_000,
+                    principal_fen=100_000, interest_fen=5_000,
+                    settled_on=due if due < date(2026, 10, 1) else None,
+                    paid_principal_fen=100_000 if due < date(2026, 10, 1) else 0,
+                    paid_interest_fen=5_000 if due < date(2026, 10, 1) else 0,
+                )
+            )  # fmt: skip
+        return loan
+
+
+@pytest.fixture
+def bank(session_factory: sessionmaker[Session]) -> Bank:
+    with session_factory() as s, s.begin():
+        return Bank(s)
+
+
+def _set(session: Session, name: str, bank: Bank, **values: object) -> Loan:
+    loan = session.get(Loan, bank.loans[name].id)
+    assert loan is not None
+    for k, v in values.items():
+        setattr(loan, k, v)
+    session.flush()
+    return loan
+
+
+def _case(session: Session, bank: Bank, name: str) -> CollectionCase:
+    return session.scalars(
+        select(CollectionCase)
+        .where(CollectionCase.loan_id == bank.loans[name].id)
+        .order_by(CollectionCase.id.desc())
+    ).first()  # type: ignore[return-value]
+
+
+def _events(session: Session, bank: Bank, name: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(WorkflowEvent.action)
+            .where(WorkflowEvent.entity == "loan", WorkflowEvent.entity_id == bank.loans[name].id)
+            .order_by(WorkflowEvent.id)
+        )
+    )
+
+
+def test_after_close_opens_moves_and_closes_cases_idempotently(
+    session_factory: sessionmaker[Session], bank: Bank
+) -> None:
+    with session_factory() as s, s.begin():
+        _set(s, "A", bank, dpd=59)  # Oct and Nov unpaid: 210,000 fen overdue
+        _set(s, "C", bank, dpd=5)
+        first = col.after_close(s, D, NOW)
+    assert first["ladder_seeded"] == 1
+    assert first["opened"] == 2
+    assert first["assigned"] == 2
+    with session_factory() as s, s.begin():
+        assert s.scalar(select(func.count()).select_from(LadderStep)) == 4
+        a, c = _case(s, bank, "A"), _case(s, bank, "C")
+        assert (a.ladder_step, a.stage.value, a.dpd_at_open) == ("visit", "hard", 59)
+        assert c.ladder_step == "sms"
+        assert a.assigned_to_id == bank.collectors[0].id  # branch 1's collector, fewest cases
+        assert c.assigned_to_id == bank.collectors[2].id  # branch 2's only collector
+        assert a.next_action_on == D
+        assert _events(s, bank, "A") == ["transfer_to_collections"]
+        assert _case(s, bank, "B") is None
+        again = col.after_close(s, D, NOW)
+    assert again == {}
+    with session_factory() as s, s.begin():
+        assert s.scalar(select(func.count()).select_from(CollectionCase)) == 2
+        assert _events(s, bank, "A") == ["transfer_to_collections"]
+        # DPD falls but the loan is still past due: the case stays on its rung
+        _set(s, "A", bank, dpd=35)
+        _set(s, "C", bank, dpd=12)
+        moved = col.after_close(s, D + timedelta(days=1), NOW + timedelta(days=1))
+        assert moved == {"moved": 1}
+        assert _case(s, bank, "A").ladder_step == "visit"
+        assert _case(s, bank, "C").ladder_step == "phone"
+    with session_factory() as s, s.begin():
+        _set(s, "A", bank, dpd=0)  # cured
+        _set(s, "C", bank, status=LoanStatus.WRITTEN_OFF)
+        day = D + timedelta(days=2)
+        closed = col.after_close(s, day, NOW + timedelta(days=2))
+        assert closed == {"closed_cured": 1, "closed_written_off": 1}
+        a, c = _case(s, bank, "A"), _case(s, bank, "C")
+        assert (a.closed_on, a.outcome, a.stage.value, a.next_action_on) == (
+            day,
+            "cured",
+            "closed",
+            None,
+        )
+        assert (c.closed_on, c.outcome) == (day, "written_off")
+        assert _events(s, bank, "A") == ["transfer_to_collections", "cure"]
+        assert col.after_close(s, day, NOW + timedelta(days=2)) == {}
+    with session_factory() as s, s.begin():  # past due again: a new case
+        _set(s, "A", bank, dpd=3)
+        assert col.after_close(s, D + timedelta(days=3), NOW)["opened"] == 1
+        assert _events(s, bank, "A")[-1] == "transfer_to_collections"
+
+
+def test_promises_kept_and_broken_and_recoveries(
+    session_factory: sessionmaker[Session], bank: Bank
+) -> None:
+    with session_factory() as s, s.begin():
+        _set(s, "A", bank, dpd=20)
+        col.after_close(s, D, NOW)
+        case_id = _case(s, bank, "A").id
+        for amount, due in ((50_000, D + timedelta(days=2)), (80_000, D + timedelta(days=3))):
+            col.log_contact(
+                s, case_id,
+                col.Contact("phone", "debtor", "promise_to_pay", promise_amount_fen=amount,
+                            promise_date=due),
+                by_id=bank.collectors[0].id, actor_label="test", now=utc(D, 10),
+            )  # fmt: skip
+        s.add(Repayment(txn_ref="R1", loan_id=bank.loans["A"].id, paid_on=D + timedelta(days=1),
+                        amount_fen=60_000))  # fmt: skip
+        s.add(Repayment(txn_ref="R0", loan_id=bank.loans["A"].id, paid_on=D - timedelta(days=1),
+                        amount_fen=99_000))  # before the case opened: not recovered  # fmt: skip
+        done = col.after_close(s, D + timedelta(days=1), NOW)
+        assert done == {"promises_kept": 1}
+        promises = s.scalars(select(CollectionPromise).order_by(CollectionPromise.id)).all()
+        assert [(p.status, p.paid_fen) for p in promises] == [
+            (PromiseStatus.KEPT, 60_000),
+            (PromiseStatus.OPEN, 60_000),
+        ]
+        assert _case(s, bank, "A").recovered_fen == 60_000
+        assert _case(s, bank, "A").next_action_on == D + timedelta(days=4)
+        done = col.after_close(s, D + timedelta(days=3), NOW)
+        assert done == {"promises_broken": 1}
+        assert promises[1].status is PromiseStatus.BROKEN
+        assert promises[1].resolved_on == D + timedelta(days=3)
+        assert col.after_close(s, D + timedelta(days=3), NOW) == {}
+
+
+def test_demo_style_cases_get_their_rung_and_promises_at_the_first_run(
+    session_factory: sessionmaker[Session], bank: Bank
+) -> None:
+    with session_factory() as s, s.begin():
+        _set(s, "B", bank, dpd=15)
+        case = CollectionCase(case_no="CC0000000001", loan_id=bank.loans["B"].id,
+                              opened_on=D - timedelta(days=5), dpd_at_open=10, stage="soft",
+                              recovered_fen=0)  # fmt: skip
+        s.add(case)
+        s.flush()
+        s.add(CollectionAction(case_id=case.id, at=utc(D - timedelta(days=4), 10), kind="phone",
+                               result="promise_to_pay", promise_amount_fen=10_000,
+                               promise_date=D - timedelta(days=1)))  # fmt: skip
+        s.flush()
+        done = col.after_close(s, D, NOW)
+        assert done["placed"] == 1
+        assert done["promises_recorded"] == 1
+        assert done["promises_broken"] == 1
+        assert case.ladder_step == "phone"
+        assert _events(s, bank, "B") == ["transfer_to_collections"]
+        assert col.after_close(s, D, NOW) == {}
+
+
+def _contact(**kw: object) -> col.Contact:
+    base: dict[str, object] = {"kind": "phone", "party": "debtor", "result": "no_answer"}
+    return col.Contact(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def test_compliance_is_enforced_in_the_service(
+    session_factory: sessionmaker[Session], bank: Bank
+) -> None:
+    with session_factory() as s, s.begin():
+        _set(s, "A", bank, dpd=20)
+        _set(s, "B", bank, dpd=20)
+        col.after_close(s, D, NOW)
+        case_a, case_b = _case(s, bank, "A").id, _case(s, bank, "B").id
+
+    def log(case_id: int, at: datetime, **kw: object) -> col.ContactRefusedError | None:
+        with session_factory() as s:
+            try:
+                col.log_contact(s, case_id, _contact(**kw), by_id=None, actor_label="t", now=at)
+            except col.ContactRefusedError as exc:
+                s.commit()  # the denial's audit row is kept
+                return exc
+            s.commit()
+            return None
+
+    refused = log(case_a, utc(D + timedelta(days=1), 7, 59))
+    assert refused is not None
+    assert [v.rule for v in refused.violations] == ["hours"]
+    assert "outside the contact hours 08:00–21:00" in refused.message
+    assert log(case_a, utc(D + timedelta(days=1), 8, 0)) is None
+    assert log(case_a, utc(D + timedelta(days=1), 20, 59)) is None
+    refused = log(case_a, utc(D + timedelta(days=1), 21, 0))
+    assert refused is not None
+    # the cap counts every case of the debtor: A twice, then B once (the 3rd) is allowed
+    assert log(case_b, utc(D + timedelta(days=1), 12)) is None
+    refused = log(case_b, utc(D + timedelta(days=1), 13))
+    assert refused is not None
+    assert [v.rule for v in refused.violations] == ["daily_cap"]
+    # the next day starts afresh; a guarantor of this loan may be contacted, not of another
+    day = D + timedelta(days=2)
+    assert log(case_a, utc(day, 9), party="guarantor", guarantor_id=bank.guarantor.id) is None
+    refused = log(case_a, utc(day, 9), party="guarantor", guarantor_id=bank.other_guarantor.id)
+    assert refused is not None
+    assert [v.rule for v in refused.violations] == ["third_party"]
+    refused = log(case_a, utc(day, 22), party="relative", kind="lawsuit")
+    assert refused is not None
+    assert [v.rule for v in refused.violations] == ["hours", "third_party", "kind"]
+    assert "third parties" in refused.message
+    with session_factory() as s:
+        actions = s.scalar(
+            select(func.count())
+            .select_from(CollectionAction)
+            .where(CollectionAction.kind != "note")
+        )
+        assert actions == 4  # only the allowed contacts were recorded
+        denied = s.scalars(
+            select(AuditLog).where(
+                AuditLog.action == "collections.contact", AuditLog.outcome == "denied"
+            )
+        ).all()
+        assert len(denied) == 5
+        assert denied[-1].detail["violations"] == ["hours", "third_party", "kind"]
+
+
+def test_contact_input_and_notes(session_factory: sessionmaker[Session], bank: Bank) -> None:
+    with session_factory() as s, s.begin():
+        _set(s, "A", bank, dpd=20)
+        col.after_close(s, D, NOW)
+        case_id = _case(s, bank, "A").id
+        with pytest.raises(ValidationError) as bad:
+            col.log_contact(
+                s, case_id, _contact(kind="fax", result="promise_to_pay"), by_id=None,
+                actor_label="t", now=utc(D, 10),
+            )  # fmt: skip
+        assert {p.field for p in bad.value.problems} == {"kind", "promise_amount", "promise_date"}
+        note = col.add_note(s, case_id, "客户称下周发工资后还款", by_id=None, actor_label="t",
+                            now=utc(D, 22))  # fmt: skip
+        assert note.kind == "note"
+        # a note is not a contact: it does not count against the cap
+        assert col.contacts_today(s, bank.debtors[0].id, utc(D, 22), col.DEFAULT_POLICY.tz) == 0
+        with pytest.raises(ValidationError):
+            col.add_note(s, case_id, "  ", by_id=None, actor_label="t", now=utc(D, 22))
+
+
+def test_ladder_update_is_validated_and_used(
+    session_factory: sessionmaker[Session], bank: Bank
+) -> None:
+    with session_factory() as s, s.begin():
+        ladder = col.rungs(s)
+        bad = [*ladder[:3], Rung("legal", 4, 20, 0, 0, frozenset({"lawsuit"}))]
+        with pytest.raises(ValidationError) as exc:
+            col.update_ladder(s, bad, by_id=None, actor_label="t", now=NOW)
+        assert exc.value.problems[0].field == "ladder.legal.min_dpd"
+        fewer = [
+            Rung("phone", 1, 1, 0, 0, frozenset({"sms", "phone"})),
+            Rung("legal", 2, 60, 0, 1, frozenset({"phone", "lawsuit"})),
+        ]
+        rows = col.update_ladder(s, fewer, by_id=None, actor_label="t", now=NOW)
+        assert [(r.step, r.position) for r in rows] == [("phone", 1), ("legal", 2)]
+        _set(s, "A", bank, dpd=70)
+        col.after_close(s, D, NOW)
+        assert _case(s, bank, "A").ladder_step == "phone"  # no broken promise yet
