@@ -124,7 +124,7 @@ def _denials(engine: Engine) -> int:
 
 def test_the_demo_roles_cover_distinct_roles() -> None:
     roles = [role for _user, role in DEMO_USERS]
-    assert len(set(roles)) == len(roles) == 8
+    assert len(set(roles)) == len(roles) == 9
     assert all(isinstance(role, Role) for role in roles)
 
 
