@@ -2,7 +2,7 @@
 rising at one branch raises one alert even when evaluated twice; an LPR change is signalled;
 purpose-of-funds checks are sampled deterministically (a large loan always); large loans get their
 periodic review; behavioural scores are refreshed once a month; the alert workflow and a misuse
-finding."""
+finding; what a branch head and a customer manager see of alerts and tasks (their scope)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from loanpilot.access.rules import DEFAULT_MATRIX, Principal, ScopeKind, scope_for
 from loanpilot.audit.models import AuditLog
 from loanpilot.customers.models import Channel, Customer, Gender, Occupation
-from loanpilot.kit.errors import ConflictError, ValidationError
+from loanpilot.kit.errors import ConflictError, PermissionDeniedError, ValidationError
 from loanpilot.lending.models import Loan, LoanStatus
 from loanpilot.products.models import (
     CollateralKind,
@@ -28,8 +29,10 @@ from loanpilot.products.models import (
     RepaymentMethod,
 )  # fmt: skip
 from loanpilot.risk import monitoring, warnings
+from loanpilot.risk import repository_warnings as repo
 from loanpilot.risk.models import AlertStatus, DelinquencySnapshot, DpdBucket, FiveClass, RiskAlert
 from loanpilot.risk.models_post import BehaviourScore, MonitoringTask, TaskKind, WarningRule
+from loanpilot.risk.warnings_digest import daily_digest
 from loanpilot.team.models import Branch, BranchLevel, Role, Staff
 
 AS_OF = date(2026, 11, 29)
@@ -117,7 +120,7 @@ def build(session: Session) -> dict[str, int]:
     ])  # fmt: skip
     session.flush()
     return {"head": staff[Role.BRANCH_HEAD].id, "risk": staff[Role.RISK_OFFICER].id,
-            "manager": staff[Role.CUSTOMER_MANAGER].id}  # fmt: skip
+            "manager": staff[Role.CUSTOMER_MANAGER].id, "b1": b1.id, "b2": b2.id}  # fmt: skip
 
 
 @pytest.fixture
@@ -260,7 +263,77 @@ def test_alert_workflow_and_misuse(
         misuse = s.scalars(select(RiskAlert).where(RiskAlert.rule_code == "purpose_misuse")).one()
         assert misuse.dimension == "loan"
         assert misuse.severity.value == "high"
-        digest = warnings.daily_digest(s, AS_OF, "en")
+        digest = daily_digest(s, AS_OF, "en")
         assert digest.new_by_severity["high"] >= 1
         assert misuse.alert_no in digest.text()
         assert misuse.alert_no in digest.html()
+
+
+def principal(staff_id: int, role: Role, branch_ids: set[int]) -> Principal:
+    """Who asks, as the access service resolves a signed-in staff member."""
+    return Principal(
+        account_id=staff_id, staff_id=staff_id, username=f"u{staff_id}", name="员工",
+        role=role, branch_id=min(branch_ids), branch_ids=frozenset(branch_ids),
+        permissions=DEFAULT_MATRIX[role], scope=scope_for(role), via="session",
+    )  # fmt: skip
+
+
+def test_scope_of_a_branch_head_and_a_customer_manager(
+    session_factory: sessionmaker[Session], book: dict[str, int]
+) -> None:
+    close(session_factory)
+    head = principal(book["head"], Role.BRANCH_HEAD, {book["b1"]})
+    manager = principal(book["manager"], Role.CUSTOMER_MANAGER, {book["b1"]})
+    other_head = principal(book["risk"], Role.BRANCH_HEAD, {book["b2"]})
+    assert head.scope is ScopeKind.BRANCH
+    assert manager.scope is ScopeKind.OWN
+    with session_factory() as s, s.begin():
+        b2_alert = warnings.raise_alert(
+            s, rule_code="branch_m1plus_rate_high", severity="high", dimension="branch", key="B2",
+            metric="m1plus_balance_rate", value=Decimal("0.09"), threshold=Decimal("0.05"),
+            as_of=AS_OF, now=NOW, owner_id=book["risk"], due_days=7, detail={},
+        )  # fmt: skip
+        every = repo.alerts(s, repo.AlertFilters())
+        seen = {
+            (a.dimension, a.dimension_value)
+            for a in repo.alerts(s, repo.AlertFilters(), viewer=head)
+        }
+        assert ("branch", "B1") in seen
+        assert ("branch", "B2") not in seen
+        assert seen == {(a.dimension, a.dimension_value) for a in every
+                        if a.dimension == "all" or (a.dimension, a.dimension_value) == ("branch", "B1")}  # fmt: skip
+        assert ("all", "all") in seen  # the bank-wide overdue rate
+        b2_seen = {a.dimension_value for a in repo.alerts(s, repo.AlertFilters(), viewer=other_head)
+                   if a.dimension == "branch"}  # fmt: skip
+        assert b2_seen == {"B2"}
+        who = {"by_id": book["head"], "by_name": "员工1", "actor_label": "user:branch", "now": NOW}
+        with pytest.raises(PermissionDeniedError):
+            warnings.record_action(s, b2_alert.id, "约谈", viewer=head, **who)
+        with pytest.raises(PermissionDeniedError):
+            warnings.get_alert(s, b2_alert.id, head)
+        # the customer manager owns no alert: sees none
+        assert repo.alerts(s, repo.AlertFilters(), viewer=manager) == []
+
+        loans_of = {t.id: loan.loan_no for t, loan in repo.tasks(s, repo.TaskFilters())}
+        assert {"LBIG", "LNEW1"} <= set(loans_of.values())
+        head_tasks = {loan.loan_no for _, loan in repo.tasks(s, repo.TaskFilters(), viewer=head)}
+        assert head_tasks == {"LBIG"}  # B1's only large loan; the new loans are B2's
+        other = {loan.loan_no for _, loan in repo.tasks(s, repo.TaskFilters(), viewer=other_head)}
+        assert other == set(loans_of.values()) - {"LBIG"}
+        # every task is assigned to the manager; another manager sees none
+        assert len(repo.tasks(s, repo.TaskFilters(), viewer=manager)) == len(loans_of)
+        stranger = principal(book["risk"], Role.CUSTOMER_MANAGER, {book["b2"]})
+        assert repo.tasks(s, repo.TaskFilters(), viewer=stranger) == []
+        b2_task = next(i for i, no in loans_of.items() if no == "LNEW1")
+        with pytest.raises(PermissionDeniedError):
+            monitoring.complete_task(s, b2_task, "ok", "", by_id=book["head"], actor_label="t",
+                                     now=NOW, today=AS_OF, viewer=head)  # fmt: skip
+        done = monitoring.complete_task(s, b2_task, "ok", "", by_id=book["manager"],
+                                        actor_label="t", now=NOW, today=AS_OF, viewer=manager)  # fmt: skip
+        assert done.finding == "ok"
+        digest = daily_digest(s, AS_OF, "en", head)
+        assert b2_alert.alert_no not in digest.text()
+        assert b2_alert.alert_no in daily_digest(s, AS_OF, "en", other_head).text()
+        later = date(2026, 12, 9)  # LBIG's review (due 2026-12-10) is within the week
+        assert [line.what for line in daily_digest(s, later, "en", head).tasks_due] == ["LBIG"]
+        assert daily_digest(s, later, "en", other_head).tasks_due == []

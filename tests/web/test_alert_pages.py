@@ -1,11 +1,14 @@
 """The alerts pages over real HTTP on the demo bank: the demo's alerts show (Chinese and English),
 the rules, tasks and digest pages render; after an evaluation (as the daily close runs it) a risk
 officer acknowledges an alert, records an action and closes it; the rule form reports every
-problem beside its field; the API lists alerts; who may not see or act is refused."""
+problem beside its field, in the page's language; the API lists alerts; who may not see or act is
+refused; a branch head (demo user ``branch``) sees and works only the bank-wide alerts and their
+branches' ones and the tasks on their branches' loans, where the risk officer sees all."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -13,9 +16,13 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from loanpilot.access.models import StaffAccount
+from loanpilot.lending.models import Loan
 from loanpilot.risk import monitoring, warnings
+from loanpilot.risk import repository_warnings as repo
 from loanpilot.risk.models import AlertStatus, RiskAlert
-from loanpilot.risk.models_post import WarningRule
+from loanpilot.risk.models_post import MonitoringTask, TaskKind, TaskStatus, WarningRule
+from loanpilot.team.models import Branch, Staff
 
 if TYPE_CHECKING:
     from tests.conftest import DemoSite
@@ -134,3 +141,190 @@ def test_api_and_permissions(demo_site: DemoSite, evaluated: int) -> None:
         )
         assert ack.status_code == 403
     assert demo_site.login("marketing").get("/console/alerts").status_code == 403
+
+
+# --- the page's language ---------------------------------------------------------------------------
+
+
+def add_task(session: Session, loan_id: int) -> MonitoringTask:
+    """An open monitoring task of its own on ``loan_id`` (a unique number and due date)."""
+    n = repo.last_number(session, MonitoringTask.task_no, "MTT") + 1
+    task = MonitoringTask(
+        task_no=f"MTT{n:08d}", kind=TaskKind.LARGE_LOAN_REVIEW, loan_id=loan_id, created_on=AS_OF,
+        due_on=date(2030, 1, 1) + timedelta(days=n), status=TaskStatus.OPEN, reason="test",
+    )  # fmt: skip
+    session.add(task)
+    session.flush()
+    return task
+
+
+def test_problems_show_in_the_page_language(demo_site: DemoSite, evaluated: int) -> None:
+    client = demo_site.login("risk")
+    bad = {
+        "code": "portfolio_m1plus_rate_high", "name_zh": "", "name_en": "n", "metric": "npl_ratio",
+        "dimension": "all", "kind": "level", "direction": "above", "threshold": "abc",
+        "window": "0", "severity": "medium", "owner_role": "pilot", "due_days": "7",
+    }  # fmt: skip
+    zh = client.post("/console/alerts/rules/new?lang=zh", data=bad)
+    assert zh.status_code == 422
+    for text in (
+        "规则代码 portfolio_m1plus_rate_high 已存在",
+        "未知角色“pilot”",
+        "须为数字（小数）；收到“abc”",
+        "须在 1 与 24 之间；收到“0”",
+        "须为 1–100 个字符",
+    ):
+        assert text in zh.text, text
+    assert "already exists" not in zh.text
+    assert "must be" not in zh.text
+    en = client.post("/console/alerts/rules/new?lang=en", data=bad)
+    assert "portfolio_m1plus_rate_high already exists; choose another code" in en.text
+    assert "已存在" not in en.text
+
+    with Session(demo_site.bank.engine) as s, s.begin():
+        loan_id = s.scalars(select(Loan.id).order_by(Loan.id).limit(1)).one()
+        task = add_task(s, loan_id)
+        task_id = task.task_no, task.id
+    url = f"/console/alerts/tasks/{task_id[1]}/complete?lang=zh"
+    missing = client.post(url, data={"finding": "misuse", "note": ""})
+    assert missing.status_code == 422
+    assert "检查说明：结论为存疑或资金挪用时须填写检查说明" in missing.text
+    assert "required" not in missing.text
+    assert client.post(url, data={"finding": "ok", "note": ""}).status_code == 303
+    again = client.post(url, data={"finding": "ok", "note": ""})
+    assert again.status_code == 409
+    assert "该任务已完成或已取消，不能再次完成。" in again.text
+
+    alert = f"/console/alerts/{evaluated}"
+    no_text = client.post(f"{alert}/action?lang=zh", data={"text": " "})
+    assert no_text.status_code == 422
+    assert "须为 1–2000 个字符" in no_text.text
+    no_reason = client.post(f"{alert}/close?lang=zh", data={"reason": ""})
+    assert no_reason.status_code == 422
+    assert "尚无处置记录，关闭时须填写原因" in no_reason.text
+
+    with demo_site.client() as api:
+        body = {"name_zh": "规则", "name_en": "Rule", "metric": "npl_ratio", "kind": "level",
+                "threshold": "0.02", "owner_id": 999_999, "code": "test_unknown_owner"}  # fmt: skip
+        refused = api.post("/api/v1/alerts/rules", json=body, headers=demo_site.bearer("risk"))
+    assert refused.status_code == 422
+    assert [(f["field"], f["code"]) for f in refused.json()["fields"]] == [
+        ("owner_id", "unknown_staff")
+    ]
+
+
+# --- scope -----------------------------------------------------------------------------------------
+
+
+def branches_of(session: Session, username: str) -> tuple[set[int], set[str]]:
+    """The ids and codes of a staff member's branch and every branch below it."""
+    staff = session.scalars(
+        select(Staff).join(StaffAccount, StaffAccount.staff_id == Staff.id)
+        .where(StaffAccount.username == username)
+    ).one()  # fmt: skip
+    parent = dict(session.execute(select(Branch.id, Branch.parent_id)).all())
+
+    def under(branch: int | None) -> bool:
+        while branch is not None:
+            if branch == staff.branch_id:
+                return True
+            branch = parent.get(branch)
+        return False
+
+    ids = {b for b in parent if under(b)}
+    return ids, set(session.scalars(select(Branch.code).where(Branch.id.in_(ids))))
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """The demo branch head's branches, and an alert and a task inside them and outside."""
+
+    branch_ids: set[int]
+    codes: set[str]
+    inside: RiskAlert
+    outside: RiskAlert
+    mine: MonitoringTask
+    theirs: MonitoringTask
+
+
+@pytest.fixture
+def scoped(demo_site: DemoSite) -> Scoped:
+    now = datetime.now(UTC)
+    with Session(demo_site.bank.engine, expire_on_commit=False) as s, s.begin():
+        ids, codes = branches_of(s, "branch")
+        other_loan = s.scalars(
+            select(Loan).where(Loan.branch_id.not_in(ids)).order_by(Loan.id).limit(1)
+        ).one()
+        other = s.get(Branch, other_loan.branch_id)
+        assert other is not None
+        own_loan = s.scalars(
+            select(Loan.id).where(Loan.branch_id.in_(ids)).order_by(Loan.id).limit(1)
+        ).one()
+
+        def alert(code: str) -> RiskAlert:
+            return warnings.raise_alert(
+                s, rule_code="scope_test", severity="medium", dimension="branch", key=code,
+                metric="m1plus_balance_rate", value=Decimal("0.08"), threshold=Decimal("0.05"),
+                as_of=AS_OF, now=now, owner_id=None, due_days=7, detail={},
+            )  # fmt: skip
+
+        return Scoped(ids, codes, alert(min(codes)), alert(other.code),
+                      add_task(s, own_loan), add_task(s, other_loan.id))  # fmt: skip
+
+
+def test_a_branch_head_sees_and_works_their_branches_only(
+    demo_site: DemoSite, scoped: Scoped
+) -> None:
+    inside, outside = scoped.inside.id, scoped.outside.id
+    mine, theirs = scoped.mine.id, scoped.theirs.id
+    head, risk = demo_site.bearer("branch"), demo_site.bearer("risk")
+    with demo_site.client() as api:
+        items = api.get("/api/v1/alerts", headers=head).json()["items"]
+        for item in items:
+            assert item["dimension"] == "all" or (
+                item["dimension"] == "branch" and item["dimension_value"] in scoped.codes
+            ), item
+        assert {i["dimension"] for i in items} == {"all", "branch"}
+
+        def ids(headers: dict[str, str]) -> set[int]:
+            found = api.get("/api/v1/alerts?rule=scope_test", headers=headers).json()["items"]
+            return {i["id"] for i in found}
+
+        assert inside in ids(head)
+        assert outside not in ids(head)
+        assert {inside, outside} <= ids(risk)
+        assert api.get(f"/api/v1/alerts/{inside}", headers=head).status_code == 200
+        assert api.get(f"/api/v1/alerts/{outside}", headers=head).status_code == 403
+        refused = api.post(f"/api/v1/alerts/{outside}/actions", json={"text": "x"}, headers=head)
+        assert refused.status_code == 403
+        assert refused.json()["error"] == "scope.forbidden"
+
+        tasks = api.get("/api/v1/alerts/tasks", headers=head).json()["items"]
+        with Session(demo_site.bank.engine) as s:
+            loan_branch = dict(s.execute(select(Loan.id, Loan.branch_id)).all())
+        assert all(loan_branch[t["loan_id"]] in scoped.branch_ids for t in tasks)
+        assert mine in {t["id"] for t in tasks}
+        assert theirs not in {t["id"] for t in tasks}
+        every = {t["id"] for t in api.get("/api/v1/alerts/tasks", headers=risk).json()["items"]}
+        assert {mine, theirs} <= every
+        done = api.post(f"/api/v1/alerts/tasks/{theirs}/complete", json={"finding": "ok"},
+                        headers=head)  # fmt: skip
+        assert done.status_code == 403
+        digest = api.get("/api/v1/alerts/digest?date=2026-11-29", headers=head).json()["text"]
+    assert scoped.inside.alert_no in digest
+    assert scoped.outside.alert_no not in digest
+
+    page = demo_site.login("branch")
+    listing = page.get("/console/alerts?rule=scope_test")
+    assert scoped.inside.alert_no in listing.text
+    assert scoped.outside.alert_no not in listing.text
+    assert page.get(f"/console/alerts/{outside}").status_code == 403
+    assert page.post(f"/console/alerts/{outside}/acknowledge").status_code == 403
+    task_page = page.get("/console/alerts/tasks")
+    assert scoped.mine.task_no in task_page.text
+    assert scoped.theirs.task_no not in task_page.text
+    finding = {"finding": "ok"}
+    assert page.post(f"/console/alerts/tasks/{theirs}/complete", data=finding).status_code == 403
+    officer = demo_site.login("risk").get("/console/alerts?rule=scope_test")
+    assert scoped.inside.alert_no in officer.text
+    assert scoped.outside.alert_no in officer.text

@@ -1,6 +1,9 @@
 """The early-warning API: alerts (list, read, acknowledge, record an action, close), warning rules
 (list, create, edit, enable / disable), monitoring tasks (list, complete with a finding) and the
-daily digest. Reading needs ``risk:read``; acting ``alerts:work``. The route's session commits."""
+daily digest. Reading needs ``risk:read``; acting ``alerts:work``; alerts, tasks and the digest are
+those of the caller's data scope (a branch head: the bank-wide alerts and their branches' ones,
+the tasks on their branches' loans; 403 for one outside it). Problems carry a stable ``code``
+(``warning_rules.PROBLEMS``) beside the English message. The route's session commits."""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ from pydantic import BaseModel, Field
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import EntityId, ErrorRead, SessionDep, today_for
 from loanpilot.lending.models import Loan
-from loanpilot.risk import monitoring, warnings
+from loanpilot.risk import monitoring, warnings, warnings_digest
 from loanpilot.risk import repository_warnings as repo
 from loanpilot.risk.models import RiskAlert
 from loanpilot.risk.models_post import MonitoringTask, WarningRule
@@ -216,14 +219,14 @@ def switch_rule(
 @router.get("/tasks", response_model=TaskListRead)
 def list_tasks(
     session: SessionDep,
-    _principal: Annotated[Principal, require(Permission.RISK_READ)],
+    principal: Annotated[Principal, require(Permission.RISK_READ)],
     status: Annotated[Literal["open", "done", "cancelled"] | None, Query()] = None,
     kind: Annotated[
         Literal["purpose_check", "large_loan_review", "behaviour_score"] | None, Query()
     ] = None,
 ) -> TaskListRead:
     """Monitoring tasks, soonest due first."""
-    rows = repo.tasks(session, repo.TaskFilters(status=status, kind=kind))
+    rows = repo.tasks(session, repo.TaskFilters(status=status, kind=kind), viewer=principal)
     return TaskListRead(items=[TaskRead.of(t, loan) for t, loan in rows])
 
 
@@ -234,7 +237,8 @@ def complete_task(
 ) -> TaskRead:  # fmt: skip
     """Record the finding; ``misuse`` raises an alert. 409 when the task is not open."""
     task = monitoring.complete_task(session, task_id, body.finding, body.note, now=clock(request),
-                                    today=today_for(request), **_actor(principal))  # fmt: skip
+                                    today=today_for(request), viewer=principal,
+                                    **_actor(principal))  # fmt: skip
     loan = session.get(Loan, task.loan_id)
     assert loan is not None
     return TaskRead.of(task, loan)
@@ -244,14 +248,14 @@ def complete_task(
 def digest(
     request: Request,
     session: SessionDep,
-    _principal: Annotated[Principal, require(Permission.RISK_READ)],
+    principal: Annotated[Principal, require(Permission.RISK_READ)],
     day: Annotated[date | None, Query(alias="date")] = None,
     lang: Literal["zh", "en"] = "zh",
 ) -> DigestRead:
-    """The daily digest (today by default), with its text and HTML renderings."""
-    d = warnings.daily_digest(session, day or today_for(request), lang)
+    """The daily digest of the caller's scope (today by default), as text and HTML too."""
+    d = warnings_digest.daily_digest(session, day or today_for(request), lang, principal)
 
-    def lines(items: list[warnings.DigestLine]) -> list[dict[str, Any]]:
+    def lines(items: list[warnings_digest.DigestLine]) -> list[dict[str, Any]]:
         return [{"number": i.number, "severity": i.severity, "what": i.what,
                  "due_on": i.due_on.isoformat() if i.due_on else None, "overdue": i.overdue}
                 for i in items]  # fmt: skip
@@ -282,7 +286,9 @@ def list_alerts(
     owner_id = (
         principal.staff_id if owner == "me" else int(owner) if owner and owner.isdigit() else None
     )
-    rows = repo.alerts(session, repo.AlertFilters(status, severity, rule, owner_id))
+    rows = repo.alerts(
+        session, repo.AlertFilters(status, severity, rule, owner_id), viewer=principal
+    )
     today = today_for(request)
     return AlertListRead(items=[AlertRead.of(a, today) for a in rows])
 
@@ -290,10 +296,11 @@ def list_alerts(
 @router.get("/{alert_id}", response_model=AlertRead, responses={404: {"model": ErrorRead}})
 def read_alert(
     alert_id: EntityId, request: Request, session: SessionDep,
-    _principal: Annotated[Principal, require(Permission.RISK_READ)],
+    principal: Annotated[Principal, require(Permission.RISK_READ)],
 ) -> AlertRead:  # fmt: skip
     """One alert with what was measured (``detail``: the series, why it fired, the plan)."""
-    return AlertRead.of(warnings.get_alert(session, alert_id), today_for(request), detail=True)
+    alert = warnings.get_alert(session, alert_id, principal)
+    return AlertRead.of(alert, today_for(request), detail=True)
 
 
 @router.post("/{alert_id}/acknowledge", response_model=AlertRead, responses=_CHANGED)
@@ -302,9 +309,8 @@ def acknowledge(
     principal: Annotated[Principal, require(Permission.ALERTS_WORK)],
 ) -> AlertRead:  # fmt: skip
     """Take an open alert in hand (409 unless open)."""
-    a = warnings.acknowledge(
-        session, alert_id, now=clock(request), by_name=principal.name, **_actor(principal)
-    )
+    a = warnings.acknowledge(session, alert_id, now=clock(request), by_name=principal.name,
+                             viewer=principal, **_actor(principal))  # fmt: skip
     return AlertRead.of(a, today_for(request), detail=True)
 
 
@@ -315,7 +321,7 @@ def record_action(
 ) -> AlertRead:  # fmt: skip
     """Record a contingency action taken (appended to ``actions``)."""
     a = warnings.record_action(session, alert_id, body.text, now=clock(request),
-                               by_name=principal.name, **_actor(principal))  # fmt: skip
+                               by_name=principal.name, viewer=principal, **_actor(principal))  # fmt: skip
     return AlertRead.of(a, today_for(request), detail=True)
 
 
@@ -326,5 +332,5 @@ def close(
 ) -> AlertRead:  # fmt: skip
     """Close an alert: 422 when no action was recorded and no reason given."""
     a = warnings.close_alert(session, alert_id, body.reason, now=clock(request),
-                             by_name=principal.name, **_actor(principal))  # fmt: skip
+                             by_name=principal.name, viewer=principal, **_actor(principal))  # fmt: skip
     return AlertRead.of(a, today_for(request), detail=True)

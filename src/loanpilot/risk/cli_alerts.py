@@ -75,14 +75,14 @@ def digest_command(
 ) -> None:
     """The daily digest: new alerts by severity, open and overdue alerts, monitoring tasks due."""
     from loanpilot.db.session import transaction
-    from loanpilot.risk import warnings
+    from loanpilot.risk.warnings_digest import daily_digest
 
     if lang not in ("zh", "en"):
         err_console.print(f"[red]Error:[/red] --lang must be zh or en; got {lang!r}")
         raise typer.Exit(2)
     as_of = _day(day)
     with transaction(_session_factory()) as session:
-        digest = warnings.daily_digest(session, as_of, lang)
+        digest = daily_digest(session, as_of, lang)
     if out is None:
         console.print(digest.text(), markup=False, highlight=False)
         return

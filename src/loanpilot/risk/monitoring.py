@@ -17,6 +17,8 @@ The daily close runs ``after_close``; every part is idempotent for one business 
   disbursement; the task is created ``REVIEW_LEAD_DAYS`` before it is due.
 
 Completing a task records the finding and a note (audited); a ``misuse`` finding raises an alert.
+Given a ``viewer``, a task outside that staff member's scope (``repository_warnings.task_scope``:
+a branch head's branches' loans, a customer manager's own tasks) is refused.
 Services flush; the caller commits.
 """
 
@@ -28,12 +30,19 @@ from decimal import Decimal
 import numpy as np
 from sqlalchemy.orm import Session
 
+from loanpilot.access.rules import Principal
 from loanpilot.audit.service import record
 from loanpilot.db.bulk import bulk_insert
-from loanpilot.kit.errors import ConflictError, FieldProblem, NotFoundError, ValidationError
+from loanpilot.kit.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from loanpilot.lending.models import Loan
 from loanpilot.risk import behaviour, warnings
 from loanpilot.risk import repository_warnings as repo
+from loanpilot.risk import warning_rules as wr
 from loanpilot.risk.models_post import BehaviourScore, MonitoringTask, TaskKind, TaskStatus
 from loanpilot.team.models import Role
 
@@ -41,7 +50,6 @@ NEW_LOAN_DAYS = 7
 CHECK_DUE_DAYS = 30
 REVIEW_LEAD_DAYS = 30
 DEFAULT_PD = Decimal("0.05")  # a loan whose decision gave no PD (migrated, manual)
-FINDINGS = ("ok", "concern", "misuse")
 MISUSE_RULE = "purpose_misuse"
 
 
@@ -170,35 +178,33 @@ def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
     }
 
 
-def get_task(session: Session, task_id: int) -> MonitoringTask:
+def get_task(session: Session, task_id: int, viewer: Principal | None = None) -> MonitoringTask:
+    """The task ``task_id``; PermissionDeniedError when it is outside ``viewer``'s scope."""
     task = session.get(MonitoringTask, task_id)
     if task is None:
         raise NotFoundError("task.not_found", f"No monitoring task with id {task_id}")
+    if not repo.task_visible(session, task_id, viewer):
+        raise PermissionDeniedError(
+            "scope.forbidden", f"Task {task.task_no} is outside your branch or your own tasks"
+        )
     return task
 
 
 def complete_task(
     session: Session, task_id: int, finding: str, note: str, *, by_id: int | None,
-    actor_label: str, now: datetime, today: date,
+    actor_label: str, now: datetime, today: date, viewer: Principal | None = None,
 ) -> MonitoringTask:  # fmt: skip
     """Record a task's finding (ok, concern, misuse) and note; a misuse raises an alert."""
-    problems = []
-    if finding not in FINDINGS:
-        problems.append(
-            FieldProblem("finding", f"must be one of {', '.join(FINDINGS)}; got {finding[:24]!r}")
-        )
-    if finding in ("concern", "misuse") and not note.strip():
-        problems.append(FieldProblem("note", "is required for a concern or a misuse"))
-    if len(note) > 4000:
-        problems.append(FieldProblem("note", "must be at most 4000 characters"))
+    task = get_task(session, task_id, viewer)
+    note = note.strip()
+    problems = wr.finding_problems(finding, note)
     if problems:
         raise ValidationError("task.invalid", "The finding is not complete", problems)
-    task = get_task(session, task_id)
     if task.status is not TaskStatus.OPEN:
         raise ConflictError(
             "task.not_open", f"Task {task.task_no} is {task.status.value}, not open"
         )
-    task.status, task.finding, task.note = TaskStatus.DONE, finding, note.strip() or None
+    task.status, task.finding, task.note = TaskStatus.DONE, finding, note or None
     task.completed_at, task.completed_by_id = now, by_id
     session.flush()
     record(session, action="monitoring_task.complete", actor_label=actor_label,

@@ -3,12 +3,18 @@ one alert (why it fired, the measured series as a chart, the contingency plan, t
 and the forms to acknowledge, act and close), the rules (create, edit, enable / disable, every
 problem beside its field), the monitoring tasks (complete with a finding) and today's digest.
 
-Viewing needs ``risk:read``; acting ``alerts:work``. Handlers are thin: the services in
-``risk.warnings`` and ``risk.monitoring`` change state and audit; the request's session commits.
+Viewing needs ``risk:read``; acting ``alerts:work``; what a staff member sees and works is their
+data scope (a branch head: the bank-wide alerts and their branches' ones, the tasks on their
+branches' loans), enforced by the services and the repository. Every problem and refusal is shown
+in the page's language: the validation's problem codes (``warning_rules.PROBLEMS``) and the
+conflicts' codes are translated here (``alerts.problem.*``, ``alerts.conflict.*``). Handlers are
+thin: the services in ``risk.warnings`` and ``risk.monitoring`` change state and audit; the
+request's session commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Annotated, Any
 
@@ -18,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import EntityId, SessionDep, today_for
-from loanpilot.kit.errors import ConflictError, ValidationError
-from loanpilot.risk import monitoring, warnings
+from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
+from loanpilot.risk import monitoring, warnings, warnings_digest
 from loanpilot.risk import repository_warnings as repo
 from loanpilot.risk import warning_rules as wr
 from loanpilot.risk.models import AlertStatus, RiskAlert
@@ -27,7 +33,7 @@ from loanpilot.risk.models_post import TaskKind, TaskStatus, WarningRule
 from loanpilot.team.models import Role
 from loanpilot.team.repository import staff_names
 from loanpilot.web.auth import clock, require
-from loanpilot.web.i18n import translate
+from loanpilot.web.i18n import Lang, translate
 from loanpilot.web.render import render, request_lang
 
 router = APIRouter(include_in_schema=False)
@@ -35,10 +41,33 @@ RULE_FIELDS = ("code", "name_zh", "name_en", "metric", "dimension", "kind", "dir
                "threshold", "window", "severity", "owner_role", "due_days",
                "contingency_zh", "contingency_en")  # fmt: skip
 Text = Annotated[str, Form(max_length=4000)]
+#: The refusals (ConflictError codes) with a text of their own; others read as a generic one.
+CONFLICT_KEYS = frozenset(
+    f"alerts.conflict.{c}" for c in ("alert.closed", "alert.not_open", "task.not_open")
+)
+_TASK_FIELDS = {"finding": "alerts.col.finding", "note": "alerts.tasks.note"}
 
 
 def _actor(principal: Principal) -> dict[str, Any]:
     return {"by_id": principal.staff_id, "actor_label": f"user:{principal.username}"}
+
+
+def problem_text(problem: FieldProblem, lang: Lang) -> str:
+    """A problem in ``lang``: by its code when it has one (every problem of early warning has)."""
+    if isinstance(problem, wr.Problem) and problem.code:
+        return translate(f"alerts.problem.{problem.code}", lang, **dict(problem.params))
+    return problem.message
+
+
+def localised(problems: Iterable[FieldProblem], lang: Lang) -> list[dict[str, Any]]:
+    """Problems as the templates show them (field, message in ``lang``)."""
+    return [{"field": p.field, "message": problem_text(p, lang)} for p in problems]
+
+
+def conflict_text(code: str, lang: Lang) -> str:
+    """A refusal by the state of an alert or a task, in ``lang``."""
+    key = f"alerts.conflict.{code}"
+    return translate(key if key in CONFLICT_KEYS else "alerts.conflict.other", lang)
 
 
 def _owner_filter(owner: str, principal: Principal) -> int | None:
@@ -64,7 +93,7 @@ def alerts_page(
         rule_code=rule or None,
         owner_id=_owner_filter(owner, principal),
     )
-    rows = repo.alerts(session, filters)
+    rows = repo.alerts(session, filters, viewer=principal)
     today = today_for(request)
     return render(request, "console/risk/alerts.html", {
         "alerts": rows,
@@ -146,7 +175,8 @@ async def _save_rule(
     except ValidationError as exc:
         session.rollback()
         row = session.get(WarningRule, rule_id) if rule_id else None
-        return _rule_editor(request, row, form, [p.public() for p in exc.problems], 422)
+        fields = localised(exc.problems, request_lang(request))
+        return _rule_editor(request, row, form, fields, 422)
     return RedirectResponse("/console/alerts/rules", status_code=303)
 
 
@@ -191,14 +221,26 @@ def _tasks_page(
         status=status if status in TaskStatus._value2member_map_ else None,
         kind=kind if kind in TaskKind._value2member_map_ else None,
     )
-    rows = repo.tasks(session, filters)
+    rows = repo.tasks(session, filters, viewer=principal)
     return render(request, "console/risk/tasks.html", {
         "rows": rows, "today": today_for(request), "can_work": principal.can(Permission.ALERTS_WORK),
         "names": staff_names(session, [t.assigned_to_id for t, _ in rows if t.assigned_to_id]),
-        "findings": monitoring.FINDINGS, "kinds": [k.value for k in TaskKind],
+        "findings": wr.FINDINGS, "kinds": [k.value for k in TaskKind],
         "statuses": [s.value for s in TaskStatus], "chosen": {"status": status, "kind": kind},
         "error": error,
     }, status_code=status_code)  # fmt: skip
+
+
+def _task_problems(exc: ValidationError | ConflictError, lang: Lang) -> str:
+    """Why a task was not completed, in ``lang``: each field named, or the conflict."""
+    if not exc.problems:
+        return conflict_text(exc.code, lang)
+    named = (
+        (translate(_TASK_FIELDS[p["field"]], lang) if p["field"] in _TASK_FIELDS else p["field"],
+         p["message"]) for p in localised(exc.problems, lang)
+    )  # fmt: skip
+    colon, sep = ("：", "；") if lang == "zh" else (": ", "; ")
+    return sep.join(f"{label}{colon}{text}" for label, text in named)
 
 
 @router.get("/console/alerts/tasks")
@@ -220,13 +262,13 @@ def complete_task(
     finding: Annotated[str, Form(max_length=24)] = "", note: Text = "",
 ) -> Response:  # fmt: skip
     """Record a task's finding; a misuse raises an alert."""
+    lang = request_lang(request)
     try:
         monitoring.complete_task(session, task_id, finding, note, now=clock(request),
-                                 today=today_for(request), **_actor(principal))  # fmt: skip
+                                 today=today_for(request), viewer=principal, **_actor(principal))  # fmt: skip
     except (ValidationError, ConflictError) as exc:
         session.rollback()
-        problems = "; ".join(f"{p.field}: {p.message}" for p in exc.problems) or exc.message
-        message = translate("alerts.tasks.error", request_lang(request), problems=problems)
+        message = translate("alerts.tasks.error", lang, problems=_task_problems(exc, lang))
         code = 409 if isinstance(exc, ConflictError) else 422
         return _tasks_page(request, session, principal, "open", "", message, code)
     return RedirectResponse("/console/alerts/tasks", status_code=303)
@@ -236,11 +278,14 @@ def complete_task(
 def digest_page(
     request: Request,
     session: SessionDep,
-    _principal: Annotated[Principal, require(Permission.RISK_READ)],
+    principal: Annotated[Principal, require(Permission.RISK_READ)],
     day: Annotated[date | None, Query(alias="date")] = None,
 ) -> Response:
-    """Today's digest (or ``?date=``): new alerts by severity, open and overdue, tasks due."""
-    digest = warnings.daily_digest(session, day or today_for(request), request_lang(request))
+    """Today's digest (or ``?date=``) of the viewer's scope: new alerts by severity, open and
+    overdue, tasks due."""
+    digest = warnings_digest.daily_digest(
+        session, day or today_for(request), request_lang(request), principal
+    )
     return render(request, "console/risk/alerts_digest.html", {"digest": digest})
 
 
@@ -284,7 +329,9 @@ def alert_page(
     principal: Annotated[Principal, require(Permission.RISK_READ)],
 ) -> Response:
     """One alert: why it fired, its series, the plan, the actions taken and the forms."""
-    return _alert_page(request, session, principal, warnings.get_alert(session, alert_id))
+    return _alert_page(
+        request, session, principal, warnings.get_alert(session, alert_id, principal)
+    )
 
 
 @router.post("/console/alerts/{alert_id}/{step}")
@@ -295,7 +342,8 @@ def act_on_alert(
 ) -> Response:  # fmt: skip
     """Acknowledge, record an action (``text``) or close (``reason`` when no action)."""
     lang = request_lang(request)
-    kwargs = {"now": clock(request), "by_name": principal.name, **_actor(principal)}
+    kwargs = {"now": clock(request), "by_name": principal.name, "viewer": principal,
+              **_actor(principal)}  # fmt: skip
     try:
         if step == "acknowledge":
             warnings.acknowledge(session, alert_id, **kwargs)
@@ -305,12 +353,10 @@ def act_on_alert(
             warnings.close_alert(session, alert_id, reason, **kwargs)
     except (ValidationError, ConflictError) as exc:
         session.rollback()
-        alert = warnings.get_alert(session, alert_id)
+        alert = warnings.get_alert(session, alert_id, principal)
         if isinstance(exc, ConflictError):
-            message = translate("alerts.error.conflict", lang)
+            message = conflict_text(exc.code, lang)
             return _alert_page(request, session, principal, alert, error=message, status_code=409)
-        field = "text" if step == "action" else "reason"
-        message = translate(f"alerts.error.{field}", lang)
         return _alert_page(request, session, principal, alert,
-                           fields=[{"field": field, "message": message}], status_code=422)  # fmt: skip
+                           fields=localised(exc.problems, lang), status_code=422)  # fmt: skip
     return RedirectResponse(f"/console/alerts/{alert_id}", status_code=303)

@@ -1,6 +1,11 @@
 """SQL of early warning and post-loan monitoring: the portfolio metrics as aggregates over the
 delinquency snapshots, the LPR history, alerts, rules, monitoring tasks and the inputs of the
-behavioural score. Everything here reads or adds; the services decide."""
+behavioural score. Everything here reads or adds; the services decide.
+
+What a staff member sees of alerts and tasks follows their data scope (``access.rules.ScopeKind``,
+as for customers): the whole bank; a branch head (BRANCH) the bank-wide alerts and those of their
+branch and the branches below it, and the tasks on those branches' loans; OWN the alerts they own
+and the tasks assigned to them. ``viewer=None`` is the bank's own work (the close, the CLI)."""
 
 from __future__ import annotations
 
@@ -11,10 +16,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from loanpilot.access.rules import Principal, ScopeKind
 from loanpilot.customers.models import Customer
 from loanpilot.lending.models import Loan, LoanStatus, ScheduleLine
 from loanpilot.products.models import LoanProduct, LprRate
@@ -197,6 +203,25 @@ def staff_of_role(session: Session, role: str, branch_code: str | None = None) -
     return int(found) if found is not None else None
 
 
+def alert_scope(viewer: Principal | None) -> ColumnElement[bool]:
+    """The alerts ``viewer`` may see, as a WHERE clause."""
+    if viewer is None or viewer.scope is ScopeKind.ALL:
+        return true()
+    if viewer.scope is ScopeKind.OWN:
+        return RiskAlert.owner_id == viewer.staff_id
+    codes = select(Branch.code).where(Branch.id.in_(sorted(viewer.branch_ids)))
+    return or_(
+        RiskAlert.dimension == "all",
+        and_(RiskAlert.dimension == "branch", RiskAlert.dimension_value.in_(codes)),
+    )
+
+
+def alert_visible(session: Session, alert_id: int, viewer: Principal | None) -> bool:
+    """Whether the alert ``alert_id`` is in ``viewer``'s scope."""
+    query = select(RiskAlert.id).where(RiskAlert.id == alert_id, alert_scope(viewer))
+    return session.scalar(query) is not None
+
+
 @dataclass(frozen=True)
 class AlertFilters:
     status: str | None = None  # a status, or "unclosed"
@@ -206,10 +231,14 @@ class AlertFilters:
     raised_on: date | None = None
 
 
-def alerts(session: Session, filters: AlertFilters, limit_rows: int = 500) -> list[RiskAlert]:
-    """Alerts, newest first."""
+def alerts(
+    session: Session, filters: AlertFilters, limit_rows: int = 500, *,
+    viewer: Principal | None = None,
+) -> list[RiskAlert]:  # fmt: skip
+    """Alerts in ``viewer``'s scope, newest first."""
     query = (
         select(RiskAlert)
+        .where(alert_scope(viewer))
         .order_by(RiskAlert.raised_on.desc(), RiskAlert.id.desc())
         .limit(limit_rows)
     )
@@ -232,21 +261,31 @@ def alert_rule_codes(session: Session) -> list[str]:
     return sorted(session.scalars(select(RiskAlert.rule_code).distinct()))
 
 
-def new_alerts_by_severity(session: Session, day: date) -> dict[str, int]:
-    query = (
-        select(RiskAlert.severity, func.count(RiskAlert.id))
-        .where(RiskAlert.raised_on == day)
-        .group_by(RiskAlert.severity)
-    )
-    return {_text(sev): int(n) for sev, n in session.execute(query)}
-
-
-def unclosed_alerts(session: Session) -> list[RiskAlert]:
-    query = select(RiskAlert).where(RiskAlert.status != AlertStatus.CLOSED)
+def unclosed_alerts(session: Session, viewer: Principal | None = None) -> list[RiskAlert]:
+    query = select(RiskAlert).where(RiskAlert.status != AlertStatus.CLOSED, alert_scope(viewer))
     return list(session.scalars(query.order_by(RiskAlert.due_on, RiskAlert.id)))
 
 
 # --- monitoring tasks ---------------------------------------------------------------------------------
+
+
+def task_scope(viewer: Principal | None) -> ColumnElement[bool]:
+    """The tasks ``viewer`` may see, as a WHERE clause over tasks joined to their loan."""
+    if viewer is None or viewer.scope is ScopeKind.ALL:
+        return true()
+    if viewer.scope is ScopeKind.OWN:
+        return MonitoringTask.assigned_to_id == viewer.staff_id
+    return Loan.branch_id.in_(sorted(viewer.branch_ids))
+
+
+def task_visible(session: Session, task_id: int, viewer: Principal | None) -> bool:
+    """Whether the task ``task_id`` is in ``viewer``'s scope."""
+    query = (
+        select(MonitoringTask.id)
+        .join(Loan, Loan.id == MonitoringTask.loan_id)
+        .where(MonitoringTask.id == task_id, task_scope(viewer))
+    )
+    return session.scalar(query) is not None
 
 
 @dataclass(frozen=True)
@@ -258,12 +297,14 @@ class TaskFilters:
 
 
 def tasks(
-    session: Session, filters: TaskFilters, limit_rows: int = 500
-) -> list[tuple[MonitoringTask, Loan]]:
-    """Tasks with their loan, soonest due first."""
+    session: Session, filters: TaskFilters, limit_rows: int = 500, *,
+    viewer: Principal | None = None,
+) -> list[tuple[MonitoringTask, Loan]]:  # fmt: skip
+    """Tasks in ``viewer``'s scope with their loan, soonest due first."""
     query = (
         select(MonitoringTask, Loan)
         .join(Loan, Loan.id == MonitoringTask.loan_id)
+        .where(task_scope(viewer))
         .order_by(MonitoringTask.due_on, MonitoringTask.id)
         .limit(limit_rows)
     )
@@ -325,13 +366,6 @@ def large_loans(session: Session, min_fen: int, as_of: date) -> list[tuple[int, 
 
 
 # --- behavioural score inputs ------------------------------------------------------------------------
-
-
-def scored_count(session: Session, month: date) -> int:
-    return int(
-        session.scalar(select(func.count(BehaviourScore.id)).where(BehaviourScore.month == month))
-        or 0
-    )
 
 
 def loans_to_score(

@@ -17,7 +17,11 @@ Comparisons are strict: a value equal to the threshold does not fire. A key with
 for its rule (change and trend need ``window + 1``) does not fire either.
 
 ``parse_rule`` turns submitted values (a form, a JSON body, a table row) into a ``Rule``, collecting
-every problem (unknown metric or dimension, a window below 1, ...) before raising once.
+every problem (unknown metric or dimension, a window below 1, ...) before raising once;
+``text_problems``, ``close_problems`` and ``finding_problems`` check what staff write on an alert
+or a monitoring task.
+Every problem is a ``Problem`` with a stable code of ``PROBLEMS``, which the pages translate.
+The rules a bank starts with are in ``risk.warning_defaults``.
 No session, clock or randomness here (house rule 2).
 """
 
@@ -223,6 +227,59 @@ def explain(rule: Rule, key: str, measured: Decimal, latest: Decimal) -> tuple[s
     )
 
 
+# --- problems: stable codes, so each surface says them in its own language ---------------------
+
+#: Every problem the validation of early warning can report: code → the English text, with the
+#: ``{placeholders}`` its ``params`` fill. The console pages translate the code
+#: (``alerts.problem.<code>`` in zh and en); the JSON API sends the English text and the code.
+PROBLEMS: Final[dict[str, str]] = {
+    "required": "is required",
+    "whole_number": "must be a whole number; got {got!r}",
+    "decimal": "must be a decimal number; got {got!r}",
+    "one_of": "must be one of {allowed}; got {got!r}",
+    "code_format": "must be 2 to 64 characters: a lower-case letter, then a-z, 0-9, _",
+    "length": "must be 1 to {max} characters",
+    "too_long": "must be at most {max} characters",
+    "dimension_of_metric": "{metric} can be cut by {allowed} only; got {got!r}",
+    "between": "must be between {low} and {high}; got {got}",
+    "negative_size": "must not be negative for a change or trend (it is a size)",
+    "rate_fraction": "must be between 0 and 1 for a rate (0.05 is 5 %)",
+    "code_taken": "{code} already exists; choose another code",
+    "unknown_role": "unknown role {got!r}",
+    "unknown_staff": "no staff member with this id",
+    "note_required": "is required for a concern or a misuse",
+    "reason_required": "is required when no action was recorded",
+}
+#: What a monitoring task can find.
+FINDINGS: Final = ("ok", "concern", "misuse")
+MAX_NAME: Final = 100
+MAX_TEXT: Final = 2000  # a contingency plan, an action taken, a reason to close
+MAX_NOTE: Final = 4000  # a task's note
+
+
+@dataclass(frozen=True)
+class Problem(FieldProblem):
+    """A field problem with a stable ``code`` (a key of ``PROBLEMS``) and the values its text
+    needs (``params``), so a page can show it in the reader's language."""
+
+    code: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+    def public(self) -> dict[str, str | int | None]:
+        return {**super().public(), "code": self.code}
+
+
+def problem(field: str, code: str, /, **params: object) -> Problem:
+    """The problem ``code`` of ``field``, its English text filled from ``params``."""
+    values = {k: str(v) for k, v in params.items()}
+    return Problem(field, PROBLEMS[code].format(**values), code=code,
+                   params=tuple(sorted(values.items())))  # fmt: skip
+
+
+def _got(raw: object) -> str:
+    return str(raw)[:40]
+
+
 # --- parsing and validation -----------------------------------------------------------------------
 
 
@@ -236,12 +293,12 @@ def _int(data: Mapping[str, object], name: str, default: int, problems: list[Fie
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return default
     if isinstance(raw, bool):
-        problems.append(FieldProblem(name, f"must be a whole number; got {raw!r}"))
+        problems.append(problem(name, "whole_number", got=raw))
         return default
     try:
         return int(str(raw).strip())
     except ValueError:
-        problems.append(FieldProblem(name, f"must be a whole number; got {str(raw)[:40]!r}"))
+        problems.append(problem(name, "whole_number", got=_got(raw)))
         return default
 
 
@@ -252,7 +309,7 @@ def _decimal(data: Mapping[str, object], name: str, problems: list[FieldProblem]
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite() or abs(value) > Decimal(10) ** 12:
-        problems.append(FieldProblem(name, f"must be a decimal number; got {raw[:40]!r}"))
+        problems.append(problem(name, "decimal", got=_got(raw)))
         return Decimal(0)
     return value
 
@@ -260,53 +317,34 @@ def _decimal(data: Mapping[str, object], name: str, problems: list[FieldProblem]
 def _one_of(value: str, name: str, allowed: Iterable[str], problems: list[FieldProblem]) -> None:
     allowed = tuple(allowed)
     if value not in allowed:
-        problems.append(
-            FieldProblem(name, f"must be one of {', '.join(allowed)}; got {value[:40]!r}")
-        )
+        problems.append(problem(name, "one_of", allowed=", ".join(allowed), got=_got(value)))
 
 
 def rule_problems(rule: Rule) -> list[FieldProblem]:
     """Every problem of an already typed rule (the checks ``parse_rule`` makes after typing)."""
     problems: list[FieldProblem] = []
     if not _CODE.match(rule.code):
-        problems.append(
-            FieldProblem(
-                "code", "must be 2 to 64 characters: a lower-case letter, then a-z, 0-9, _"
-            )
-        )
+        problems.append(problem("code", "code_format"))
     for name, text in (("name_zh", rule.name_zh), ("name_en", rule.name_en)):
-        if not text or len(text) > 100:
-            problems.append(FieldProblem(name, "must be 1 to 100 characters"))
+        if not text or len(text) > MAX_NAME:
+            problems.append(problem(name, "length", max=MAX_NAME))
     metric = METRICS.get(rule.metric)
     _one_of(rule.metric, "metric", METRICS, problems)
     _one_of(rule.dimension, "dimension", DIMENSIONS, problems)
     if metric and rule.dimension in DIMENSIONS and rule.dimension not in metric.dimensions:
-        problems.append(
-            FieldProblem(
-                "dimension",
-                f"{rule.metric} can be cut by {', '.join(metric.dimensions)} only; "
-                f"got {rule.dimension!r}",
-            )
-        )
+        problems.append(problem("dimension", "dimension_of_metric", metric=rule.metric,
+                                allowed=", ".join(metric.dimensions), got=_got(rule.dimension)))  # fmt: skip
     _one_of(rule.kind, "kind", KINDS, problems)
     _one_of(rule.direction, "direction", DIRECTIONS, problems)
     _one_of(rule.severity, "severity", SEVERITIES, problems)
     if not 1 <= rule.window <= MAX_WINDOW:
-        problems.append(
-            FieldProblem("window", f"must be between 1 and {MAX_WINDOW}; got {rule.window}")
-        )
+        problems.append(problem("window", "between", low=1, high=MAX_WINDOW, got=rule.window))
     if not 1 <= rule.due_days <= MAX_DUE_DAYS:
-        problems.append(
-            FieldProblem("due_days", f"must be between 1 and {MAX_DUE_DAYS}; got {rule.due_days}")
-        )
+        problems.append(problem("due_days", "between", low=1, high=MAX_DUE_DAYS, got=rule.due_days))
     if rule.kind in ("change", "trend") and rule.threshold < 0:
-        problems.append(
-            FieldProblem("threshold", "must not be negative for a change or trend (it is a size)")
-        )
+        problems.append(problem("threshold", "negative_size"))
     if metric and metric.unit == "ratio" and rule.kind == "level" and not 0 <= rule.threshold <= 1:
-        problems.append(
-            FieldProblem("threshold", "must be between 0 and 1 for a rate (0.05 is 5 %)")
-        )
+        problems.append(problem("threshold", "rate_fraction"))
     return problems
 
 
@@ -314,7 +352,7 @@ def parse_rule(data: Mapping[str, object]) -> Rule:
     """A ``Rule`` from submitted values; a ValidationError listing every problem otherwise."""
     problems: list[FieldProblem] = []
     if not _text(data, "threshold"):
-        problems.append(FieldProblem("threshold", "is required"))
+        problems.append(problem("threshold", "required"))
         threshold = Decimal(0)
     else:
         threshold = _decimal(data, "threshold", problems)
@@ -337,148 +375,29 @@ def parse_rule(data: Mapping[str, object]) -> Rule:
     return rule
 
 
-# --- the rules a bank starts with (seeded as data when ``warning_rules`` is empty) ----------------
+def text_problems(field: str, text: str, *, required: bool, max_chars: int) -> list[FieldProblem]:
+    """The problems of a free text (already stripped): missing when ``required``, too long."""
+    if required and not text:
+        return [problem(field, "length", max=max_chars)]
+    if len(text) > max_chars:
+        return [problem(field, "too_long", max=max_chars)]
+    return []
 
 
-@dataclass(frozen=True)
-class DefaultRule:
-    rule: Rule
-    owner_role: str  # the alert goes to a staff member of this role (the branch's, by branch)
-    contingency_zh: str
-    contingency_en: str
+def close_problems(reason: str, has_action: bool) -> list[FieldProblem]:
+    """The problems of closing an alert with ``reason`` (stripped): it is required when no action
+    was recorded, and at most ``MAX_TEXT`` characters."""
+    if not reason and not has_action:
+        return [problem("reason", "reason_required")]
+    return text_problems("reason", reason, required=False, max_chars=MAX_TEXT)
 
 
-def _default(
-    code: str, names: tuple[str, str], metric: str, dimension: str, kind: str,
-    threshold: str, window: int, severity: str, owner_role: str, due_days: int,
-    plan: tuple[str, str],
-) -> DefaultRule:  # fmt: skip
-    rule = Rule(
-        code=code, metric=metric, dimension=dimension, kind=kind, direction="above",
-        threshold=Decimal(threshold), window=window, severity=severity,
-        name_zh=names[0], name_en=names[1], due_days=due_days,
-    )  # fmt: skip
-    return DefaultRule(rule, owner_role, plan[0], plan[1])
-
-
-DEFAULT_RULES: Final[tuple[DefaultRule, ...]] = (
-    _default(
-        "portfolio_m1plus_rate_high",
-        ("全行逾期率超限", "Bank overdue rate above limit"),
-        "m1plus_balance_rate",
-        "all",
-        "level",
-        "0.03",
-        1,
-        "high",
-        "risk_officer",
-        7,
-        (
-            "排查新增逾期来源（产品、渠道、机构）；暂停逾期率最高渠道的自动审批；加密 M1 催收频次。",
-            "Trace the new arrears by product, channel and branch; pause automatic approval in the "
-            "worst channel; step up M1 collection contacts.",
-        ),
-    ),
-    _default(
-        "branch_m1plus_rate_high",
-        ("机构逾期率超限", "Branch overdue rate above limit"),
-        "m1plus_balance_rate",
-        "branch",
-        "level",
-        "0.05",
-        1,
-        "high",
-        "branch_head",
-        14,
-        (
-            "约谈机构负责人；收紧该机构新增审批权限；对逾期客户逐户走访并制定清收计划。",
-            "Meet the branch head; tighten the branch's approval authority; visit each overdue "
-            "borrower and set a recovery plan.",
-        ),
-    ),
-    _default(
-        "product_dpd30_rate_high",
-        ("产品30天以上逾期率超限", "Product 30+ DPD rate above limit"),
-        "dpd30plus_balance_rate",
-        "product",
-        "level",
-        "0.02",
-        1,
-        "medium",
-        "risk_officer",
-        14,
-        (
-            "复核该产品准入规则与评分切分点；必要时下调额度或暂停营销活动。",
-            "Review the product's eligibility rules and score cut-offs; lower limits or pause its "
-            "campaigns if needed.",
-        ),
-    ),
-    _default(
-        "portfolio_npl_ratio_high",
-        ("全行不良率超限", "Bank NPL ratio above limit"),
-        "npl_ratio",
-        "all",
-        "level",
-        "0.015",
-        1,
-        "critical",
-        "risk_officer",
-        7,
-        (
-            "启动不良资产处置预案：逐户认定、计提拨备、评估核销与批量转让；向管理层报告。",
-            "Start the NPL plan: classify loan by loan, provision, assess write-off and bulk "
-            "transfer; report to management.",
-        ),
-    ),
-    _default(
-        "segment_m1plus_rate_rise",
-        ("客群逾期率上升", "Segment overdue rate rising"),
-        "m1plus_balance_rate",
-        "segment",
-        "change",
-        "0.01",
-        1,
-        "medium",
-        "risk_officer",
-        14,
-        (
-            "分析该客群（职业）逾期上升原因；调整该客群的准入与定价；对存量客户加强贷后检查。",
-            "Find why the segment's (occupation's) arrears rose; adjust its eligibility and pricing; "
-            "step up post-loan checks on its borrowers.",
-        ),
-    ),
-    _default(
-        "channel_new_delinquency_trend",
-        ("渠道新增逾期持续上升", "Channel new delinquency rising"),
-        "new_delinquency_rate",
-        "channel",
-        "trend",
-        "0",
-        3,
-        "medium",
-        "risk_officer",
-        14,
-        (
-            "核查该渠道进件质量与合作机构；必要时暂停该渠道进件。",
-            "Check the channel's application quality and partners; suspend intake from it if "
-            "needed.",
-        ),
-    ),
-    _default(
-        "market_lpr_change",
-        ("LPR 调整", "LPR change"),
-        "lpr_change_bp",
-        "all",
-        "level",
-        "0",
-        3,
-        "medium",
-        "risk_officer",
-        14,
-        (
-            "评估 LPR 调整对浮动利率存量贷款收益与借款人还款压力的影响；更新产品定价。",
-            "Assess the LPR change's effect on floating-rate loan income and borrowers' repayment "
-            "burden; update product pricing.",
-        ),
-    ),
-)
+def finding_problems(finding: str, note: str) -> list[FieldProblem]:
+    """The problems of a monitoring task's finding and note (stripped): a known finding; a note
+    for a concern or a misuse, at most ``MAX_NOTE`` characters."""
+    problems: list[FieldProblem] = []
+    _one_of(finding, "finding", FINDINGS, problems)
+    if finding in ("concern", "misuse") and not note:
+        problems.append(problem("note", "note_required"))
+    problems += text_problems("note", note, required=False, max_chars=MAX_NOTE)
+    return problems

@@ -1,5 +1,6 @@
 """Early warning: the portfolio metrics as series, the rules over them and the market signals,
-alerts with their owner, due date and contingency actions, and the daily digest.
+alerts with their owner, due date and contingency actions (the daily digest is
+``risk.warnings_digest``).
 
 **Series.** Each portfolio metric (``warning_rules.METRICS``) is measured at the month-ends of the
 last 13 months and at the latest snapshot day up to the business date, from
@@ -13,7 +14,9 @@ raised for it today, one is still not closed, or one was already raised on the s
 period: evaluating twice, or every day on the same month-end, raises nothing new. The owner is the
 rule's owner, else the first active staff member of the rule's role (the branch's own one for a
 branch alert); due on the raising day + the rule's ``due_days``. Acknowledging, recording a
-contingency action and closing (which needs an action or a reason) are audited.
+contingency action and closing (which needs an action or a reason) are audited. Given a
+``viewer``, an alert outside that staff member's scope (``repository_warnings.alert_scope``) is
+refused.
 
 Services flush; the caller commits.
 """
@@ -21,20 +24,26 @@ Services flush; the caller commits.
 from __future__ import annotations
 
 import calendar
-import html
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from loanpilot.access.rules import Principal
 from loanpilot.audit.service import record
-from loanpilot.kit.errors import ConflictError, FieldProblem, NotFoundError, ValidationError
+from loanpilot.kit.errors import (
+    ConflictError,
+    FieldProblem,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from loanpilot.risk import repository_warnings as repo
 from loanpilot.risk import warning_rules as wr
 from loanpilot.risk.models import AlertSeverity, AlertStatus, RiskAlert
-from loanpilot.risk.models_post import RuleKind, TaskStatus, WarningRule
+from loanpilot.risk.models_post import RuleKind, WarningRule
+from loanpilot.risk.warning_defaults import DEFAULT_RULES
 from loanpilot.team.models import Role, Staff
 
 SERIES_MONTHS = 13
@@ -106,14 +115,14 @@ def rule_of(row: WarningRule) -> wr.Rule:
 
 
 def ensure_default_rules(session: Session, now: datetime) -> int:
-    """Seed ``warning_rules.DEFAULT_RULES`` when the table is empty; how many were added."""
+    """Seed ``warning_defaults.DEFAULT_RULES`` when the table is empty; how many were added."""
     if repo.rule_count(session):
         return 0
-    for d in wr.DEFAULT_RULES:
+    for d in DEFAULT_RULES:
         session.add(_row(WarningRule(enabled=True), d.rule, d.owner_role, None,
                          d.contingency_zh, d.contingency_en, now, None))  # fmt: skip
     session.flush()
-    return len(wr.DEFAULT_RULES)
+    return len(DEFAULT_RULES)
 
 
 def _row(
@@ -148,10 +157,10 @@ def save_rule(
         problems, rule = list(exc.problems), None
     code = str(data.get("code") or "").strip()
     if row is None and code and repo.rule_by_code(session, code) is not None:
-        problems.append(FieldProblem("code", f"{code} already exists; choose another code"))
+        problems.append(wr.problem("code", "code_taken", code=code))
     role = str(data.get("owner_role") or "").strip()
     if role and role not in Role._value2member_map_:
-        problems.append(FieldProblem("owner_role", f"unknown role {role[:32]!r}"))
+        problems.append(wr.problem("owner_role", "unknown_role", got=role[:32]))
     owner = data.get("owner_id")
     owner_id = (
         int(owner)
@@ -159,13 +168,12 @@ def save_rule(
         else None
     )
     if owner not in (None, "") and (owner_id is None or session.get(Staff, owner_id) is None):
-        problems.append(FieldProblem("owner_id", "no staff member with this id"))
+        problems.append(wr.problem("owner_id", "unknown_staff"))
     plan_zh, plan_en = (
         str(data.get(k) or "").strip() for k in ("contingency_zh", "contingency_en")
     )
     for name, text in (("contingency_zh", plan_zh), ("contingency_en", plan_en)):
-        if len(text) > 2000:
-            problems.append(FieldProblem(name, "must be at most 2000 characters"))
+        problems += wr.text_problems(name, text, required=False, max_chars=wr.MAX_TEXT)
     if problems or rule is None:
         raise ValidationError("warning_rule.invalid", "The warning rule is not usable", problems)
     created = row is None
@@ -277,10 +285,15 @@ def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
 # --- the alert workflow ---------------------------------------------------------------------------
 
 
-def get_alert(session: Session, alert_id: int) -> RiskAlert:
+def get_alert(session: Session, alert_id: int, viewer: Principal | None = None) -> RiskAlert:
+    """The alert ``alert_id``; PermissionDeniedError when it is outside ``viewer``'s scope."""
     alert = session.get(RiskAlert, alert_id)
     if alert is None:
         raise NotFoundError("alert.not_found", f"No alert with id {alert_id}")
+    if not repo.alert_visible(session, alert_id, viewer):
+        raise PermissionDeniedError(
+            "scope.forbidden", f"Alert {alert.alert_no} is outside your branch or your own alerts"
+        )
     return alert
 
 
@@ -307,16 +320,11 @@ def _open(alert: RiskAlert) -> None:
 
 
 def acknowledge(
-    session: Session,
-    alert_id: int,
-    *,
-    by_id: int | None,
-    by_name: str,
-    actor_label: str,
-    now: datetime,
-) -> RiskAlert:
+    session: Session, alert_id: int, *, by_id: int | None, by_name: str, actor_label: str,
+    now: datetime, viewer: Principal | None = None,
+) -> RiskAlert:  # fmt: skip
     """Take an open alert in hand."""
-    alert = get_alert(session, alert_id)
+    alert = get_alert(session, alert_id, viewer)
     if alert.status is not AlertStatus.OPEN:
         raise ConflictError(
             "alert.not_open", f"Alert {alert.alert_no} is {alert.status.value}, not open"
@@ -328,14 +336,14 @@ def acknowledge(
 
 def record_action(
     session: Session, alert_id: int, text: str, *, by_id: int | None, by_name: str,
-    actor_label: str, now: datetime,
+    actor_label: str, now: datetime, viewer: Principal | None = None,
 ) -> RiskAlert:  # fmt: skip
     """Record a contingency action taken (what, by whom, when)."""
+    alert = get_alert(session, alert_id, viewer)
     text = text.strip()
-    if not text or len(text) > 2000:
-        raise ValidationError("alert.action", "Describe the action taken",
-                              [FieldProblem("text", "must be 1 to 2000 characters")])  # fmt: skip
-    alert = get_alert(session, alert_id)
+    problems = wr.text_problems("text", text, required=True, max_chars=wr.MAX_TEXT)
+    if problems:
+        raise ValidationError("alert.action", "Describe the action taken", problems)
     _open(alert)
     alert.status = AlertStatus.ACTIONED
     return _change(session, alert, "action", _entry("action", text, by_id, by_name, now),
@@ -348,149 +356,21 @@ def has_action(alert: RiskAlert) -> bool:
 
 def close_alert(
     session: Session, alert_id: int, reason: str, *, by_id: int | None, by_name: str,
-    actor_label: str, now: datetime,
+    actor_label: str, now: datetime, viewer: Principal | None = None,
 ) -> RiskAlert:  # fmt: skip
     """Close an alert: it needs at least one recorded action, or a reason."""
-    alert = get_alert(session, alert_id)
+    alert = get_alert(session, alert_id, viewer)
     _open(alert)
     reason = reason.strip()
-    if len(reason) > 2000:
-        raise ValidationError("alert.reason", "The reason is too long",
-                              [FieldProblem("reason", "must be at most 2000 characters")])  # fmt: skip
-    if not reason and not has_action(alert):
+    problems = wr.close_problems(reason, has_action(alert))
+    if problems and not reason:
         raise ValidationError(
             "alert.close_needs_action",
             f"Alert {alert.alert_no} has no action recorded: give a reason to close it",
-            [FieldProblem("reason", "is required when no action was recorded")],
+            problems,
         )
+    if problems:
+        raise ValidationError("alert.reason", "The reason is too long", problems)
     alert.status, alert.closed_at = AlertStatus.CLOSED, now
     return _change(session, alert, "close", _entry("close", reason, by_id, by_name, now),
                    actor_label, by_id, now)  # fmt: skip
-
-
-# --- the daily digest -----------------------------------------------------------------------------
-
-#: How far ahead the digest lists monitoring tasks coming due.
-TASKS_AHEAD_DAYS = 7
-_WORDS = {
-    "title": ("风险预警日报", "Risk alert digest"),
-    "new": ("今日新增预警", "New alerts today"),
-    "open": ("未关闭预警", "Alerts not closed"),
-    "overdue": ("逾期未处置预警", "Alerts past their due date"),
-    "tasks": ("到期贷后任务", "Monitoring tasks due"),
-    "none": ("无", "none"),
-    "due": ("到期", "due"),
-}
-_SEVERITY = {"critical": ("严重", "critical"), "high": ("高", "high"),
-             "medium": ("中", "medium"), "low": ("低", "low")}  # fmt: skip
-_TASK_KIND = {"purpose_check": ("资金用途检查", "purpose-of-funds check"),
-              "large_loan_review": ("大额贷款定期检查", "large-loan review"),
-              "behaviour_score": ("行为评分", "behavioural score")}  # fmt: skip
-
-
-OVERDUE_CLASS = ' class="overdue"'
-
-
-@dataclass(frozen=True)
-class DigestLine:
-    number: str
-    severity: str  # an alert's severity, or a task's kind
-    what: str
-    due_on: date | None
-    overdue: bool
-
-
-@dataclass(frozen=True)
-class Digest:
-    """What the risk team reads each morning: new alerts by severity, alerts still open and those
-    past due, monitoring tasks due within a week (or overdue)."""
-
-    as_of: date
-    lang: str
-    new_by_severity: dict[str, int]
-    new_alerts: list[DigestLine] = field(default_factory=list)
-    open_count: int = 0
-    overdue_alerts: list[DigestLine] = field(default_factory=list)
-    tasks_due: list[DigestLine] = field(default_factory=list)
-
-    def word(self, key: str) -> str:
-        zh, en = _WORDS[key]
-        return zh if self.lang == "zh" else en
-
-    def severity_label(self, severity: str) -> str:
-        zh, en = _SEVERITY.get(severity) or _TASK_KIND.get(severity) or (severity, severity)
-        return zh if self.lang == "zh" else en
-
-    def sections(self) -> list[tuple[str, list[DigestLine]]]:
-        return [(self.word("new"), self.new_alerts), (self.word("overdue"), self.overdue_alerts),
-                (self.word("tasks"), self.tasks_due)]  # fmt: skip
-
-    def summary(self) -> str:
-        counts = ", ".join(
-            f"{self.severity_label(s)} {n}" for s, n in self.new_by_severity.items() if n
-        )
-        total = sum(self.new_by_severity.values())
-        return (f"{self.word('new')}: {total}" + (f" ({counts})" if counts else "")
-                + f"; {self.word('open')}: {self.open_count}")  # fmt: skip
-
-    def text(self) -> str:
-        lines = [f"{self.word('title')} {self.as_of.isoformat()}", self.summary()]
-        for title, items in self.sections():
-            lines += ["", f"{title} ({len(items)})"]
-            lines += [f"  {i.number} [{self.severity_label(i.severity)}] {i.what}"
-                      + (f" · {self.word('due')} {i.due_on.isoformat()}" if i.due_on else "")
-                      + (" !" if i.overdue else "") for i in items] or [f"  {self.word('none')}"]  # fmt: skip
-        return "\n".join(lines) + "\n"
-
-    def html(self) -> str:
-        esc = html.escape
-        parts = [f"<h1>{esc(self.word('title'))} {self.as_of.isoformat()}</h1>",
-                 f"<p class=\"digest-summary\">{esc(self.summary())}</p>"]  # fmt: skip
-        for title, items in self.sections():
-            parts.append(f"<h2>{esc(title)} ({len(items)})</h2>")
-            if not items:
-                parts.append(f"<p>{esc(self.word('none'))}</p>")
-                continue
-            rows = "".join(
-                f'<li data-number="{esc(i.number)}"{OVERDUE_CLASS if i.overdue else ""}>'
-                f"<code>{esc(i.number)}</code> [{esc(self.severity_label(i.severity))}] {esc(i.what)}"
-                + (f" · {esc(self.word('due'))} {i.due_on.isoformat()}" if i.due_on else "")
-                + "</li>"
-                for i in items
-            )
-            parts.append(f"<ul>{rows}</ul>")
-        return "\n".join(parts) + "\n"
-
-
-def _alert_line(alert: RiskAlert, as_of: date, lang: str) -> DigestLine:
-    detail = alert.detail or {}
-    what = (
-        detail.get(f"explain_{lang}")
-        or f"{alert.rule_code} {alert.dimension}={alert.dimension_value}"
-    )
-    overdue = (
-        alert.due_on is not None and alert.due_on < as_of and alert.status is not AlertStatus.CLOSED
-    )
-    return DigestLine(alert.alert_no, alert.severity.value, str(what), alert.due_on, overdue)
-
-
-def daily_digest(session: Session, as_of: date, lang: str = "zh") -> Digest:
-    """The digest of ``as_of`` in ``lang`` (zh or en)."""
-    lang = "en" if lang == "en" else "zh"
-    order = {s: i for i, s in enumerate(("critical", "high", "medium", "low"))}
-    new_today = repo.alerts(session, repo.AlertFilters(raised_on=as_of), limit_rows=10_000)
-    by_severity = dict.fromkeys(order, 0)
-    for a in new_today:
-        by_severity[a.severity.value] += 1
-    unclosed = repo.unclosed_alerts(session)
-    tasks = repo.tasks(session, repo.TaskFilters(status=TaskStatus.OPEN.value,
-                                                 due_by=as_of + timedelta(days=TASKS_AHEAD_DAYS)))  # fmt: skip
-    return Digest(
-        as_of=as_of, lang=lang, new_by_severity=by_severity,
-        new_alerts=sorted((_alert_line(a, as_of, lang) for a in new_today),
-                          key=lambda line: (order.get(line.severity, 9), line.number)),
-        open_count=len(unclosed),
-        overdue_alerts=[line for a in unclosed if (line := _alert_line(a, as_of, lang)).overdue],
-        tasks_due=[DigestLine(t.task_no, t.kind.value, loan.loan_no, t.due_on, t.due_on < as_of)
-                   for t, loan in tasks],
-    )  # fmt: skip

@@ -1,16 +1,22 @@
-"""Early-warning rules: known answers for level, change and trend, and property tests."""
+"""Early-warning rules: known answers for level, change and trend, property tests, and every
+problem code the validation can report with its Chinese and English texts."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from string import Formatter
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loanpilot.kit.errors import ValidationError
+from loanpilot.kit.errors import FieldProblem, ValidationError
 from loanpilot.risk import warning_rules as wr
+from loanpilot.risk.warning_defaults import DEFAULT_RULES
+from loanpilot.web.i18n.messages_alerts import ALERTS
 
 D = Decimal
 MONTHS = [date(2026, m, 28) for m in range(1, 13)]
@@ -99,11 +105,67 @@ def test_parse_refuses_contradictions() -> None:
 
 
 def test_default_rules_are_valid() -> None:
-    assert len({d.rule.code for d in wr.DEFAULT_RULES}) == len(wr.DEFAULT_RULES)
-    for d in wr.DEFAULT_RULES:
+    assert len({d.rule.code for d in DEFAULT_RULES}) == len(DEFAULT_RULES)
+    for d in DEFAULT_RULES:
         assert wr.rule_problems(d.rule) == [], d.rule.code
         assert d.contingency_zh
         assert d.contingency_en
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+#: Codes only the rule service reports (they need the database): a code already taken, an unknown
+#: role or staff member. The web tests show them on the Chinese rule page and in the API.
+SERVICE_CODES = {"code_taken", "unknown_role", "unknown_staff"}
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+
+def test_every_problem_code_has_chinese_and_english_texts() -> None:
+    for code, english in wr.PROBLEMS.items():
+        entry = ALERTS[f"alerts.problem.{code}"]
+        assert _HAN.search(entry["zh"]), code
+        assert entry["en"] == english, code
+        assert _placeholders(entry["zh"]) == _placeholders(entry["en"]) == _placeholders(english)
+
+
+def test_the_validation_reports_every_code_and_nothing_uncoded() -> None:
+    found: set[str] = set()
+
+    def collect(problems: Iterable[FieldProblem]) -> None:
+        for p in problems:
+            assert isinstance(p, wr.Problem), p
+            assert p.code in wr.PROBLEMS, p
+            assert p.message == wr.PROBLEMS[p.code].format(**dict(p.params))
+            assert p.public()["code"] == p.code
+            found.add(p.code)
+
+    base = {"code": "r1", "name_zh": "规则", "name_en": "Rule", "metric": "npl_ratio",
+            "kind": "level", "threshold": "0.02"}  # fmt: skip
+    bad = [
+        {"code": "Bad code", "metric": "nope", "dimension": "planet", "kind": "wave",
+         "direction": "up", "threshold": "abc", "window": "0", "severity": "x", "name_zh": "",
+         "name_en": "ok", "due_days": "x"},
+        base | {"threshold": ""},
+        base | {"threshold": "1.5"},
+        base | {"kind": "change", "threshold": "-0.01"},
+        base | {"metric": "lpr_change_bp", "dimension": "branch", "threshold": "0"},
+        base | {"window": True},
+    ]  # fmt: skip
+    for data in bad:
+        with pytest.raises(ValidationError) as caught:
+            wr.parse_rule(data)
+        collect(caught.value.problems)
+    collect(wr.text_problems("text", "", required=True, max_chars=wr.MAX_TEXT))
+    collect(wr.close_problems("x" * (wr.MAX_TEXT + 1), has_action=True))
+    collect(wr.close_problems("", has_action=False))
+    collect(wr.finding_problems("maybe", ""))
+    collect(wr.finding_problems("misuse", "y" * (wr.MAX_NOTE + 1)))
+    collect(wr.finding_problems("concern", ""))
+    assert found == set(wr.PROBLEMS) - SERVICE_CODES
+    assert wr.close_problems("", has_action=True) == []
+    assert wr.finding_problems("ok", "") == []
 
 
 rates = st.decimals(min_value=0, max_value=1, places=4, allow_nan=False)

@@ -78,15 +78,67 @@ _M: dict[str, tuple[str, str]] = {
     "alerts.entry.acknowledge": ("认领", "Acknowledged"),
     "alerts.entry.action": ("处置", "Action"),
     "alerts.entry.close": ("关闭", "Closed"),
-    "alerts.error.text": (
-        "请填写采取的措施（1–2000 字）。",
-        "Describe the action taken (1–2000 characters).",
+    # the problems of the validation (warning_rules.PROBLEMS), by code
+    "alerts.problem.required": ("必填", "is required"),
+    "alerts.problem.whole_number": ("须为整数；收到“{got}”", "must be a whole number; got {got!r}"),
+    "alerts.problem.decimal": (
+        "须为数字（小数）；收到“{got}”",
+        "must be a decimal number; got {got!r}",
     ),
-    "alerts.error.reason": (
-        "尚无处置记录，关闭时须填写原因。",
-        "No action was recorded: give a reason to close the alert.",
+    "alerts.problem.one_of": (
+        "须为 {allowed} 之一；收到“{got}”",
+        "must be one of {allowed}; got {got!r}",
     ),
-    "alerts.error.conflict": (
+    "alerts.problem.code_format": (
+        "须为 2–64 个字符：小写字母开头，其后为 a–z、0–9 或下划线",
+        "must be 2 to 64 characters: a lower-case letter, then a-z, 0-9, _",
+    ),
+    "alerts.problem.length": ("须为 1–{max} 个字符", "must be 1 to {max} characters"),
+    "alerts.problem.too_long": ("不得超过 {max} 个字符", "must be at most {max} characters"),
+    "alerts.problem.dimension_of_metric": (
+        "指标 {metric} 只能按 {allowed} 维度切分；收到“{got}”",
+        "{metric} can be cut by {allowed} only; got {got!r}",
+    ),
+    "alerts.problem.between": (
+        "须在 {low} 与 {high} 之间；收到“{got}”",
+        "must be between {low} and {high}; got {got}",
+    ),
+    "alerts.problem.negative_size": (
+        "变化或趋势规则的阈值是幅度，不得为负数",
+        "must not be negative for a change or trend (it is a size)",
+    ),
+    "alerts.problem.rate_fraction": (
+        "比率阈值须在 0 与 1 之间（0.05 即 5%）",
+        "must be between 0 and 1 for a rate (0.05 is 5 %)",
+    ),
+    "alerts.problem.code_taken": (
+        "规则代码 {code} 已存在，请另选代码",
+        "{code} already exists; choose another code",
+    ),
+    "alerts.problem.unknown_role": ("未知角色“{got}”", "unknown role {got!r}"),
+    "alerts.problem.unknown_staff": ("没有此编号的员工", "no staff member with this id"),
+    "alerts.problem.note_required": (
+        "结论为存疑或资金挪用时须填写检查说明",
+        "is required for a concern or a misuse",
+    ),
+    "alerts.problem.reason_required": (
+        "尚无处置记录，关闭时须填写原因",
+        "is required when no action was recorded",
+    ),
+    # refusals by the state of an alert or a task, by the error's code
+    "alerts.conflict.alert.closed": (
+        "该预警已关闭，不能再处置。",
+        "The alert is closed: nothing more can be done on it.",
+    ),
+    "alerts.conflict.alert.not_open": (
+        "只有待处理的预警才能认领。",
+        "Only an open alert can be acknowledged.",
+    ),
+    "alerts.conflict.task.not_open": (
+        "该任务已完成或已取消，不能再次完成。",
+        "The task is already done or cancelled.",
+    ),
+    "alerts.conflict.other": (
         "该预警当前状态不允许此操作。",
         "The alert's status does not allow this.",
     ),
@@ -124,6 +176,7 @@ _M: dict[str, tuple[str, str]] = {
     "alerts.field.window": ("窗口（期数；LPR 为天数）", "Window (periods; days for the LPR)"),
     "alerts.field.severity": ("级别", "Severity"),
     "alerts.field.owner_role": ("负责角色", "Owner role"),
+    "alerts.field.owner_id": ("负责人（员工编号）", "Owner (staff id)"),
     "alerts.field.due_days": ("处置期限（天）", "Days to act"),
     "alerts.field.contingency_zh": ("应急预案（中文）", "Contingency plan (Chinese)"),
     "alerts.field.contingency_en": ("应急预案（英文）", "Contingency plan (English)"),
@@ -146,7 +199,7 @@ _M: dict[str, tuple[str, str]] = {
     "alerts.finding.ok": ("正常", "OK"),
     "alerts.finding.concern": ("存疑", "Concern"),
     "alerts.finding.misuse": ("资金挪用", "Misuse"),
-    "alerts.tasks.error": ("任务未完成：{problems}", "The task was not completed: {problems}"),
+    "alerts.tasks.error": ("任务未完成。{problems}", "The task was not completed: {problems}"),
     "alerts.digest.title": ("风险预警日报", "Risk alert digest"),
     "alerts.digest.download": ("下载 HTML", "Download HTML"),
 }
