@@ -1,0 +1,512 @@
+"""Pure servicing rules of one loan: penalty interest, allocating a payment, prepayment.
+
+No session, clock or randomness here (house rule 2): the service passes the loan's schedule lines
+(frozen ``Line``), the day and the settings in, and writes back what these functions return.
+
+Penalty interest (罚息)
+    A line is overdue from the day after its due date while principal or interest of it is
+    unpaid. Penalty accrues on that overdue base (unpaid principal + unpaid interest; never on
+    fees or on penalty itself) at the contract rate × (1 + uplift), actual/360::
+
+        penalty = round_half_up(base × annual_rate × (1 + uplift) × days / 360)   (fen)
+
+    with ``days`` counted from ``penalty_accrued_on`` (or the due date, the first time) to the
+    given day. ``accrue_penalty`` adds that to the line's ``penalty_fen`` and moves
+    ``penalty_accrued_on`` to the day; the service accrues every due line to the payment day
+    before it allocates, so each stretch of days accrues on the base in force during it.
+
+Allocation
+    A payment pays the lines due on or before the payment day, oldest first; within a line the
+    parts in the configured order (``Settings.allocation_order``, default penalty, fee,
+    interest, principal). It may not exceed what is due: paying ahead of schedule is a
+    prepayment. A line is settled on the day nothing of it is left to pay.
+
+Prepayment (提前还款)
+    Allowed once nothing is overdue or due (arrears are paid as a repayment first). The customer
+    repays principal ``X`` plus the interest on ``X`` accrued from the last due date (the
+    disbursement date before the first one) to the prepayment day, actual/360::
+
+        accrued = round_half_up(X × annual_rate × days / 360)
+
+    A full prepayment repays every remaining line's principal and settles the loan; the rest of
+    the scheduled interest and fees is not charged. A partial one writes a new schedule from the
+    next period on the remaining principal ``B`` (same due dates, same per-period fee, the new
+    period's interest a full period's on ``B``), computed by ``analytics.finance.schedule`` and so
+    agreeing with numpy-financial to the fen:
+
+    * ``lower_instalment`` keeps the number of remaining periods ``m``: ``schedule(B, m)``.
+    * ``shorten_term`` keeps the instalment: equal instalment (等额本息) takes the fewest periods
+      whose instalment does not exceed the current one, ``m' = ceil(nper(r, -A, B))``, then
+      ``schedule(B, m')`` (instalment ``round(pmt(r, m', -B)) <= A``); equal principal (等额本金)
+      keeps the monthly principal ``p``: ``m' = ceil(B / p)``, then ``schedule(B, m')``.
+      Interest-only (先息后本) and bullet (一次性还本付息) loans repay their principal at maturity:
+      a prepayment only lowers their interest, so they offer ``lower_instalment`` alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from loanpilot.analytics import finance
+from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
+from loanpilot.kit.money import format_yuan
+
+DAY_BASIS = 360
+
+
+class Part(StrEnum):
+    PENALTY = "penalty"
+    FEE = "fee"
+    INTEREST = "interest"
+    PRINCIPAL = "principal"
+
+
+DEFAULT_ORDER: tuple[Part, ...] = (Part.PENALTY, Part.FEE, Part.INTEREST, Part.PRINCIPAL)
+
+
+class PrepayOption(StrEnum):
+    SHORTEN_TERM = "shorten_term"  # keep the instalment, fewer periods (缩短期限)
+    LOWER_INSTALMENT = "lower_instalment"  # keep the term, lower payment (减少月供)
+
+
+@dataclass(frozen=True)
+class Amounts:
+    """Money split into the four parts of a payment."""
+
+    principal_fen: int = 0
+    interest_fen: int = 0
+    fee_fen: int = 0
+    penalty_fen: int = 0
+
+    @property
+    def total_fen(self) -> int:
+        return self.principal_fen + self.interest_fen + self.fee_fen + self.penalty_fen
+
+    def of(self, part: Part) -> int:
+        value: int = getattr(self, f"{part.value}_fen")
+        return value
+
+    def plus(self, other: Amounts) -> Amounts:
+        return Amounts(
+            self.principal_fen + other.principal_fen,
+            self.interest_fen + other.interest_fen,
+            self.fee_fen + other.fee_fen,
+            self.penalty_fen + other.penalty_fen,
+        )
+
+    def negated(self) -> Amounts:
+        return Amounts(-self.principal_fen, -self.interest_fen, -self.fee_fen, -self.penalty_fen)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One schedule line as the rules see it (``line_id`` ties it back to its row)."""
+
+    period_no: int
+    due_on: date
+    opening_principal_fen: int
+    principal_fen: int
+    interest_fen: int
+    fee_fen: int = 0
+    paid: Amounts = field(default_factory=Amounts)
+    penalty_fen: int = 0  # accrued to penalty_accrued_on
+    penalty_accrued_on: date | None = None
+    settled_on: date | None = None
+    line_id: int | None = None
+
+    def owed(self) -> Amounts:
+        """What is still to pay of this line (penalty: as accrued so far)."""
+        return Amounts(
+            max(0, self.principal_fen - self.paid.principal_fen),
+            max(0, self.interest_fen - self.paid.interest_fen),
+            max(0, self.fee_fen - self.paid.fee_fen),
+            max(0, self.penalty_fen - self.paid.penalty_fen),
+        )
+
+    @property
+    def overdue_base_fen(self) -> int:
+        owed = self.owed()
+        return owed.principal_fen + owed.interest_fen
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the rules need of the loan itself."""
+
+    annual_rate: Decimal
+    method: str  # analytics.finance.METHODS
+    disbursed_on: date
+    term_months: int
+
+
+def round_fen(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def day_interest(base_fen: int, annual_rate: Decimal, days: int) -> int:
+    """Simple interest on ``base_fen`` for ``days`` days, actual/360, rounded half up."""
+    if days <= 0 or base_fen <= 0:
+        return 0
+    return round_fen(Decimal(base_fen) * annual_rate * days / DAY_BASIS)
+
+
+# --- penalty interest ----------------------------------------------------------------------
+
+
+def accrue_penalty(line: Line, *, annual_rate: Decimal, uplift: Decimal, to_day: date) -> Line:
+    """``line`` with penalty accrued to ``to_day`` (formula in the module docstring); the same
+    line when nothing is overdue or it is already accrued that far."""
+    if annual_rate < 0 or uplift < 0:
+        raise ValueError(f"annual_rate and uplift must be >= 0; got {annual_rate}, {uplift}")
+    start = line.penalty_accrued_on or line.due_on
+    base = line.overdue_base_fen
+    if to_day <= start or base <= 0:
+        return line
+    added = day_interest(base, annual_rate * (1 + uplift), (to_day - start).days)
+    return replace(line, penalty_fen=line.penalty_fen + added, penalty_accrued_on=to_day)
+
+
+def accrue_all(
+    lines: Sequence[Line], *, annual_rate: Decimal, uplift: Decimal, to_day: date
+) -> tuple[Line, ...]:
+    return tuple(
+        accrue_penalty(x, annual_rate=annual_rate, uplift=uplift, to_day=to_day) for x in lines
+    )
+
+
+# --- allocation ------------------------------------------------------------------------------
+
+
+def parse_allocation_order(text: str) -> tuple[Part, ...]:
+    """``"penalty,fee,interest,principal"`` → the parts in that order; every one exactly once."""
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    known = {p.value for p in Part}
+    problems = [f"unknown part {n!r}" for n in names if n not in known]
+    problems += [f"{n} named twice" for n in sorted({n for n in names if names.count(n) > 1})]
+    problems += [f"{p} missing" for p in (p.value for p in Part) if p not in names]
+    if problems:
+        raise ValidationError(
+            "settings.allocation_order",
+            f"allocation_order must name penalty, fee, interest and principal once each, "
+            f"comma-separated; got {text!r}: {'; '.join(problems)}",
+            [FieldProblem("allocation_order", "; ".join(problems))],
+        )
+    return tuple(Part(n) for n in names)
+
+
+@dataclass(frozen=True)
+class LineAllocation:
+    """What one payment puts on one line (``index``: position in the lines given)."""
+
+    index: int
+    period_no: int
+    line_id: int | None
+    amounts: Amounts
+
+
+def due_indexes(lines: Sequence[Line], on: date) -> list[int]:
+    """Positions of the lines due on or before ``on`` with something left to pay, oldest first."""
+    due = [i for i, x in enumerate(lines) if x.due_on <= on and x.owed().total_fen > 0]
+    return sorted(due, key=lambda i: (lines[i].due_on, lines[i].period_no))
+
+
+def amount_due(lines: Sequence[Line], on: date) -> Amounts:
+    """Everything due on ``on`` (penalty as accrued on the lines: accrue them first)."""
+    total = Amounts()
+    for i in due_indexes(lines, on):
+        total = total.plus(lines[i].owed())
+    return total
+
+
+def allocate(
+    lines: Sequence[Line], amount_fen: int, on: date, order: Sequence[Part] = DEFAULT_ORDER
+) -> tuple[LineAllocation, ...]:
+    """Split a payment of ``amount_fen`` made ``on`` over the due lines (module docstring).
+
+    Refused when it is not positive, when nothing is due, or when it exceeds what is due."""
+    if amount_fen <= 0:
+        raise ValidationError(
+            "repayment.amount",
+            "The amount must be more than zero",
+            [FieldProblem("amount", "must be more than zero")],
+        )
+    due = amount_due(lines, on).total_fen
+    if due == 0:
+        upcoming = [x for x in lines if x.due_on > on and x.owed().total_fen > 0]
+        nxt = min(upcoming, key=lambda x: x.due_on) if upcoming else None
+        after = (
+            f"; the next instalment, {format_yuan(nxt.owed().total_fen)}, falls due on "
+            f"{nxt.due_on.isoformat()}"
+            if nxt
+            else ""
+        )
+        raise ConflictError(
+            "repayment.nothing_due",
+            f"Nothing is due on {on.isoformat()}{after}. To repay ahead of schedule, post a "
+            "prepayment",
+        )
+    if amount_fen > due:
+        message = (
+            f"The amount {format_yuan(amount_fen)} is more than the {format_yuan(due)} due on "
+            f"{on.isoformat()}. Post {format_yuan(due)}, and repay the rest as a prepayment"
+        )
+        raise ValidationError("repayment.overpaid", message, [FieldProblem("amount", message)])
+    left = amount_fen
+    out: list[LineAllocation] = []
+    for i in due_indexes(lines, on):
+        owed = lines[i].owed()
+        taken = dict.fromkeys(Part, 0)
+        for part in order:
+            taken[part] = min(left, owed.of(part))
+            left -= taken[part]
+        parts = Amounts(
+            taken[Part.PRINCIPAL], taken[Part.INTEREST], taken[Part.FEE], taken[Part.PENALTY]
+        )
+        if parts.total_fen:
+            out.append(LineAllocation(i, lines[i].period_no, lines[i].line_id, parts))
+        if left == 0:
+            break
+    return tuple(out)
+
+
+def apply_amounts(line: Line, amounts: Amounts, on: date) -> Line:
+    """``line`` after ``amounts`` were paid on it ``on`` (settled once nothing is left)."""
+    paid = line.paid.plus(amounts)
+    after = replace(line, paid=paid)
+    return replace(after, settled_on=on if after.owed().total_fen == 0 else None)
+
+
+def undo_amounts(line: Line, amounts: Amounts) -> Line:
+    """``line`` with ``amounts`` taken back off (a reversal): unsettled if anything is owed."""
+    after = replace(line, paid=line.paid.plus(amounts.negated()))
+    return after if after.owed().total_fen == 0 else replace(after, settled_on=None)
+
+
+# --- prepayment --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewLine:
+    """A line of the recalculated schedule."""
+
+    period_no: int
+    due_on: date
+    opening_principal_fen: int
+    principal_fen: int
+    interest_fen: int
+    fee_fen: int
+
+    @property
+    def payment_fen(self) -> int:
+        return self.principal_fen + self.interest_fen + self.fee_fen
+
+
+@dataclass(frozen=True)
+class Prepayment:
+    """A prepayment worked out: what is paid now, and the schedule after it."""
+
+    full: bool
+    option: PrepayOption | None  # None for a full prepayment
+    paid_on: date
+    principal_fen: int  # prepaid principal
+    accrued_interest_fen: int
+    interest_from: date
+    remaining_before_fen: int
+    first_remaining: int  # position (in period order) of the first line not yet due
+    old_instalment_fen: int
+    periods_before: int
+    new_lines: tuple[NewLine, ...]
+    interest_before_fen: int  # scheduled interest of the remaining periods
+    allocations: tuple[LineAllocation, ...]
+
+    @property
+    def total_fen(self) -> int:
+        return self.principal_fen + self.accrued_interest_fen
+
+    @property
+    def periods_after(self) -> int:
+        return len(self.new_lines)
+
+    @property
+    def new_instalment_fen(self) -> int:
+        return self.new_lines[0].payment_fen if self.new_lines else 0
+
+    @property
+    def interest_saved_fen(self) -> int:
+        after = sum(x.interest_fen for x in self.new_lines) + self.accrued_interest_fen
+        return self.interest_before_fen - after
+
+
+def nper(monthly_rate: float, payment_fen: int, principal_fen: int) -> float:
+    """Periods of ``payment_fen`` that repay ``principal_fen`` at ``monthly_rate`` (numpy-financial
+    ``nper(r, -payment, principal)``); infinite when the payment does not cover the interest."""
+    if payment_fen <= 0:
+        return math.inf
+    if monthly_rate == 0.0:
+        return principal_fen / payment_fen
+    rest = 1.0 - principal_fen * monthly_rate / payment_fen
+    return math.inf if rest <= 0.0 else -math.log(rest) / math.log1p(monthly_rate)
+
+
+def shorten_unavailable(method: str) -> str | None:
+    """Why ``shorten_term`` is not offered for ``method`` (None: it is)."""
+    if method in (finance.INTEREST_ONLY, finance.BULLET):
+        return (
+            f"shorten_term is not available for {method} loans: their principal is due at "
+            "maturity, so a prepayment lowers the interest only (choose lower_instalment)"
+        )
+    return None
+
+
+def _arrears_check(ordered: Sequence[Line], on: date) -> int:
+    """The number of lines due on or before ``on`` (all must be paid); refuses arrears."""
+    due = [x for x in ordered if x.due_on <= on]
+    owed = [x for x in due if x.owed().total_fen > 0]
+    if owed:
+        total = sum(x.owed().total_fen for x in owed)
+        periods = ", ".join(str(x.period_no) for x in owed)
+        raise ConflictError(
+            "prepayment.arrears",
+            f"{format_yuan(total)} is due on or before {on.isoformat()} (period {periods}); "
+            "post it as a repayment before prepaying",
+        )
+    if len(due) == len(ordered):
+        raise ConflictError(
+            "prepayment.nothing_ahead",
+            f"No instalment falls due after {on.isoformat()}: there is nothing to prepay",
+        )
+    return len(due)
+
+
+def _new_schedule(
+    terms: Terms, remaining: Sequence[Line], balance: int, option: PrepayOption
+) -> tuple[NewLine, ...]:
+    m = len(remaining)
+    method = terms.method
+    if option is PrepayOption.SHORTEN_TERM:
+        reason = shorten_unavailable(method)
+        if reason:
+            raise ValidationError("prepayment.option", reason, [FieldProblem("option", reason)])
+        first = remaining[0]
+        if method == finance.EQUAL_INSTALMENT:
+            instalment = first.principal_fen + first.interest_fen
+            n = nper(float(terms.annual_rate) / 12.0, instalment, balance)
+        else:  # equal principal: keep the monthly principal
+            n = balance / first.principal_fen if first.principal_fen > 0 else math.inf
+        m = min(m, max(1, math.ceil(n - 1e-9))) if math.isfinite(n) else m
+    if method == finance.BULLET:
+        s = finance.schedule(balance, terms.annual_rate, terms.term_months, method)
+    else:
+        s = finance.schedule(balance, terms.annual_rate, m, method)
+    return tuple(
+        NewLine(
+            period_no=remaining[i].period_no,
+            due_on=remaining[i].due_on,
+            opening_principal_fen=int(s.opening_principal_fen[i]),
+            principal_fen=int(s.principal_fen[i]),
+            interest_fen=int(s.interest_fen[i]),
+            fee_fen=remaining[i].fee_fen,
+        )
+        for i in range(len(s.period))
+    )
+
+
+def prepayment(
+    terms: Terms,
+    lines: Sequence[Line],
+    *,
+    on: date,
+    principal_fen: int | None,
+    option: PrepayOption | None,
+) -> Prepayment:
+    """Work out a prepayment made ``on``: full when ``principal_fen`` is None, else partial with
+    the customer's ``option`` (module docstring)."""
+    if on < terms.disbursed_on:
+        raise ValidationError(
+            "prepayment.date",
+            f"The prepayment date {on.isoformat()} is before the disbursement "
+            f"({terms.disbursed_on.isoformat()})",
+            [FieldProblem("paid_on", "is before the disbursement")],
+        )
+    ordered = sorted(lines, key=lambda x: x.period_no)
+    k = _arrears_check(ordered, on)
+    remaining = ordered[k:]
+    before = sum(x.owed().principal_fen for x in remaining)
+    full = principal_fen is None
+    amount = before if principal_fen is None else principal_fen
+    if not full and option is None:
+        raise ValidationError(
+            "prepayment.option",
+            "Choose shorten_term or lower_instalment for a partial prepayment",
+            [FieldProblem("option", "choose shorten_term or lower_instalment")],
+        )
+    if not full and not 0 < amount < before:
+        message = (
+            f"The prepaid principal must be more than zero and less than the outstanding "
+            f"{format_yuan(before)}; got {format_yuan(amount)} (to repay it all, prepay in full)"
+        )
+        raise ValidationError("prepayment.amount", message, [FieldProblem("amount", message)])
+    interest_from = ordered[k - 1].due_on if k else terms.disbursed_on
+    accrued = day_interest(amount, terms.annual_rate, (on - interest_from).days)
+    first = remaining[0]
+    if full:
+        new_lines: tuple[NewLine, ...] = ()
+        allocations = tuple(
+            LineAllocation(
+                k + j,
+                x.period_no,
+                x.line_id,
+                Amounts(x.owed().principal_fen, accrued if j == 0 else 0),
+            )
+            for j, x in enumerate(remaining)
+            if x.owed().principal_fen or j == 0
+        )
+    else:
+        assert option is not None  # checked above
+        new_lines = _new_schedule(terms, remaining, before - amount, option)
+        allocations = (LineAllocation(k, first.period_no, first.line_id, Amounts(amount, accrued)),)
+    return Prepayment(
+        full=full,
+        option=None if full else option,
+        paid_on=on,
+        principal_fen=amount,
+        accrued_interest_fen=accrued,
+        interest_from=interest_from,
+        remaining_before_fen=before,
+        first_remaining=k,
+        old_instalment_fen=first.principal_fen + first.interest_fen + first.fee_fen,
+        periods_before=len(remaining),
+        new_lines=new_lines,
+        interest_before_fen=sum(x.interest_fen for x in remaining),
+        allocations=allocations,
+    )
+
+
+def prepayment_options(
+    terms: Terms, lines: Sequence[Line], *, on: date, principal_fen: int
+) -> dict[PrepayOption, Prepayment | str]:
+    """Both options of a partial prepayment side by side (a string: why one is not offered)."""
+    out: dict[PrepayOption, Prepayment | str] = {}
+    for option in PrepayOption:
+        reason = shorten_unavailable(terms.method) if option is PrepayOption.SHORTEN_TERM else None
+        out[option] = reason or prepayment(
+            terms, lines, on=on, principal_fen=principal_fen, option=option
+        )
+    return out
+
+
+def unpaid_principal(lines: Sequence[Line]) -> int:
+    """Principal of ``lines`` not yet repaid (the ledger check compares it with the loan's)."""
+    return sum(max(0, x.principal_fen - x.paid.principal_fen) for x in lines)
+
+
+def ledger_difference(
+    principal_fen: int, repaid_principal_fen: int, outstanding_fen: int, written_off_fen: int
+) -> int:
+    """principal - (repaid + outstanding + written off): zero when the loan balances."""
+    return principal_fen - (repaid_principal_fen + outstanding_fen + written_off_fen)

@@ -1,0 +1,389 @@
+"""Servicing on a real database (SQLite and PostgreSQL): repayments with penalty, prepayments
+both ways, reversals, write-offs, idempotent references, and the ledger check (empty after every
+posting, and a seeded break found). Loans are built directly: Loan + ScheduleLine rows from
+``analytics.finance``."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import numpy_financial as npf
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from loanpilot.analytics import finance
+from loanpilot.audit.models import AuditLog
+from loanpilot.customers.models import Channel, Customer, Gender, Occupation
+from loanpilot.db.session import transaction
+from loanpilot.kit.errors import ConflictError, DomainError, ValidationError
+from loanpilot.lending import servicing
+from loanpilot.lending.ledger import PrepayOption
+from loanpilot.lending.models import (
+    Loan,
+    LoanStatus,
+    Repayment,
+    RepaymentAllocation,
+    ScheduleLine,
+    WorkflowEvent,
+)
+from loanpilot.products.models import (
+    CollateralKind,
+    LoanProduct,
+    ProductSubtype,
+    ProductType,
+    RateBasis,
+    RepaymentMethod,
+)
+from loanpilot.team.models import Branch, BranchLevel
+
+NOW = datetime(2027, 6, 1, 4, 0, tzinfo=UTC)
+TODAY = date(2027, 6, 1)
+POLICY = servicing.Policy()
+RATE = Decimal("0.06")
+
+
+def build_loan(
+    session: Session,
+    no: str,
+    *,
+    principal: int = 1_200_000,
+    rate: Decimal = RATE,
+    term: int = 12,
+    method: str = "equal_instalment",
+    disbursed: date = date(2026, 1, 15),
+    fee_rate: Decimal = Decimal(0),
+) -> Loan:
+    """A repaying loan with its version-1 schedule (flushed)."""
+    branch = session.scalar(select(Branch).where(Branch.code == "SV01"))
+    if branch is None:
+        branch = Branch(
+            code="SV01", name="测试支行", level=BranchLevel.BRANCH, province="浙江省", city="杭州市"
+        )
+        product = LoanProduct(
+            code="SV-CONSUMER", name_zh="消费贷", name_en="Consumer", product_type=ProductType.CONSUMER,
+            subtype=ProductSubtype.GENERAL_CONSUMER, min_amount_fen=100, max_amount_fen=10**10,
+            min_term_months=1, max_term_months=360, rate_basis=RateBasis.FIXED,
+            min_spread=Decimal("0.01"), max_spread=Decimal("0.2"),
+            repayment_methods=[m.value for m in RepaymentMethod],
+            collateral_required=CollateralKind.NONE, launched_on=date(2020, 1, 1),
+        )  # fmt: skip
+        session.add_all([branch, product])
+        session.flush()
+        session.add(
+            Customer(
+                customer_no="SV00001",
+                name="张三",
+                id_number_enc=b"x" * 16,
+                id_number_hash=b"s" * 16,
+                birth_date=date(1988, 5, 1),
+                gender=Gender.MALE,
+                occupation=Occupation.COMPANY_EMPLOYEE,
+                monthly_income_fen=1_500_000,
+                province="浙江省",
+                city="杭州市",
+                home_branch_id=branch.id,
+                source_channel=Channel.BRANCH,
+                marketing_consent=True,
+                since=date(2020, 1, 1),
+            )
+        )
+        session.flush()
+    product_id = session.scalar(select(LoanProduct.id).where(LoanProduct.code == "SV-CONSUMER"))
+    customer_id = session.scalar(select(Customer.id).where(Customer.customer_no == "SV00001"))
+    s = finance.schedule(principal, rate, term, method, fee_rate)
+    dues = [finance.add_months(disbursed, int(m)) for m in s.month]
+    loan = Loan(
+        loan_no=no, customer_id=customer_id, product_id=product_id, branch_id=branch.id,
+        channel=Channel.BRANCH, principal_fen=principal, rate_basis=RateBasis.FIXED,
+        base_rate=Decimal(0), spread=rate, annual_rate=rate, monthly_fee_rate=fee_rate,
+        apr=finance.apr(s), term_months=term, repayment_method=RepaymentMethod(method),
+        disbursed_on=disbursed, first_due_on=dues[0], maturity_on=dues[-1],
+        status=LoanStatus.REPAYING, outstanding_principal_fen=principal, written_off_fen=0,
+    )  # fmt: skip
+    session.add(loan)
+    session.flush()
+    session.add_all(
+        ScheduleLine(
+            loan_id=loan.id,
+            version=1,
+            period_no=int(s.period[i]),
+            due_on=dues[i],
+            opening_principal_fen=int(s.opening_principal_fen[i]),
+            principal_fen=int(s.principal_fen[i]),
+            interest_fen=int(s.interest_fen[i]),
+            fee_fen=int(s.fee_fen[i]),
+        )
+        for i in range(len(s.period))
+    )
+    session.flush()
+    return loan
+
+
+def current_lines(session: Session, loan: Loan) -> list[ScheduleLine]:
+    return list(
+        session.scalars(
+            select(ScheduleLine)
+            .where(ScheduleLine.loan_id == loan.id, ScheduleLine.version == loan.schedule_version)
+            .order_by(ScheduleLine.period_no)
+        )
+    )
+
+
+def post(session: Session, loan: Loan, amount: int, day: date, ref: str) -> Repayment:
+    return servicing.post_repayment(
+        session, loan.id, amount_fen=amount, paid_on=day, txn_ref=ref, today=TODAY, now=NOW,
+        policy=POLICY,
+    ).repayment  # fmt: skip
+
+
+def test_on_time_payment_settles_the_line_and_balances(session_factory: sessionmaker[Session]):
+    with transaction(session_factory) as s:
+        loan = build_loan(s, "SV-A")
+        first = current_lines(s, loan)[0]
+        due = first.principal_fen + first.interest_fen
+        rep = post(s, loan, due, first.due_on, "T-A1")
+        assert (rep.principal_fen, rep.interest_fen, rep.penalty_fen) == (
+            first.principal_fen, first.interest_fen, 0,
+        )  # fmt: skip
+        assert first.settled_on == first.due_on
+        assert loan.outstanding_principal_fen == 1_200_000 - first.principal_fen
+        alloc = s.scalars(
+            select(RepaymentAllocation).where(RepaymentAllocation.repayment_id == rep.id)
+        ).all()
+        assert [(a.schedule_line_id, a.principal_fen) for a in alloc] == [
+            (first.id, first.principal_fen)
+        ]
+        audit = s.scalars(select(AuditLog).where(AuditLog.action == "repayment.post")).one()
+        assert audit.entity_id == "SV-A"
+        assert audit.detail["amount_fen"] == due
+        assert "张三" not in str(audit.detail)
+        assert servicing.ledger_breaks(s) == []
+
+
+def test_late_payment_pays_hand_computed_penalty_first(session_factory: sessionmaker[Session]):
+    with transaction(session_factory) as s:
+        loan = build_loan(s, "SV-B")
+        first = current_lines(s, loan)[0]
+        base = first.principal_fen + first.interest_fen
+        late = first.due_on + timedelta(days=10)
+        # penalty = base x 6% x (1 + 0.5) x days / 360, half up: 103,280 x 0.09 x 10 / 360 = 258.2
+        assert base == 103_280
+        rep = post(s, loan, 300, late, "T-B1")
+        assert (rep.penalty_fen, rep.fee_fen, rep.interest_fen, rep.principal_fen) == (
+            258,
+            0,
+            42,
+            0,
+        )
+        assert first.penalty_fen == 258
+        assert first.penalty_accrued_on == late
+        assert first.settled_on is None
+        # five more days on what is left overdue: 103,238 x 0.09 x 5 / 360 = 129.05
+        later = late + timedelta(days=5)
+        rest, more = base - 42, 129
+        assert servicing.amount_due(s, loan.id, later, POLICY).total_fen == rest + more
+        rep2 = post(s, loan, rest + more, later, "T-B2")
+        assert rep2.penalty_fen == more
+        assert first.settled_on == later
+        assert servicing.ledger_breaks(s) == []
+
+
+def test_refusals_change_nothing(session_factory: sessionmaker[Session]):
+    with transaction(session_factory) as s:
+        loan = build_loan(s, "SV-C")
+        loan_id = loan.id
+        first = current_lines(s, loan)[0]
+        post(s, loan, 5_000, first.due_on, "T-C1")
+
+    def overpay() -> None:
+        with transaction(session_factory) as s:
+            post(s, s.get(Loan, loan_id), 1_000_000, first.due_on, "T-C2")
+
+    def pay_then_pay_again() -> None:
+        with transaction(session_factory) as s:
+            loan = s.get(Loan, loan_id)
+            post(s, loan, 98_280, first.due_on, "T-C3")  # pays the rest of period 1
+            post(s, loan, 100, date(2026, 2, 20), "T-C4")
+
+    with pytest.raises(ValidationError, match=r"more than the ¥982\.80 due.*prepayment"):
+        overpay()
+    with pytest.raises(
+        ConflictError, match=r"Nothing is due on 2026-02-20.*falls due on 2026-03-15"
+    ):
+        pay_then_pay_again()
+    with pytest.raises(ConflictError, match="already used"), transaction(session_factory) as s:
+        post(s, s.get(Loan, loan_id), 4_000, first.due_on, "T-C1")
+    with transaction(session_factory) as s:
+        loan = s.get(Loan, loan_id)
+        assert s.scalar(select(func.count(Repayment.id))) == 1
+        assert loan.outstanding_principal_fen == 1_200_000
+        # the same reference and amount again: the first posting, replayed
+        again = servicing.post_repayment(
+            s, loan_id, amount_fen=5_000, paid_on=first.due_on, txn_ref="T-C1", today=TODAY,
+            now=NOW, policy=POLICY,
+        )  # fmt: skip
+        assert again.replayed
+        assert again.repayment.txn_ref == "T-C1"
+        with pytest.raises(ValidationError, match="date order"):
+            post(s, loan, 100, first.due_on - timedelta(days=1), "T-C5")
+
+
+def _pay_periods(s: Session, loan: Loan, n: int, tag: str) -> None:
+    for i, line in enumerate(current_lines(s, loan)[:n]):
+        post(
+            s, loan, line.principal_fen + line.interest_fen + line.fee_fen, line.due_on, f"{tag}{i}"
+        )
+
+
+@pytest.mark.parametrize("option", list(PrepayOption))
+def test_partial_prepayment_recalculates_and_reverses(session_factory, option):
+    with transaction(session_factory) as s:
+        loan = build_loan(s, "SV-D")
+        _pay_periods(s, loan, 3, "T-D")
+        before = [(x.period_no, x.principal_fen, x.settled_on) for x in current_lines(s, loan)]
+        day = date(2026, 5, 1)  # 16 days after the 3rd due date (2026-04-15)
+        outstanding = loan.outstanding_principal_fen
+        rep = servicing.prepay(
+            s, loan.id, principal_fen=300_000, option=option, paid_on=day, txn_ref="T-DP",
+            today=TODAY, now=NOW, policy=POLICY,
+        ).repayment  # fmt: skip
+        assert rep.interest_fen == round(300_000 * 0.06 * 16 / 360) == 800
+        assert rep.amount_fen == 300_800
+        assert rep.is_prepayment
+        assert loan.schedule_version == 2
+        lines = current_lines(s, loan)
+        new = lines[3:]
+        balance = outstanding - 300_000
+        r = 0.06 / 12
+        if option is PrepayOption.LOWER_INSTALMENT:
+            assert len(new) == 9
+            assert new[0].principal_fen + new[0].interest_fen == round(npf.pmt(r, 9, -balance))
+        else:
+            old_instalment = round(npf.pmt(r, 12, -1_200_000))  # 103,280: the instalment in force
+            n = int(-(-npf.nper(r, -old_instalment, balance) // 1))
+            assert len(new) == n < 9
+            assert new[0].principal_fen + new[0].interest_fen == round(npf.pmt(r, n, -balance))
+            assert loan.maturity_on == new[-1].due_on
+        assert sum(x.principal_fen for x in new) == balance
+        assert [x.settled_on for x in lines[:3]] == [b[2] for b in before[:3]]
+        assert servicing.ledger_breaks(s) == []
+        servicing.reverse_repayment(s, rep.id, reason="wrong loan", today=TODAY, now=NOW)
+        assert loan.schedule_version == 1
+        assert loan.outstanding_principal_fen == outstanding
+        assert [
+            (x.period_no, x.principal_fen, x.settled_on) for x in current_lines(s, loan)
+        ] == before
+        assert s.scalar(select(func.count()).where(ScheduleLine.version == 2)) == 0
+        assert loan.maturity_on == date(2027, 1, 15)
+        assert servicing.ledger_breaks(s) == []
+
+
+def test_full_prepayment_settles_and_its_reversal_reopens(session_factory):
+    with transaction(session_factory) as s:
+        loan = build_loan(s, "SV-E", method="equal_principal")
+        _pay_periods(s, loan, 2, "T-E")
+        payoff, _ = servicing.preview_prepayment(
+            s, loan.id, principal_fen=None, paid_on=date(2026, 3, 25), policy=POLICY
+        )
+        assert payoff.principal_fen == 1_000_000
+        rep = servicing.prepay(
+            s, loan.id, principal_fen=None, option=None, paid_on=date(2026, 3, 25),
+            txn_ref="T-EP", today=TODAY, now=NOW, policy=POLICY,
+        ).repayment  # fmt: skip
+        assert rep.interest_fen == round(1_000_000 * 0.06 * 10 / 360)
+        assert loan.status is LoanStatus.SETTLED
+        assert loan.settled_on == date(2026, 3, 25)
+        assert loan.outstanding_principal_fen == 0
+        event = s.scalars(select(WorkflowEvent).where(WorkflowEvent.entity_id == loan.id)).one()
+        assert (event.action, event.to_stage) == ("settle", "settled")
+        assert servicing.ledger_breaks(s) == []
+        with pytest.raises(ConflictError, match="settled"):
+            post(s, loan, 100, date(2026, 4, 15), "T-E9")
+        with pytest.raises(ConflictError, match="reverse T-EP"):
+            servicing.reverse_repayment(s, rep.id - 1, reason="x", today=TODAY, now=NOW)
+        servicing.reverse_repayment(s, rep.id, reason="bounced", today=TODAY, now=NOW)
+        assert loan.status is LoanStatus.REPAYING
+        assert loan.settled_on is None
+        assert all(x.settled_on is None for x in current_lines(s, loan)[2:])
+        assert s.scalars(select(AuditLog.action).where(AuditLog.action == "loan.reopen")).all()
+        assert servicing.ledger_breaks(s) == []
+
+
+def test_write_off_and_a_seeded_break(session_factory):
+    with transaction(session_factory) as s:
+        loan = build_loan(s, "SV-F")
+        _pay_periods(s, loan, 1, "T-F")
+        left = loan.outstanding_principal_fen
+        servicing.write_off(s, loan.id, reason="uncollectable", now=NOW)
+        assert (loan.status, loan.written_off_fen, loan.outstanding_principal_fen) == (
+            LoanStatus.WRITTEN_OFF, left, 0,
+        )  # fmt: skip
+        with pytest.raises(ConflictError, match="written_off"):
+            servicing.write_off(s, loan.id, reason="again", now=NOW)
+        assert servicing.ledger_breaks(s) == []
+        other = build_loan(s, "SV-G")
+        other.outstanding_principal_fen -= 123
+        s.flush()
+        breaks = servicing.ledger_breaks(s)
+        assert [(b.loan_no, b.check, b.difference_fen) for b in breaks] == [
+            ("SV-G", "balance", 123), ("SV-G", "schedule", -123),
+        ]  # fmt: skip
+
+
+EXPECTED_REFUSALS = {
+    "repayment.nothing_due", "repayment.loan_closed", "prepayment.loan_closed", "prepayment.arrears",
+    "prepayment.nothing_ahead", "prepayment.option", "write_off.loan_closed", "reversal.refused",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("method", finance.METHODS)
+def test_random_sequences_balance(session_factory, method):
+    """Random repayments, prepayments, reversals and a write-off on one loan: the ledger balances
+    after every step, and a refused step changes nothing."""
+    rng = random.Random(1 + finance.METHODS.index(method))
+    with transaction(session_factory) as s:
+        loan = build_loan(s, f"SV-R{finance.METHODS.index(method)}", method=method,
+                          term=12 if method == "bullet" else 24,
+                          principal=2_400_000)  # fmt: skip
+        day, n, done, refused = loan.disbursed_on, 0, [], []
+        for _ in range(40):
+            day += timedelta(days=rng.randint(3, 25))
+            if day > TODAY:
+                break
+            n += 1
+            move = rng.random() if n > 25 else rng.random() * 0.95  # a write-off ends it
+            saved = s.begin_nested()
+            try:
+                if move < 0.5:
+                    due = servicing.amount_due(s, loan.id, day, POLICY).total_fen
+                    post(s, loan, max(1, int(due * rng.choice([0.3, 1.0, 1.0]))), day, f"R{n}")
+                elif move < 0.7:
+                    servicing.prepay(
+                        s, loan.id, principal_fen=rng.choice([None, 50_000, 300_000, 300_000]),
+                        option=rng.choice(list(PrepayOption)), paid_on=day, txn_ref=f"R{n}",
+                        today=TODAY, now=NOW, policy=POLICY,
+                    )  # fmt: skip
+                elif move < 0.95:
+                    latest = s.scalars(
+                        select(Repayment).where(Repayment.loan_id == loan.id,
+                                                Repayment.reversed_at.is_(None),
+                                                Repayment.reversal_of_id.is_(None))
+                        .order_by(Repayment.paid_on.desc(), Repayment.id.desc())
+                    ).first()  # fmt: skip
+                    if latest is None:
+                        continue
+                    servicing.reverse_repayment(s, latest.id, reason="r", today=TODAY, now=NOW)
+                else:
+                    servicing.write_off(s, loan.id, reason="w", now=NOW)
+                saved.commit()
+                done.append(move)
+            except DomainError as exc:
+                refused.append(exc.code)
+                saved.rollback()
+            s.expire_all()
+            assert servicing.ledger_breaks(s) == [], f"step {n}"
+        assert len(done) >= 4, done
+        assert set(refused) <= EXPECTED_REFUSALS
