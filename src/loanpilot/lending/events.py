@@ -81,3 +81,18 @@ def history(session: Session, entity: str, entity_id: int) -> list[WorkflowEvent
             .order_by(WorkflowEvent.at, WorkflowEvent.id)
         )
     )
+
+
+def current_stage(session: Session, entity: str, entity_id: int, fallback: Stage | str) -> Stage:
+    """The stage the last recorded transition left ``entity`` in; ``fallback`` (its status
+    column) when none was recorded (rows that predate the workflow, e.g. the demo bank's).
+
+    A loan's status column says repaying while it is in collections; this says in_collections.
+    """
+    last = session.scalar(
+        select(WorkflowEvent.to_stage)
+        .where(WorkflowEvent.entity == entity, WorkflowEvent.entity_id == entity_id)
+        .order_by(WorkflowEvent.at.desc(), WorkflowEvent.id.desc())
+        .limit(1)
+    )
+    return Stage(last if last is not None else fallback)

@@ -6,7 +6,8 @@ One lifecycle from the application to the end of the loan::
           → contract signed → disbursed → repaying → settled
 
 with the branches withdrawn (by the applicant, any time before the contract is signed), written
-off, and in collections (from repaying; cured back to repaying, or settled, or written off).
+off, and in collections (from repaying; cured back to repaying, or settled, or written off). A
+settled loan is reopened (back to repaying) only when the payment that settled it is reversed.
 A referred application goes back under review or is decided by hand. ``next_stage`` is the only
 way to move: an action the stage does not allow is refused with the stage, the action and what is
 allowed now. The stage values are those of ``lending.models.ApplicationStatus`` and
@@ -62,6 +63,7 @@ class Action(StrEnum):
     WRITE_OFF = "write_off"
     TRANSFER_TO_COLLECTIONS = "transfer_to_collections"
     CURE = "cure"
+    REOPEN = "reopen"  # the payment that settled the loan was reversed
 
 
 S, A = Stage, Action
@@ -85,6 +87,7 @@ TRANSITIONS: Mapping[tuple[Stage, Action], Stage] = {
     (S.IN_COLLECTIONS, A.CURE): S.REPAYING,
     (S.IN_COLLECTIONS, A.SETTLE): S.SETTLED,
     (S.IN_COLLECTIONS, A.WRITE_OFF): S.WRITTEN_OFF,
+    (S.SETTLED, A.REOPEN): S.REPAYING,
     **{
         (s, A.WITHDRAW): S.WITHDRAWN
         for s in (
@@ -97,8 +100,8 @@ TRANSITIONS: Mapping[tuple[Stage, Action], Stage] = {
         )
     },
 }
-#: Stages nothing leaves.
-TERMINAL = frozenset({S.DECLINED, S.SETTLED, S.WITHDRAWN, S.WRITTEN_OFF})
+#: Stages nothing leaves (a settled loan is reopened only when its settling payment is reversed).
+TERMINAL = frozenset({S.DECLINED, S.WITHDRAWN, S.WRITTEN_OFF})
 
 
 def allowed_actions(stage: Stage) -> tuple[Action, ...]:
