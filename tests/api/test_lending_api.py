@@ -195,11 +195,14 @@ def test_scope_and_authorities(demo_site: DemoSite) -> None:
     roles = {i["role"]: i["max_amount_fen"] for i in listed.json()["items"]}
     assert roles["approver"] == 50_000_000
     assert roles["risk_officer"] == 300_000_000
+    # the branch head has an authority but not applications:review: it is never used
+    reviews = {i["role"]: i["reviews"] for i in listed.json()["items"]}
+    assert reviews == {"approver": True, "branch_head": False, "risk_officer": True}
     assert refused.status_code == 403
     assert wrong.status_code == 422
     assert wrong.json()["fields"][0]["field"] == "product_types"
     assert saved.status_code == 200
     assert saved.json() | {"stored": True} == {
         "role": "approver", "max_amount_fen": 50_000_000, "max_amount_yuan": "500000.00",
-        "product_types": [], "stored": True,
+        "product_types": [], "stored": True, "reviews": True,
     }  # fmt: skip

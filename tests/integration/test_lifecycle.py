@@ -27,7 +27,7 @@ from loanpilot.db.session import make_session_factory
 from loanpilot.kit.crypto import FieldCipher
 from loanpilot.kit.errors import ConflictError, ValidationError
 from loanpilot.kit.ids import make_resident_id
-from loanpilot.lending import events, lifecycle
+from loanpilot.lending import authority, events, lifecycle, sla
 from loanpilot.lending.models import (
     Application,
     ApplicationStatus,
@@ -233,8 +233,7 @@ def test_an_application_goes_from_submission_to_disbursement(session: Session) -
                    "application.sign", "application.disburse"):  # fmt: skip
         assert action in audit
     spans = {
-        s.name: s
-        for s in lifecycle.sla_spans(app, events.history(session, "application", app.id), later)
+        s.name: s for s in sla.sla_spans(app, events.history(session, "application", app.id), later)
     }
     assert spans["to_decision"].duration == timedelta(0)
     assert spans["to_contract"].duration == timedelta(hours=4)
@@ -404,7 +403,7 @@ def test_a_role_without_authority_for_the_type_cannot_approve_and_withdrawal_can
     app = big_referral(session)
     maker = staff(session, "approver")
     admin = staff(session, "administrator")
-    lifecycle.set_authority(session, role="approver", max_amount_fen=50_000_000,
+    authority.set_authority(session, role="approver", max_amount_fen=50_000_000,
                             product_types=["consumer"], now=NOW, by_id=admin.id, actor_label="admin")  # fmt: skip
     with pytest.raises(ConflictError) as caught:
         reviews.decide_by_hand(
@@ -412,7 +411,7 @@ def test_a_role_without_authority_for_the_type_cannot_approve_and_withdrawal_can
             maker_role="approver", actor_label="x", collateral_value_fen=300_000_000,
         )  # fmt: skip
     assert caught.value.code == "approval.not_authorised"
-    lifecycle.set_authority(session, role="approver", max_amount_fen=50_000_000,
+    authority.set_authority(session, role="approver", max_amount_fen=50_000_000,
                             product_types=[], now=NOW, by_id=admin.id, actor_label="admin")  # fmt: skip
     out = reviews.decide_by_hand(
         session, app.id, approve=True, note="ok", now=NOW, today=TODAY, by_id=maker.id,
@@ -424,19 +423,63 @@ def test_a_role_without_authority_for_the_type_cannot_approve_and_withdrawal_can
     assert app.status is ApplicationStatus.WITHDRAWN
 
 
+def test_the_checker_confirms_a_secured_loan_at_the_makers_appraisal(session: Session) -> None:
+    """The maker's appraised collateral value travels with the request (in its audit row), so the
+    confirmation limits the loan by loan-to-value as the maker did; a request that does not
+    record it (made before requests did) is refused."""
+    app = big_referral(session)
+    maker, checker = staff(session, "approver"), staff(session, "risk_officer")
+    # ¥1,000,000 of collateral at HL-COM's 70 % loan-to-value: ¥700,000, above ¥500,000
+    out = reviews.decide_by_hand(
+        session, app.id, approve=True, note="评估价值一百万", now=NOW, today=TODAY, by_id=maker.id,
+        maker_role="approver", actor_label=label(maker), collateral_value_fen=100_000_000,
+    )  # fmt: skip
+    assert out.pending is not None
+    assert out.offer is not None
+    assert (out.offer.limit_binding, out.offer.limit_fen) == ("loan_to_value", 70_000_000)
+    assert out.pending.amount_fen == 70_000_000
+    assert authority.requested_collateral(session, out.pending, app) == 100_000_000
+
+    def confirm(request_id: int) -> service.DecisionView:
+        return reviews.confirm_approval(
+            session, request_id, now=NOW + timedelta(hours=1), today=TODAY,
+            checker_id=checker.id, checker_role="risk_officer", actor_label=label(checker),
+        )  # fmt: skip
+
+    row = confirm(out.pending.id).decision
+    assert (row.approved_amount_fen, row.limit_fen, row.limit_binding) == (
+        70_000_000, 70_000_000, "loan_to_value",
+    )  # fmt: skip
+    assert row.decided_by_id == maker.id
+    # a request without the maker's appraisal on record cannot be confirmed
+    other = big_referral(session)
+    old = ApprovalRequest(
+        application_id=other.id, maker_id=maker.id, made_at=NOW, amount_fen=70_000_000,
+        term_months=240, annual_rate=row.approved_rate, note="旧申请",
+        status=ApprovalRequestStatus.PENDING,
+    )  # fmt: skip
+    session.add(old)
+    session.flush()
+    assert authority.requested_collateral(session, old, other) is None
+    with pytest.raises(ConflictError) as caught:
+        confirm(old.id)
+    assert caught.value.code == "approval.no_appraisal"
+    assert old.status is ApprovalRequestStatus.PENDING
+
+
 def test_authority_is_data_with_defaults_and_every_change_audited(session: Session) -> None:
-    assert lifecycle.authority_map(session) == dict(lifecycle.DEFAULT_AUTHORITIES)
-    assert lifecycle.ensure_default_authorities(session, NOW) == 3
-    assert lifecycle.ensure_default_authorities(session, NOW) == 0
-    rows = {r.role: r.max_amount_fen for r in lifecycle.authorities(session)}
+    assert authority.authority_map(session) == dict(authority.DEFAULT_AUTHORITIES)
+    assert authority.ensure_default_authorities(session, NOW) == 3
+    assert authority.ensure_default_authorities(session, NOW) == 0
+    rows = {r.role: r.max_amount_fen for r in authority.authorities(session)}
     assert rows == {"approver": 50_000_000, "branch_head": 100_000_000, "risk_officer": 300_000_000}
     with pytest.raises(ValidationError) as caught:
-        lifecycle.set_authority(session, role="pilot", max_amount_fen=-1, product_types=["boats"],
+        authority.set_authority(session, role="pilot", max_amount_fen=-1, product_types=["boats"],
                                 now=NOW, by_id=None, actor_label="t")  # fmt: skip
     assert {p.field for p in caught.value.problems} == {"role", "max_amount", "product_types"}
-    lifecycle.set_authority(session, role="approver", max_amount_fen=80_000_000,
+    authority.set_authority(session, role="approver", max_amount_fen=80_000_000,
                             product_types=["housing"], now=NOW, by_id=None, actor_label="t")  # fmt: skip
-    assert lifecycle.authority_map(session)["approver"].max_amount_fen == 80_000_000
+    assert authority.authority_map(session)["approver"].max_amount_fen == 80_000_000
     entry = session.scalars(
         select(AuditLog)
         .where(AuditLog.action == "approval_authority.set")

@@ -36,6 +36,7 @@ from loanpilot.customers.models import Channel, Customer
 from loanpilot.customers.rules import age_on
 from loanpilot.db.session import make_session_factory
 from loanpilot.kit.errors import ConflictError, DomainError, ValidationError
+from loanpilot.lending import authority
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import LoanProduct, RateBasis, RepaymentMethod
 from loanpilot.products.service import base_rate_on
@@ -154,6 +155,23 @@ def champion(session: Session) -> CreditModel:
 
 def staff_id(session: Session) -> int:
     return session.scalars(select(Staff.id).order_by(Staff.id).limit(1)).one()
+
+
+def by_hand(session: Session, application_id: int, **kwargs: object) -> service.DecisionView:
+    """A manual decision (``risk.review.decide_by_hand``) by a risk officer whose approval
+    authority, set in this rolled-back session, covers every amount here: it stands at once."""
+    authority.set_authority(
+        session, role="risk_officer", max_amount_fen=authority.MAX_AUTHORITY_FEN,
+        product_types=[], now=NOW, by_id=None, actor_label="test",
+    )  # fmt: skip
+    args: dict[str, object] = {
+        "now": NOW, "today": TODAY, "by_id": staff_id(session), "maker_role": "risk_officer",
+        "actor_label": "reviewer",
+    } | kwargs  # fmt: skip
+    outcome = reviews.decide_by_hand(session, application_id, **args)  # type: ignore[arg-type]
+    assert outcome.pending is None
+    assert outcome.view is not None
+    return outcome.view
 
 
 def audit(session: Session, action: str, entity_id: str) -> list[AuditLog]:
@@ -376,10 +394,9 @@ def test_a_combination_loan_is_approved_as_a_fund_part_and_a_commercial_part(
     app, _ = find(session, "HL-COMBO", 1_500_000, 300, passes)
     service.decide_application(session, app.id, now=NOW, today=TODAY)
     app.stated_monthly_income_fen = 15_000_000  # ¥150,000 a month: the limit is not the binder
-    view = reviews.review_application(
-        session, app.id, approve=True, note="评估报告已收", now=NOW, today=TODAY,
-        by_id=staff_id(session), actor_label="reviewer", collateral_value_fen=500_000_000,
-    )  # fmt: skip
+    view = by_hand(
+        session, app.id, approve=True, note="评估报告已收", collateral_value_fen=500_000_000
+    )
     offer = view.offer
     assert offer is not None
     fund, commercial = offer.parts
@@ -451,11 +468,8 @@ def test_a_reviewer_approves_a_secured_loan_limited_by_loan_to_value(session: Se
     reviewer = staff_id(session)
 
     def review(**kwargs: object) -> service.DecisionView:
-        args: dict[str, object] = {
-            "approve": True, "note": "评估报告已收", "now": NOW, "today": TODAY,
-            "by_id": reviewer, "actor_label": "reviewer",
-        } | kwargs  # fmt: skip
-        return reviews.review_application(session, app.id, **args)  # type: ignore[arg-type]
+        args: dict[str, object] = {"approve": True, "note": "评估报告已收", "by_id": reviewer}
+        return by_hand(session, app.id, **(args | kwargs))
 
     with pytest.raises(ValidationError) as caught:
         review(note="   ")
@@ -518,15 +532,9 @@ def test_a_reviewer_declines_only_with_a_note(session: Session) -> None:
     reviewer = staff_id(session)
     for blank in ("", "  \n"):
         with pytest.raises(ValidationError) as caught:
-            reviews.review_application(
-                session, app.id, approve=False, note=blank, now=NOW, today=TODAY,
-                by_id=reviewer, actor_label="reviewer",
-            )  # fmt: skip
+            by_hand(session, app.id, approve=False, note=blank, by_id=reviewer)
         assert caught.value.code == "review.note"
-    view = reviews.review_application(
-        session, app.id, approve=False, note=" 房产存在查封 ", now=NOW, today=TODAY,
-        by_id=reviewer, actor_label="reviewer",
-    )  # fmt: skip
+    view = by_hand(session, app.id, approve=False, note=" 房产存在查封 ", by_id=reviewer)
     assert view.offer is None
     _, row = decisions(session, app)
     assert row.outcome is DecisionOutcome.DECLINE
@@ -545,10 +553,7 @@ def test_a_reviewer_declines_only_with_a_note(session: Session) -> None:
 def test_a_submitted_application_cannot_be_reviewed(session: Session) -> None:
     app = apply(session, 1, "CL-GEN", 50_000, 24)
     with pytest.raises(ConflictError):
-        reviews.review_application(
-            session, app.id, approve=True, note="x", now=NOW, today=TODAY,
-            by_id=staff_id(session), actor_label="reviewer",
-        )  # fmt: skip
+        by_hand(session, app.id, approve=True, note="x")
 
 
 # --- rerun, missing policy, tampered model -----------------------------------------------------
@@ -594,10 +599,7 @@ def test_without_an_active_policy_the_application_is_referred(session: Session) 
     assert (row.score, row.grade, row.features) == (None, None, None)
     assert session.get(Application, app.id).status is ApplicationStatus.REFERRED  # type: ignore[union-attr]
     with pytest.raises(ConflictError) as caught:  # nothing to price an approval with
-        reviews.review_application(
-            session, app.id, approve=True, note="ok", now=NOW, today=TODAY,
-            by_id=staff_id(session), actor_label="reviewer",
-        )  # fmt: skip
+        by_hand(session, app.id, approve=True, note="ok")
     assert caught.value.code == "policy.missing"
 
 

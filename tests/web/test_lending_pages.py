@@ -66,6 +66,27 @@ def test_an_application_is_taken_to_disbursement_on_the_console(demo_site: DemoS
     assert 'data-span="end_to_end"' in page
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_authorities_page_names_the_roles_that_can_use_an_authority(
+    demo_site: DemoSite, lang: str
+) -> None:
+    """From the stored permission matrix: who holds applications:review, and which role has an
+    authority it can never use (the branch head)."""
+    page = demo_site.login("risk").get(f"/console/lending/authorities?lang={lang}").text
+    reviewers = re.search(r'data-reviewers="([^"]*)"', page)
+    assert reviewers
+    assert {"approver", "risk_officer"} <= set(reviewers.group(1).split())
+    assert "branch_head" not in reviewers.group(1).split()
+    unused = re.search(r'data-unused="([^"]*)"', page)
+    assert unused
+    assert unused.group(1).split() == ["branch_head"]
+    rows = dict(re.findall(r'<tr data-role="(\w+)">.*?data-reviews="(\w+)"', page, re.S))
+    assert rows == {"approver": "yes", "branch_head": "no", "risk_officer": "yes"}
+    assert "applications:review" in page
+    assert 'href="/console/permissions"' in page
+    assert ("额度不会被使用" if lang == "zh" else "their authority is unused") in page
+
+
 def test_a_role_without_the_permission_is_refused_on_the_page(demo_site: DemoSite) -> None:
     app_id = approved(demo_site.bank.engine)
     page = demo_site.login("approver").post(f"/console/lending/applications/{app_id}/actions/sign")
@@ -98,6 +119,8 @@ def test_the_review_form_sends_an_approval_above_authority_to_a_checker(
     approvals = checker.get("/console/lending/approvals").text
     match = re.search(r'<tr data-request="(\d+)" data-application="[^"]+">', approvals)
     assert match
+    row = approvals[match.start() :].split("</tr>")[0]
+    assert 'data-collateral="300000000"' in row  # the maker's appraisal, shown to the checker
     rejected = checker.post(
         f"/console/lending/approvals/{match.group(1)}", data={"decision": "reject", "note": ""}
     )

@@ -298,14 +298,19 @@ def test_a_submission_writes_one_application_one_customer_and_two_consents(
             for c in s.scalars(select(Consent).where(Consent.customer_id == customer.id))
         }
         assert consents == {ConsentKind.DATA_PROCESSING: True, ConsentKind.MARKETING: False}
-        audit = s.scalar(
+        (audit,) = s.scalars(  # one audit row per submission: the workflow's SUBMIT
             select(AuditLog).where(
                 AuditLog.action == "application.submit", AuditLog.entity_id == number
             )
-        )
-        assert audit is not None
+        ).all()
         assert audit.actor_label == "portal"
         assert audit.entity == "application"
+        assert audit.detail["from"] == "draft"
+        assert audit.detail["to"] == "submitted"
+        assert audit.detail["new_customer"] is True
+        assert audit.detail["identity_matched"] is True
+        assert audit.detail["marketing_consent"] is False
+        assert audit.client_address
         assert id_number not in str(audit.detail)
         assert "13800138000" not in str(audit.detail)
 
@@ -367,13 +372,13 @@ def test_someone_else_with_the_id_number_changes_nothing_of_the_customer(
         assert customer.name == "测试申请人"
         assert customer.marketing_consent is True
         assert customer.opted_out_at is None
-        audit = s.scalar(
+        (audit,) = s.scalars(
             select(AuditLog).where(
                 AuditLog.action == "application.submit", AuditLog.entity_id == number
             )
-        )
-        assert audit is not None
+        ).all()
         assert audit.detail["identity_matched"] is False
+        assert audit.detail["new_customer"] is False
 
 
 def test_the_same_idempotency_key_returns_the_same_application(demo_site: DemoSite) -> None:

@@ -19,7 +19,7 @@ from loanpilot.access.rules import Permission, Principal, ScopeKind
 from loanpilot.app import EntityId, ErrorRead, SessionDep, today_for, yuan
 from loanpilot.db.paging import page_request
 from loanpilot.kit.errors import FieldProblem, PermissionDeniedError, ValidationError
-from loanpilot.lending import lifecycle
+from loanpilot.lending import authority, lifecycle, sla
 from loanpilot.lending import repository_lifecycle as repo
 from loanpilot.lending.models import Application, ApplicationStatus, ApprovalRequest
 from loanpilot.lending.schemas import (
@@ -145,7 +145,7 @@ def check_approval(
         reviews.confirm_approval(session, request_id, note=note, today=today, **who)
     else:
         reviews.reject_approval(session, request_id, note=note, **who)
-    return lifecycle.get_request(session, request_id)
+    return authority.get_request(session, request_id)
 
 
 # --- the pipeline and one application ------------------------------------------------------------
@@ -179,7 +179,7 @@ def list_applications(
 
 
 def _detail(request: Request, session: Session, application_id: int) -> ApplicationDetailRead:
-    d = lifecycle.application_detail(
+    d = sla.application_detail(
         session, application_id, now=clock(request), today=today_for(request)
     )
     return ApplicationDetailRead.of_detail(d)
@@ -263,7 +263,7 @@ def answer_approval(
 ) -> ApprovalRequestRead:
     """Confirm (the application is approved) or reject (with a note; it stays under review) a
     pending approval. The maker cannot check their own; the checker's authority must cover it."""
-    row = lifecycle.get_request(session, request_id)
+    row = authority.get_request(session, request_id)
     visible(request, principal, lifecycle.get_application(session, row.application_id))
     done = check_approval(
         session, principal, request_id, confirm=body.confirm, note=body.note,
@@ -276,9 +276,10 @@ def answer_approval(
 
 
 def authority_reads(session: Session) -> list[AuthorityRead]:
-    rows = lifecycle.authorities(session)
+    rows = authority.authorities(session)
+    reviewers = authority.reviewing_roles(session)
     if rows:
-        return [AuthorityRead.of(r) for r in rows]
+        return [AuthorityRead.of(r, reviews=r.role in reviewers) for r in rows]
     return [
         AuthorityRead(
             role=role,
@@ -286,8 +287,9 @@ def authority_reads(session: Session) -> list[AuthorityRead]:
             max_amount_yuan=yuan(a.max_amount_fen),
             product_types=sorted(a.product_types),
             stored=False,
+            reviews=role in reviewers,
         )
-        for role, a in lifecycle.DEFAULT_AUTHORITIES.items()
+        for role, a in authority.DEFAULT_AUTHORITIES.items()
     ]
 
 
@@ -296,7 +298,8 @@ def list_authorities(
     session: SessionDep,
     _principal: Annotated[Principal, require(Permission.LOANS_READ)],
 ) -> AuthorityListRead:
-    """What each role may approve alone (the defaults while none is stored)."""
+    """What each role may approve alone (the defaults while none is stored), and whether the role
+    holds applications:review (an authority without it is never used)."""
     return AuthorityListRead(items=authority_reads(session))
 
 
@@ -309,9 +312,9 @@ def put_authority(
     principal: Annotated[Principal, require(Permission.POLICY_WRITE)],
 ) -> AuthorityRead:
     """Set one role's authority (audited with the values before and after)."""
-    row = lifecycle.set_authority(
+    row = authority.set_authority(
         session, role=role, max_amount_fen=body.max_amount_fen(),
         product_types=body.product_types, now=clock(request), by_id=principal.staff_id,
         actor_label=actor(principal),
     )  # fmt: skip
-    return AuthorityRead.of(row)
+    return AuthorityRead.of(row, reviews=role in authority.reviewing_roles(session))

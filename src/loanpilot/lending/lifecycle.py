@@ -1,17 +1,14 @@
-"""The application workflow as staff work it: approval authority (as data), maker-checker
-requests, the stage moves after the decision (accept the offer, sign, disburse) and withdrawal,
-and the stage durations the service SLAs measure.
+"""The application workflow as staff work it: the stage moves after the decision (accept the
+offer, sign, disburse), starting a review, withdrawal, and sending an approval above the maker's
+authority to a checker.
 
 Every move goes through ``lending.events.transition`` (the pure state machine of
 ``lending.workflow`` decides what is allowed; an illegal move is refused with the stage, the action
 and what is allowed now), sets the application's timestamp column and is audited. The credit
 decision itself (approve, decline, refer, and the checker's confirmation) is recorded by
-``risk.service`` / ``risk.review``, which use the authorities and requests kept here.
-
-Authority defaults, used while ``approval_authorities`` is empty and written by
-``ensure_default_authorities``: an approver alone up to ¥500,000, a branch head ¥1,000,000, a risk
-officer ¥3,000,000, every product type. An approval above the maker's amount needs a checker
-whose own authority covers it.
+``risk.service`` / ``risk.review``, which use the authorities and requests of
+``lending.authority``. The stage durations the service SLAs measure, the timeline and the detail
+view of one application are ``lending.sla``.
 
 Disbursement turns the approved offer into loans: one loan, or for a 组合贷 two sub-loans (the
 commercial part first, the provident-fund part pointing to it, as the demo bank does), each at its
@@ -22,8 +19,8 @@ repaying. Services flush; the caller commits.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,53 +29,26 @@ from sqlalchemy.orm import Session
 
 from loanpilot.access.rules import Permission
 from loanpilot.analytics.finance import BatchSchedule, due_dates, schedule_batch
-from loanpilot.audit.service import record
 from loanpilot.customers.models import Customer
-from loanpilot.kit.errors import ConflictError, FieldProblem, NotFoundError, ValidationError
+from loanpilot.kit.errors import ConflictError, NotFoundError, ValidationError
+from loanpilot.lending import authority
 from loanpilot.lending import repository_lifecycle as repo
-from loanpilot.lending.events import history, transition
+from loanpilot.lending.events import transition
 from loanpilot.lending.models import (
     Application,
     ApplicationStatus,
-    ApprovalAuthority,
     ApprovalRequest,
     ApprovalRequestStatus,
     Loan,
     LoanStatus,
     ScheduleLine,
-    WorkflowEvent,
 )
-from loanpilot.lending.workflow import (
-    SLA_SPANS,
-    Action,
-    Authority,
-    Stage,
-    allowed_actions,
-    next_stage,
-    stage_durations,
-)
-from loanpilot.products.models import LoanProduct, ProductType, RateBasis
-from loanpilot.risk import service as risk
-from loanpilot.risk.models import Decision, FiveClass
-from loanpilot.team.models import Role
+from loanpilot.lending.workflow import Action, Stage, allowed_actions, next_stage
+from loanpilot.products.models import LoanProduct, RateBasis
+from loanpilot.risk.models import FiveClass
+from loanpilot.risk.service import latest_decision
+from loanpilot.risk.service_offer import current_offer
 
-YUAN = 100
-#: Authority while the table is empty (role -> what it may approve alone); see the docstring.
-DEFAULT_AUTHORITIES: Mapping[str, Authority] = {
-    Role.APPROVER.value: Authority(500_000 * YUAN),
-    Role.BRANCH_HEAD.value: Authority(1_000_000 * YUAN),
-    Role.RISK_OFFICER.value: Authority(3_000_000 * YUAN),
-}
-#: The largest authority one may set (¥10 bn): bounds the input, not policy.
-MAX_AUTHORITY_FEN = 10**12
-#: Service-level targets of the spans in ``workflow.SLA_SPANS``: submission to approval two days,
-#: approval to the signed contract seven, signature to disbursement two, end to end ten.
-SLA_TARGETS: Mapping[str, timedelta] = {
-    "to_decision": timedelta(days=2),
-    "to_contract": timedelta(days=7),
-    "to_disbursement": timedelta(days=2),
-    "end_to_end": timedelta(days=10),
-}
 #: What staff may do from the console or the API, and the permission each needs (any of them).
 ACTION_PERMISSIONS: Mapping[Action, tuple[Permission, ...]] = {
     Action.START_REVIEW: (Permission.APPLICATIONS_REVIEW,),
@@ -98,188 +68,6 @@ _STAMP = {
     Action.DISBURSE: "disbursed_at",
     Action.WITHDRAW: "withdrawn_at",
 }
-#: How far along the way to disbursement each stage is (a span is running until its end).
-_RANK = {
-    Stage.DRAFT: 0,
-    Stage.SUBMITTED: 1,
-    Stage.UNDER_REVIEW: 2,
-    Stage.REFERRED: 2,
-    Stage.APPROVED: 3,
-    Stage.OFFER_ACCEPTED: 4,
-    Stage.CONTRACT_SIGNED: 5,
-    Stage.DISBURSED: 6,
-}
-_AFTER_APPROVAL = frozenset(
-    {Stage.APPROVED, Stage.OFFER_ACCEPTED, Stage.CONTRACT_SIGNED, Stage.DISBURSED}
-)
-
-
-# --- authorities ---------------------------------------------------------------------------------
-
-
-def authorities(session: Session) -> list[ApprovalAuthority]:
-    """The stored authorities, smallest amount first."""
-    return repo.authority_rows(session)
-
-
-def authority_map(session: Session) -> dict[str, Authority]:
-    """Role -> authority: the stored table, or ``DEFAULT_AUTHORITIES`` while it is empty."""
-    rows = repo.authority_rows(session)
-    if not rows:
-        return dict(DEFAULT_AUTHORITIES)
-    return {r.role: Authority(r.max_amount_fen, frozenset(r.product_types or ())) for r in rows}
-
-
-def ensure_default_authorities(session: Session, now: datetime) -> int:
-    """Write ``DEFAULT_AUTHORITIES`` when the table is empty; how many rows were written."""
-    if repo.authority_rows(session):
-        return 0
-    for role, authority in DEFAULT_AUTHORITIES.items():
-        repo.add(
-            session,
-            ApprovalAuthority(
-                role=role,
-                max_amount_fen=authority.max_amount_fen,
-                product_types=sorted(authority.product_types),
-                updated_at=now,
-            ),
-        )
-    record(
-        session,
-        action="approval_authority.defaults",
-        entity="approval_authority",
-        detail={r: a.max_amount_fen for r, a in DEFAULT_AUTHORITIES.items()},
-        at=now,
-    )
-    return len(DEFAULT_AUTHORITIES)
-
-
-def set_authority(
-    session: Session,
-    *,
-    role: str,
-    max_amount_fen: int,
-    product_types: list[str],
-    now: datetime,
-    by_id: int | None,
-    actor_label: str,
-) -> ApprovalAuthority:
-    """Create or change one role's authority (every problem reported at once; audited with the
-    values before and after). The defaults are written first if the table is still empty."""
-    problems: list[FieldProblem] = []
-    if role not in Role._value2member_map_:
-        problems.append(FieldProblem("role", f"Unknown role {role!r}"))
-    if not 0 <= max_amount_fen <= MAX_AUTHORITY_FEN:
-        problems.append(
-            FieldProblem("max_amount", f"must be between 0 and {MAX_AUTHORITY_FEN // YUAN} yuan")
-        )
-    unknown = sorted(set(product_types) - set(ProductType._value2member_map_))
-    if unknown:
-        problems.append(FieldProblem("product_types", f"Unknown product types {unknown}"))
-    if problems:
-        raise ValidationError("authority.invalid", "The approval authority is not valid", problems)
-    ensure_default_authorities(session, now)
-    row = repo.authority_row(session, role)
-    before = None if row is None else [row.max_amount_fen, list(row.product_types or [])]
-    if row is None:
-        row = ApprovalAuthority(role=role, max_amount_fen=0, product_types=[], updated_at=now)
-    row.max_amount_fen = max_amount_fen
-    row.product_types = sorted(set(product_types))
-    row.updated_at, row.updated_by_id = now, by_id
-    repo.add(session, row)
-    record(
-        session,
-        action="approval_authority.set",
-        actor_label=actor_label,
-        actor_staff_id=by_id,
-        entity="approval_authority",
-        entity_id=role,
-        detail={"before": before, "after": [max_amount_fen, row.product_types]},
-        at=now,
-    )
-    return row
-
-
-# --- maker-checker requests ---------------------------------------------------------------------
-
-
-def pending_request(session: Session, application_id: int) -> ApprovalRequest | None:
-    return repo.pending_request(session, application_id)
-
-
-def get_request(session: Session, request_id: int) -> ApprovalRequest:
-    row = repo.approval_request(session, request_id)
-    if row is None:
-        raise NotFoundError("approval.not_found", f"No approval request with id {request_id}")
-    return row
-
-
-def refuse_if_pending(session: Session, app: Application) -> None:
-    if repo.pending_request(session, app.id) is not None:
-        raise ConflictError(
-            "approval.pending",
-            f"An approval of application {app.application_no} is waiting for a checker; "
-            "confirm or reject it first",
-        )
-
-
-def request_approval(
-    session: Session,
-    app: Application,
-    *,
-    maker_id: int,
-    maker_label: str,
-    amount_fen: int,
-    term_months: int,
-    annual_rate: Decimal,
-    note: str,
-    now: datetime,
-) -> ApprovalRequest:
-    """An approval above the maker's authority: a pending request; a referred application moves
-    under review (it stays there until a checker confirms)."""
-    refuse_if_pending(session, app)
-    if app.status is ApplicationStatus.REFERRED:
-        move(session, app, Action.START_REVIEW, now=now, by_id=maker_id, actor_label=maker_label,
-             note="approval above the maker's authority: waiting for a checker")  # fmt: skip
-    row = ApprovalRequest(
-        application_id=app.id, maker_id=maker_id, made_at=now, amount_fen=amount_fen,
-        term_months=term_months, annual_rate=annual_rate, note=note,
-        status=ApprovalRequestStatus.PENDING,
-    )  # fmt: skip
-    repo.add(session, row)
-    record(
-        session, action="approval.request", actor_label=maker_label, actor_staff_id=maker_id,
-        entity="application", entity_id=app.application_no,
-        detail={"request": row.id, "amount_fen": amount_fen, "term_months": term_months,
-                "annual_rate": str(annual_rate)},
-        at=now,
-    )  # fmt: skip
-    return row
-
-
-def close_request(
-    session: Session,
-    row: ApprovalRequest,
-    app: Application,
-    *,
-    status: ApprovalRequestStatus,
-    checker_id: int | None,
-    checker_label: str,
-    note: str | None,
-    now: datetime,
-) -> None:
-    """Mark a pending request confirmed, rejected or cancelled (audited)."""
-    if row.status is not ApprovalRequestStatus.PENDING:
-        raise ConflictError(
-            "approval.not_pending", f"Approval request {row.id} is already {row.status.value}"
-        )
-    row.status, row.checker_id, row.checked_at, row.checker_note = status, checker_id, now, note
-    session.flush()
-    record(
-        session, action=f"approval.{status.value}", actor_label=checker_label,
-        actor_staff_id=checker_id, entity="application", entity_id=app.application_no,
-        detail={"request": row.id, "maker": row.maker_id}, at=now,
-    )  # fmt: skip
 
 
 # --- moves ---------------------------------------------------------------------------------------
@@ -341,6 +129,32 @@ def start_review(
     return app
 
 
+def request_approval(
+    session: Session,
+    app: Application,
+    *,
+    maker_id: int,
+    maker_label: str,
+    amount_fen: int,
+    term_months: int,
+    annual_rate: Decimal,
+    note: str,
+    now: datetime,
+    collateral_value_fen: int | None = None,
+) -> ApprovalRequest:
+    """An approval above the maker's authority: a pending request (``authority.open_request``); a
+    referred application moves under review (it stays there until a checker confirms)."""
+    authority.refuse_if_pending(session, app)
+    if app.status is ApplicationStatus.REFERRED:
+        move(session, app, Action.START_REVIEW, now=now, by_id=maker_id, actor_label=maker_label,
+             note="approval above the maker's authority: waiting for a checker")  # fmt: skip
+    return authority.open_request(
+        session, app, maker_id=maker_id, maker_label=maker_label, amount_fen=amount_fen,
+        term_months=term_months, annual_rate=annual_rate, note=note, now=now,
+        collateral_value_fen=collateral_value_fen,
+    )  # fmt: skip
+
+
 def withdraw(
     session: Session,
     application_id: int,
@@ -358,8 +172,9 @@ def withdraw(
     next_stage(app.status.value, Action.WITHDRAW)  # refused before anything is written
     pending = repo.pending_request(session, app.id)
     if pending is not None:
-        close_request(session, pending, app, status=ApprovalRequestStatus.CANCELLED,
-                      checker_id=None, checker_label=actor_label, note="withdrawn", now=now)  # fmt: skip
+        authority.close_request(session, pending, app, status=ApprovalRequestStatus.CANCELLED,
+                                checker_id=None, checker_label=actor_label, note="withdrawn",
+                                now=now)  # fmt: skip
     move(session, app, Action.WITHDRAW, now=now, by_id=by_id, actor_label=actor_label,
          note=reason.strip())  # fmt: skip
     return app
@@ -377,7 +192,7 @@ def accept_offer(
     """The applicant accepts the approved offer (it must still be rebuildable)."""
     app = get_application(session, application_id)
     next_stage(app.status.value, Action.ACCEPT_OFFER)
-    if risk.current_offer(session, app.id, today) is None:
+    if current_offer(session, app.id, today) is None:
         raise ConflictError(
             "application.no_offer", f"Application {app.application_no} has no approved offer"
         )
@@ -407,7 +222,7 @@ class _Part:
 def _parts(session: Session, app: Application, product: LoanProduct, today: date) -> list[_Part]:
     """The loans the approved offer becomes: commercial part first (the parent), then the
     provident-fund part; or the one loan."""
-    offer = risk.current_offer(session, app.id, today)
+    offer = current_offer(session, app.id, today)
     if offer is None:
         raise ConflictError(
             "application.no_offer", f"Application {app.application_no} has no approved offer"
@@ -465,7 +280,7 @@ def disburse(
             "application.incomplete",
             f"Application {app.application_no} lacks its product or a branch to book the loan at",
         )
-    dec = risk.latest_decision(session, app.id)
+    dec = latest_decision(session, app.id)
     term = (dec.approved_term_months if dec else None) or app.term_months
     parts = _parts(session, app, product, today)
     sched = schedule_batch(
@@ -503,152 +318,3 @@ def disburse(
         loans.append(loan)
     session.flush()
     return loans
-
-
-# --- stage durations and SLAs ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SlaSpan:
-    """One SLA span of an application: measured (``end`` reached) or still running."""
-
-    name: str
-    start: datetime
-    end: datetime | None
-    duration: timedelta
-    target: timedelta
-
-    @property
-    def breached(self) -> bool:
-        return self.duration > self.target
-
-
-def reached_stages(app: Application, events: list[WorkflowEvent]) -> dict[Stage, datetime]:
-    """When the application first reached each stage: its workflow events, else (applications
-    older than the workflow) its timestamp columns."""
-    out: dict[Stage, datetime] = {}
-    for e in events:
-        out.setdefault(Stage(e.to_stage), e.at)
-    fallback = {
-        Stage.SUBMITTED: app.submitted_at,
-        Stage.APPROVED: app.decided_at if Stage(app.status.value) in _AFTER_APPROVAL else None,
-        Stage.CONTRACT_SIGNED: app.signed_at,
-        Stage.DISBURSED: app.disbursed_at,
-    }
-    for stage, at in fallback.items():
-        if at is not None:
-            out.setdefault(stage, at)
-    return out
-
-
-def sla_spans(app: Application, events: list[WorkflowEvent], now: datetime) -> list[SlaSpan]:
-    """Every SLA span the application has entered: finished ones measured, and the ones still
-    running (the application is still on its way) measured up to ``now``."""
-    reached = reached_stages(app, events)
-    done = stage_durations(reached)
-    open_app = Stage(app.status.value) not in (Stage.DECLINED, Stage.WITHDRAWN)
-    out = []
-    for name, start, end in SLA_SPANS:
-        began = reached.get(start)
-        if began is None:
-            continue
-        if name in done:
-            out.append(SlaSpan(name, began, reached[end], done[name], SLA_TARGETS[name]))
-        elif open_app and _RANK.get(Stage(app.status.value), 0) < _RANK[end]:
-            out.append(SlaSpan(name, began, None, max(now - began, timedelta(0)),
-                               SLA_TARGETS[name]))  # fmt: skip
-    return out
-
-
-def sla_limits(now: datetime) -> dict[ApplicationStatus, datetime]:
-    """For the pipeline's breach list: the instant before which entering each open stage's span
-    means its target is already missed."""
-    return {
-        ApplicationStatus.SUBMITTED: now - SLA_TARGETS["to_decision"],
-        ApplicationStatus.APPROVED: now - SLA_TARGETS["to_contract"],
-        ApplicationStatus.CONTRACT_SIGNED: now - SLA_TARGETS["to_disbursement"],
-    }
-
-
-# --- what a page or the API shows of one application --------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimelineEntry:
-    """One step in an application's history: a workflow move or a maker-checker step, with the
-    time since the previous step."""
-
-    at: datetime
-    kind: str  # a workflow action, or approval.request / approval.confirmed / ...rejected / ...
-    from_stage: str | None
-    to_stage: str | None
-    actor_id: int | None
-    actor_label: str
-    note: str | None
-    since_previous: timedelta | None
-    amount_fen: int | None = None
-
-
-@dataclass(frozen=True)
-class ApplicationDetail:
-    app: Application
-    product: LoanProduct
-    customer_name: str  # in clear: the surface masks it
-    decision: Decision | None
-    offer: risk.Offer | None
-    timeline: list[TimelineEntry]
-    requests: list[ApprovalRequest]
-    pending: ApprovalRequest | None
-    spans: list[SlaSpan]
-    actions: tuple[Action, ...]
-    loans: list[Loan]
-    staff: dict[int, tuple[str, str]]  # staff id -> (name, user name)
-
-
-def timeline(events: list[WorkflowEvent], requests: list[ApprovalRequest]) -> list[TimelineEntry]:
-    """Workflow moves and maker-checker steps in time order."""
-    raw: list[tuple[datetime, int, TimelineEntry]] = []
-    for e in events:
-        entry = TimelineEntry(e.at, e.action, e.from_stage, e.to_stage, e.actor_id, e.actor_label,
-                              e.note, None)  # fmt: skip
-        raw.append((e.at, 0, entry))
-    for r in requests:
-        made = TimelineEntry(r.made_at, "approval.request", None, None, r.maker_id, "", r.note,
-                             None, r.amount_fen)  # fmt: skip
-        raw.append((r.made_at, 1, made))
-        if r.checked_at is not None:
-            checked = TimelineEntry(r.checked_at, f"approval.{r.status.value}", None, None,
-                                    r.checker_id, "", r.checker_note, None, r.amount_fen)  # fmt: skip
-            raw.append((r.checked_at, -1, checked))  # before the move it causes
-    raw.sort(key=lambda t: (t[0], t[1]))
-    out: list[TimelineEntry] = []
-    for at, _, entry in raw:
-        gap = at - out[-1].at if out else None
-        out.append(replace(entry, since_previous=gap))
-    return out
-
-
-def application_detail(
-    session: Session, application_id: int, *, now: datetime, today: date
-) -> ApplicationDetail:
-    app = get_application(session, application_id)
-    product = session.get(LoanProduct, app.product_id)
-    customer = session.get(Customer, app.customer_id)
-    if product is None:
-        raise NotFoundError(
-            "application.incomplete", f"Application {app.application_no} lacks its product"
-        )
-    events = history(session, "application", app.id)
-    requests = repo.requests_of(session, app.id)
-    pending = next((r for r in requests if r.status is ApprovalRequestStatus.PENDING), None)
-    entries = timeline(events, requests)
-    staff = repo.staff_labels(session, [e.actor_id for e in entries if e.actor_id is not None])
-    approved = Stage(app.status.value) in _AFTER_APPROVAL
-    return ApplicationDetail(
-        app=app, product=product, customer_name=customer.name if customer else "",
-        decision=risk.latest_decision(session, app.id),
-        offer=risk.current_offer(session, app.id, today) if approved else None,
-        timeline=entries, requests=requests, pending=pending, spans=sla_spans(app, events, now),
-        actions=staff_actions(app, pending=pending is not None),
-        loans=repo.loans_of(session, app.id), staff=staff,
-    )  # fmt: skip

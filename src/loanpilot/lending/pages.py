@@ -19,7 +19,7 @@ from loanpilot.app import EntityId, SessionDep, today_for
 from loanpilot.db.paging import page_request
 from loanpilot.kit.errors import ConflictError, FieldProblem, NotFoundError, ValidationError
 from loanpilot.kit.masking import mask_name
-from loanpilot.lending import lifecycle
+from loanpilot.lending import authority, lifecycle, sla
 from loanpilot.lending import repository_lifecycle as repo
 from loanpilot.lending.api import (
     check_approval,
@@ -88,8 +88,8 @@ def pipeline(
         for a, p, name in found.rows
     ]
     breaches = []
-    for app in repo.open_past(session, lifecycle.sla_limits(now), principal):
-        spans = lifecycle.sla_spans(app, [], now)
+    for app in repo.open_past(session, sla.sla_limits(now), principal):
+        spans = sla.sla_spans(app, [], now)
         late = [s for s in spans if s.breached and s.end is None]
         if late:
             worst = max(late, key=lambda s: s.duration - s.target)
@@ -110,7 +110,7 @@ def pipeline(
             "page": found,
             "filters": {"stage": chosen.value if chosen else "", "number": number},
             "breaches": breaches,
-            "targets": {k: duration_text(v, lang) for k, v in lifecycle.SLA_TARGETS.items()},
+            "targets": {k: duration_text(v, lang) for k, v in sla.SLA_TARGETS.items()},
             "pending": len(repo.pending_requests(session)),
         },
     )
@@ -130,7 +130,7 @@ def _application_page(
     status_code: int = 200,
 ) -> Response:
     lang = request_lang(request)
-    d = lifecycle.application_detail(
+    d = sla.application_detail(
         session, application_id, now=clock(request), today=today_for(request)
     )
     entries = [
@@ -249,8 +249,15 @@ def _approvals_page(
 ) -> Response:
     rows = [(r, a) for r, a in repo.pending_requests(session) if in_scope(principal, a)]
     staff = repo.staff_labels(session, [r.maker_id for r, _ in rows])
+    collateral = authority.requested_collaterals(session, rows)
     items = [
-        {"r": r, "app": a, "maker": staff.get(r.maker_id), "own": r.maker_id == principal.staff_id}
+        {
+            "r": r,
+            "app": a,
+            "maker": staff.get(r.maker_id),
+            "own": r.maker_id == principal.staff_id,
+            "collateral": collateral.get(r.id),
+        }
         for r, a in rows
     ]
     return render(
@@ -285,7 +292,7 @@ def approval_answer(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     lang = request_lang(request)
-    row = lifecycle.get_request(session, request_id)
+    row = authority.get_request(session, request_id)
     visible(request, principal, lifecycle.get_application(session, row.application_id))
     if decision not in ("confirm", "reject"):
         return _approvals_page(
@@ -317,10 +324,11 @@ def _authorities_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    stored = {r.role: r for r in lifecycle.authorities(session)}
-    current = lifecycle.authority_map(session)
+    stored = {r.role: r for r in authority.authorities(session)}
+    current = authority.authority_map(session)
+    reviewers = authority.reviewing_roles(session)
     rows = [
-        {"role": role, "a": a, "stored": stored.get(role)}
+        {"role": role, "a": a, "stored": stored.get(role), "reviews": role in reviewers}
         for role, a in sorted(current.items(), key=lambda kv: kv[1].max_amount_fen)
     ]
     return render(
@@ -329,6 +337,8 @@ def _authorities_page(
         {
             "rows": rows,
             "defaults": not stored,
+            "reviewers": [r.value for r in Role if r.value in reviewers],
+            "unused": [r["role"] for r in rows if not r["reviews"]],
             "roles": [r.value for r in Role],
             "types": [t.value for t in ProductType],
             "can_edit": principal.can(Permission.POLICY_WRITE),
@@ -362,7 +372,7 @@ def authority_save(
     except ValueError:
         fen = -1
     try:
-        lifecycle.set_authority(
+        authority.set_authority(
             session, role=role, max_amount_fen=fen, product_types=list(product_types or []),
             now=clock(request), by_id=principal.staff_id, actor_label=f"user:{principal.username}",
         )  # fmt: skip

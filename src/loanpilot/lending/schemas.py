@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from loanpilot.app import yuan
 from loanpilot.kit.masking import mask_name
-from loanpilot.lending.lifecycle import ApplicationDetail, SlaSpan, TimelineEntry
 from loanpilot.lending.models import Application, ApprovalAuthority, ApprovalRequest, Loan
+from loanpilot.lending.sla import ApplicationDetail, SlaSpan, TimelineEntry
 from loanpilot.products.models import LoanProduct
 from loanpilot.risk.schemas import DecisionRead
 
@@ -241,15 +241,20 @@ class AuthorityRead(BaseModel):
     max_amount_yuan: str
     product_types: list[str] = Field(description="Empty: every product type")
     stored: bool = Field(description="False while the defaults stand in for an empty table")
+    reviews: bool = Field(
+        description="Whether the role holds applications:review in the stored permission matrix; "
+        "without it the role cannot approve or check, and its authority is unused"
+    )
 
     @classmethod
-    def of(cls, row: ApprovalAuthority) -> AuthorityRead:
+    def of(cls, row: ApprovalAuthority, *, reviews: bool) -> AuthorityRead:
         return cls(
             role=row.role,
             max_amount_fen=row.max_amount_fen,
             max_amount_yuan=yuan(row.max_amount_fen),
             product_types=list(row.product_types or []),
             stored=True,
+            reviews=reviews,
         )
 
 

@@ -13,11 +13,11 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from loanpilot.audit.service import record
 from loanpilot.customers.models import (
     Channel,
     Consent,
@@ -149,25 +149,16 @@ def submit_application(
                 session, cipher, product, checked, key, code, customer, id_hash, now, today,
                 random_number,
             )  # fmt: skip
-            record(
-                session,
-                action="application.submit",
-                actor_label="portal",
-                entity="application",
-                entity_id=application.application_no,
-                detail={
-                    "product": product.code,
-                    "channel": Channel.ONLINE.value,
-                    "amount_fen": application.amount_fen,
-                    "term_months": application.term_months,
-                    "new_customer": created,
-                    "identity_matched": verified,
-                    "marketing_consent": checked.consent_marketing,
-                },
-                client_address=client_address,
-                at=now,
-            )
-            _record_submission(session, application, now, client_address)
+            detail = {
+                "product": product.code,
+                "channel": Channel.ONLINE.value,
+                "amount_fen": application.amount_fen,
+                "term_months": application.term_months,
+                "new_customer": created,
+                "identity_matched": verified,
+                "marketing_consent": checked.consent_marketing,
+            }
+            _record_submission(session, application, now, client_address, detail)
             savepoint.commit()
         except IntegrityError:
             # Another request won a race: the same key (return its application), the same new
@@ -276,10 +267,15 @@ def _write(
 
 
 def _record_submission(
-    session: Session, application: Application, now: datetime, client_address: str | None
+    session: Session,
+    application: Application,
+    now: datetime,
+    client_address: str | None,
+    detail: dict[str, Any],
 ) -> None:
-    """The SUBMIT transition (draft → submitted) through the workflow: its event, its audit row
-    and the submission time."""
+    """The SUBMIT transition (draft → submitted) through the workflow: its event, its one audit
+    row (``application.submit``, with the portal's ``detail`` and the client address) and the
+    submission time."""
     stage = transition(
         session,
         entity="application",
@@ -290,6 +286,7 @@ def _record_submission(
         now=now,
         actor_label="portal",
         client_address=client_address,
+        detail=detail,
     )
     application.status = ApplicationStatus(stage.value)
     application.submitted_at = now

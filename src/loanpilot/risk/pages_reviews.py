@@ -22,7 +22,7 @@ from loanpilot.app import EntityId, SessionDep, today_for
 from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
 from loanpilot.kit.masking import mask_name
 from loanpilot.kit.money import format_yuan as yuan_text
-from loanpilot.lending import lifecycle
+from loanpilot.lending import authority
 from loanpilot.lending import repository as lending
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import CollateralKind
@@ -141,7 +141,7 @@ def _review_page(
         if app.status is ApplicationStatus.APPROVED
         else None
     )
-    pending = lifecycle.pending_request(session, app.id)  # maker-checker: waiting for a checker
+    pending = authority.pending_request(session, app.id)  # maker-checker: waiting for a checker
     if pending is not None and error is None:
         error = translate("lending.app.pending", lang, amount=yuan_text(pending.amount_fen))
     return render(

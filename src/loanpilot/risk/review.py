@@ -4,12 +4,13 @@ and, for a secured loan, limited by the appraised collateral value). Services fl
 commits.
 
 Maker-checker (四眼原则): ``decide_by_hand`` weighs an approval against the reviewer's authority
-(``lending.lifecycle.authority_map``, per role, as data). Within it the approval stands at once;
+(``lending.authority.authority_map``, per role, as data). Within it the approval stands at once;
 above it the approval becomes a pending request and the application stays under review until a
 different person whose own authority covers the amount confirms it (``confirm_approval``: the
-offer is priced again at the maker's amount and must come out at the maker's terms) or rejects it
-(``reject_approval``: the application is back in review). ``review_application`` records a manual
-decision without the authority check (the system's own callers and the API of issue 4)."""
+offer is priced again at the maker's amount, and for a secured loan with the maker's appraised
+collateral value, and must come out at the maker's terms) or rejects it (``reject_approval``: the
+application is back in review). Every manual decision goes through the authority check: there is
+no other way to decide by hand."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from loanpilot.customers.models import Customer
 from loanpilot.customers.service import bureau_and_financials
 from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
-from loanpilot.lending import lifecycle
+from loanpilot.lending import authority, lifecycle
 from loanpilot.lending.models import (
     Application,
     ApplicationStatus,
@@ -34,16 +35,8 @@ from loanpilot.risk import policy_store, repository
 from loanpilot.risk.models import Decision
 from loanpilot.risk.reasons import reason_record
 from loanpilot.risk.rules import DecisionOutcome, Reason
-from loanpilot.risk.service import (
-    MANUAL_MODEL,
-    DecisionView,
-    Offer,
-    _load,
-    _store,
-    is_secured,
-    latest_decision,
-    make_offer,
-)
+from loanpilot.risk.service import MANUAL_MODEL, DecisionView, _store, latest_decision
+from loanpilot.risk.service_offer import Offer, is_secured, load_application, make_offer
 
 #: Referred by the policy, or taken into review by a person (applications migrated from the
 #: bank's previous system while under review, say).
@@ -76,7 +69,7 @@ def _open_for_review(session: Session, app: Application, note: str) -> str:
             "application.not_referred",
             f"Application {app.application_no} is {app.status.value}; only one referred or under review is decided here",
         )
-    lifecycle.refuse_if_pending(session, app)
+    authority.refuse_if_pending(session, app)
     note = note.strip()
     if not note:
         raise ValidationError("review.note", "A manual decision needs a note saying why")
@@ -92,7 +85,6 @@ def _manual_offer(
     today: date,
     collateral_value_fen: int | None,
     amount_fen: int | None,
-    secured_needs_value: bool = True,
 ) -> tuple[Offer, str, str]:
     """The offer of a manual approval, its grade and the policy version (or why none)."""
     stored = policy_store.active_policy(session)
@@ -109,7 +101,7 @@ def _manual_offer(
         raise ValidationError(
             "review.amount", "A manual approval may lend less than was applied for, never more"
         )
-    if secured_needs_value and is_secured(product, stored) and collateral_value_fen is None:
+    if is_secured(product, stored) and collateral_value_fen is None:
         raise ValidationError(
             "review.collateral", "A secured loan needs the appraised collateral value"
         )
@@ -164,34 +156,6 @@ def _approve(
     return DecisionView(row, made)
 
 
-def review_application(
-    session: Session,
-    application_id: int,
-    *,
-    approve: bool,
-    note: str,
-    now: datetime,
-    today: date,
-    by_id: int,
-    actor_label: str,
-    collateral_value_fen: int | None = None,
-    amount_fen: int | None = None,
-) -> DecisionView:
-    """Decide a referred application by hand, without the authority check (see the module
-    docstring)."""
-    app, customer, product = _load(session, application_id)
-    note = _open_for_review(session, app, note)
-    if not approve:
-        return _decline(session, app, note, now=now, by_id=by_id, actor_label=actor_label)
-    made, grade, version = _manual_offer(
-        session, app, customer, product, today=today,
-        collateral_value_fen=collateral_value_fen, amount_fen=amount_fen,
-    )  # fmt: skip
-    return _approve(
-        session, app, made, grade, version, note, now=now, by_id=by_id, actor_label=actor_label
-    )
-
-
 def decide_by_hand(
     session: Session,
     application_id: int,
@@ -207,7 +171,7 @@ def decide_by_hand(
     amount_fen: int | None = None,
 ) -> ReviewOutcome:
     """Decide by hand within the reviewer's authority; above it, a pending approval request."""
-    app, customer, product = _load(session, application_id)
+    app, customer, product = load_application(session, application_id)
     note = _open_for_review(session, app, note)
     if not approve:
         view = _decline(session, app, note, now=now, by_id=by_id, actor_label=actor_label)
@@ -217,7 +181,7 @@ def decide_by_hand(
         collateral_value_fen=collateral_value_fen, amount_fen=amount_fen,
     )  # fmt: skip
     need = approval_need(
-        lifecycle.authority_map(session), role=maker_role,
+        authority.authority_map(session), role=maker_role,
         product_type=product.product_type.value, amount_fen=made.amount_fen,
     )  # fmt: skip
     if need is ApprovalNeed.ALONE:
@@ -228,6 +192,7 @@ def decide_by_hand(
     pending = lifecycle.request_approval(
         session, app, maker_id=by_id, maker_label=actor_label, amount_fen=made.amount_fen,
         term_months=made.term_months, annual_rate=made.annual_rate, note=note, now=now,
+        collateral_value_fen=collateral_value_fen,
     )  # fmt: skip
     return ReviewOutcome(None, pending=pending, offer=made)
 
@@ -235,14 +200,14 @@ def decide_by_hand(
 def _checkable(
     session: Session, request_id: int, checker_id: int, checker_role: str
 ) -> tuple[ApprovalRequest, Application, Customer, LoanProduct]:
-    row = lifecycle.get_request(session, request_id)
-    app, customer, product = _load(session, row.application_id)
+    row = authority.get_request(session, request_id)
+    app, customer, product = load_application(session, row.application_id)
     if row.status is not ApprovalRequestStatus.PENDING:
         raise ConflictError(
             "approval.not_pending", f"Approval request {row.id} is already {row.status.value}"
         )
     check_checker(
-        lifecycle.authority_map(session), maker_id=row.maker_id, checker_id=checker_id,
+        authority.authority_map(session), maker_id=row.maker_id, checker_id=checker_id,
         checker_role=checker_role, product_type=product.product_type.value,
         amount_fen=row.amount_fen,
     )  # fmt: skip
@@ -261,12 +226,24 @@ def confirm_approval(
     actor_label: str,
 ) -> DecisionView:
     """A checker confirms a pending approval: the decision is written (the maker's, at the maker's
-    terms) and the application is approved; the move is the checker's."""
+    terms, limited by the maker's appraised collateral value for a secured loan) and the
+    application is approved; the move is the checker's. A secured loan whose request carries no
+    appraisal (made before requests recorded it) is refused: reject it and approve again."""
     row, app, customer, product = _checkable(session, request_id, checker_id, checker_role)
-    made, grade, version = _manual_offer(
-        session, app, customer, product, today=today, collateral_value_fen=None,
-        amount_fen=row.amount_fen, secured_needs_value=False,
-    )  # fmt: skip
+    collateral = authority.requested_collateral(session, row, app)
+    try:
+        made, grade, version = _manual_offer(
+            session, app, customer, product, today=today, collateral_value_fen=collateral,
+            amount_fen=row.amount_fen,
+        )  # fmt: skip
+    except ValidationError as exc:
+        if exc.code != "review.collateral":
+            raise
+        raise ConflictError(
+            "approval.no_appraisal",
+            f"Approval request {row.id} of a secured loan does not record the maker's appraised "
+            "collateral value; reject it and approve again",
+        ) from exc
     if made.amount_fen != row.amount_fen or (
         row.annual_rate is not None and made.annual_rate != row.annual_rate
     ):
@@ -275,7 +252,7 @@ def confirm_approval(
             f"The offer is now {made.amount_fen} fen at {made.annual_rate}, not the maker's "
             f"{row.amount_fen} fen at {row.annual_rate}; reject it and approve again",
         )
-    lifecycle.close_request(
+    authority.close_request(
         session, row, app, status=ApprovalRequestStatus.CONFIRMED, checker_id=checker_id,
         checker_label=actor_label, note=note.strip() or None, now=now,
     )  # fmt: skip
@@ -299,7 +276,7 @@ def reject_approval(
     if not note.strip():
         raise ValidationError("approval.note", "A rejected approval needs a note saying why")
     row, app, _, _ = _checkable(session, request_id, checker_id, checker_role)
-    lifecycle.close_request(
+    authority.close_request(
         session, row, app, status=ApprovalRequestStatus.REJECTED, checker_id=checker_id,
         checker_label=actor_label, note=note.strip(), now=now,
     )  # fmt: skip

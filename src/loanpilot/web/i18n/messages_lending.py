@@ -103,6 +103,8 @@ LENDING: dict[str, dict[str, str]] = {
             "col.role": ("角色", "Role"),
             "col.max_amount": ("单人审批上限", "Approves alone up to"),
             "col.types": ("产品类型", "Product types"),
+            "col.reviews": ("可否审批", "Can approve"),
+            "col.collateral": ("发起人录入的评估价值", "Maker's appraised value"),
             "total": ("共 {total} 笔", "{total} applications"),
             "empty": ("没有符合条件的申请。", "No application matches."),
             "breaches": ("超时提醒", "SLA breaches"),
@@ -155,6 +157,11 @@ LENDING: dict[str, dict[str, str]] = {
                 "Four eyes: an approval above the maker's authority needs another person whose "
                 "authority covers it; the maker cannot check their own.",
             ),
+            "approvals.collateral": (
+                "担保类贷款确认时，按发起人录入的抵押物评估价值重新计算额度，结果须与发起人的条件一致。",
+                "A secured loan is confirmed at the collateral value the maker entered: the limit is "
+                "computed again from it and must come out at the maker's terms.",
+            ),
             "approvals.empty": ("没有待复核的审批。", "No approval is waiting."),
             "approvals.confirm": ("确认批准", "Confirm"),
             "approvals.reject": ("退回", "Reject"),
@@ -171,6 +178,24 @@ LENDING: dict[str, dict[str, str]] = {
                 "No authority is stored yet: these are the defaults.",
             ),
             "authorities.all_types": ("全部类型", "Every type"),
+            "authorities.reviewers": (
+                "审批权限只对持有“人工复核申请”（applications:review）权限的角色生效。当前持有该权限的角色：",
+                "An authority is used only by a role holding the applications:review permission. "
+                "Roles holding it now:",
+            ),
+            "authorities.nobody": ("无", "none"),
+            "authorities.matrix": (
+                "权限在角色权限矩阵中设置，与审批额度分开保存。",
+                "The permission is set in the role permission matrix, apart from the authorities.",
+            ),
+            "authorities.matrix_link": ("查看权限矩阵", "See the permission matrix"),
+            "authorities.unused": (
+                "以下角色设有审批额度，但未持有 applications:review 权限，不能批准或复核，其额度不会被使用：",
+                "These roles have an authority but not the applications:review permission: they "
+                "cannot approve or check, so their authority is unused:",
+            ),
+            "authorities.used": ("可审批", "Approves"),
+            "authorities.not_used": ("未授权审批（额度不生效）", "No review permission (unused)"),
             "authorities.edit": ("设置权限", "Set an authority"),
             "authorities.save": ("保存", "Save"),
             "duration.days": ("{days} 天 {hours} 小时", "{days} d {hours} h"),
@@ -219,6 +244,11 @@ LENDING: dict[str, dict[str, str]] = {
             ),
             "approval.not_pending": ("该审批已处理", "This approval was already checked"),
             "approval.note": ("退回须填写复核意见", "A rejection needs a note saying why"),
+            "approval.no_appraisal": (
+                "该笔担保类贷款的复核申请未记录发起人录入的评估价值，请退回后重新审批",
+                "The request does not record the maker's appraised collateral value: reject it and "
+                "approve again",
+            ),
             "approval.terms_changed": (
                 "要约条件已变化，请退回后重新审批",
                 "The offer's terms changed: reject it and approve again",
