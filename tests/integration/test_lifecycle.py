@@ -438,7 +438,7 @@ def test_the_checker_confirms_a_secured_loan_at_the_makers_appraisal(session: Se
     assert out.offer is not None
     assert (out.offer.limit_binding, out.offer.limit_fen) == ("loan_to_value", 70_000_000)
     assert out.pending.amount_fen == 70_000_000
-    assert authority.requested_collateral(session, out.pending, app) == 100_000_000
+    assert out.pending.collateral_value_fen == 100_000_000
 
     def confirm(request_id: int) -> service.DecisionView:
         return reviews.confirm_approval(
@@ -460,7 +460,7 @@ def test_the_checker_confirms_a_secured_loan_at_the_makers_appraisal(session: Se
     )  # fmt: skip
     session.add(old)
     session.flush()
-    assert authority.requested_collateral(session, old, other) is None
+    assert old.collateral_value_fen is None
     with pytest.raises(ConflictError) as caught:
         confirm(old.id)
     assert caught.value.code == "approval.no_appraisal"

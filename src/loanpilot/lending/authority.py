@@ -8,16 +8,15 @@ whose own authority covers it. An authority is used only by a role that also hol
 ``applications:review`` permission (``reviewing_roles``, from the stored permission matrix): the
 authority table and the matrix are kept apart, so a role can have an authority it never uses.
 
-A request keeps the maker's amount, term, rate and note in its columns. The maker's appraised
-collateral value (a secured loan's limit depends on it) has no column: it is kept in the detail of
-the request's audit row (``approval.request``) and read back at confirmation
-(``requested_collateral``). The request's own workflow move (a referred application goes under
+A request keeps the maker's amount, term, rate, note and, for a secured loan, the appraised
+collateral value the limit was computed with (the checker's confirmation recomputes the limit from
+it). The request's own workflow move (a referred application goes under
 review) is ``lending.lifecycle.request_approval``. Services flush; the caller commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -47,8 +46,6 @@ DEFAULT_AUTHORITIES: Mapping[str, Authority] = {
 }
 #: The largest authority one may set (¥10 bn): bounds the input, not policy.
 MAX_AUTHORITY_FEN = 10**12
-#: The key of the maker's appraised collateral value in the request's audit detail.
-COLLATERAL_KEY = "collateral_value_fen"
 
 
 # --- authorities ---------------------------------------------------------------------------------
@@ -183,42 +180,23 @@ def open_request(
     now: datetime,
     collateral_value_fen: int | None = None,
 ) -> ApprovalRequest:
-    """Write a pending request (audited, with the maker's appraised collateral value when there
-    is one: see the module docstring)."""
+    """Write a pending request (audited), with the maker's appraised collateral value when there
+    is one."""
     refuse_if_pending(session, app)
     row = ApprovalRequest(
         application_id=app.id, maker_id=maker_id, made_at=now, amount_fen=amount_fen,
         term_months=term_months, annual_rate=annual_rate, note=note,
-        status=ApprovalRequestStatus.PENDING,
+        collateral_value_fen=collateral_value_fen, status=ApprovalRequestStatus.PENDING,
     )  # fmt: skip
     repo.add(session, row)
     record(
         session, action="approval.request", actor_label=maker_label, actor_staff_id=maker_id,
         entity="application", entity_id=app.application_no,
         detail={"request": row.id, "amount_fen": amount_fen, "term_months": term_months,
-                "annual_rate": str(annual_rate), COLLATERAL_KEY: collateral_value_fen},
+                "annual_rate": str(annual_rate), "collateral_value_fen": collateral_value_fen},
         at=now,
     )  # fmt: skip
     return row
-
-
-def requested_collaterals(
-    session: Session, rows: Sequence[tuple[ApprovalRequest, Application]]
-) -> dict[int, int | None]:
-    """Request id -> the appraised collateral value its maker entered (None: none entered, or
-    not on record). One query, however many requests."""
-    wanted = {r.id for r, _ in rows}
-    out: dict[int, int | None] = dict.fromkeys(wanted)
-    for detail in repo.request_audit_details(session, [a.application_no for _, a in rows]):
-        request_id, value = detail.get("request"), detail.get(COLLATERAL_KEY)
-        if request_id in wanted and value is not None:
-            out[int(request_id)] = int(value)
-    return out
-
-
-def requested_collateral(session: Session, row: ApprovalRequest, app: Application) -> int | None:
-    """The appraised collateral value the maker of ``row`` entered (None: none was entered)."""
-    return requested_collaterals(session, [(row, app)])[row.id]
 
 
 def close_request(

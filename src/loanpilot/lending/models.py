@@ -275,6 +275,7 @@ class ApprovalRequest(IdMixin, Base):
     amount_fen: Mapped[int] = mapped_column(Money)
     term_months: Mapped[int] = mapped_column(Integer)
     annual_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    collateral_value_fen: Mapped[int | None] = mapped_column(Money)  # the maker's appraisal
     note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[ApprovalRequestStatus] = mapped_column(enum_column(ApprovalRequestStatus, 16))
     checker_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))

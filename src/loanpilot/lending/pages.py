@@ -249,14 +249,13 @@ def _approvals_page(
 ) -> Response:
     rows = [(r, a) for r, a in repo.pending_requests(session) if in_scope(principal, a)]
     staff = repo.staff_labels(session, [r.maker_id for r, _ in rows])
-    collateral = authority.requested_collaterals(session, rows)
     items = [
         {
             "r": r,
             "app": a,
             "maker": staff.get(r.maker_id),
             "own": r.maker_id == principal.staff_id,
-            "collateral": collateral.get(r.id),
+            "collateral": r.collateral_value_fen,
         }
         for r, a in rows
     ]

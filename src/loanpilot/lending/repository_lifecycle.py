@@ -15,7 +15,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from loanpilot.access.models import StaffAccount
 from loanpilot.access.rules import Principal, ScopeKind
-from loanpilot.audit.models import AuditLog
 from loanpilot.customers.models import Customer
 from loanpilot.db.paging import Page, PageRequest, fetch_page
 from loanpilot.lending.models import (
@@ -101,25 +100,6 @@ def pending_requests(
         .limit(limit_rows)
     ).all()
     return [(r, a) for r, a in rows]
-
-
-def request_audit_details(
-    session: Session, application_nos: Collection[str]
-) -> list[dict[str, Any]]:
-    """The detail of every ``approval.request`` audit row of these applications, newest first."""
-    numbers = sorted(set(application_nos))
-    if not numbers:
-        return []
-    rows = session.scalars(
-        select(AuditLog.detail)
-        .where(
-            AuditLog.action == "approval.request",
-            AuditLog.entity == "application",
-            AuditLog.entity_id.in_(numbers),
-        )
-        .order_by(AuditLog.id.desc())
-    )
-    return [dict(d or {}) for d in rows]
 
 
 def add(session: Session, row: ApprovalAuthority | ApprovalRequest | Loan) -> None:

@@ -230,7 +230,7 @@ def confirm_approval(
     application is approved; the move is the checker's. A secured loan whose request carries no
     appraisal (made before requests recorded it) is refused: reject it and approve again."""
     row, app, customer, product = _checkable(session, request_id, checker_id, checker_role)
-    collateral = authority.requested_collateral(session, row, app)
+    collateral = row.collateral_value_fen
     try:
         made, grade, version = _manual_offer(
             session, app, customer, product, today=today, collateral_value_fen=collateral,

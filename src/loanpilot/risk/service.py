@@ -54,9 +54,8 @@ from loanpilot.risk.service_offer import (
     make_offer,
     offer_parts_record,
 )
-from loanpilot.risk.service_score import (  # _shown: re-exported for tests
+from loanpilot.risk.service_score import (
     Scored,
-    _shown,  # noqa: F401
     applicant_features,
     features_record,
     score_features,

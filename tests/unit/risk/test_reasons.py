@@ -183,7 +183,7 @@ def test_a_malformed_figure_is_shown_as_given_rather_than_failing() -> None:
 
 
 def test_the_english_reason_for_a_missing_value_is_english() -> None:
-    from loanpilot.risk.service import _shown
+    from loanpilot.risk.service_score import _shown
 
     params = {"variable": "bureau_score", "bin": _shown(float("nan"), "bureau_score"), "lost": "9"}
     assert not CJK.search(reason_text("score.factor", params, "en"))

@@ -219,6 +219,7 @@ def upgrade() -> None:
         sa.Column("amount_fen", sa.BigInteger(), nullable=False),
         sa.Column("term_months", sa.Integer(), nullable=False),
         sa.Column("annual_rate", sa.Numeric(precision=12, scale=8), nullable=True),
+        sa.Column("collateral_value_fen", sa.BigInteger(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column(
             "status",
