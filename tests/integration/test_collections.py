@@ -1,6 +1,8 @@
 """Collections on SQLite and PostgreSQL: the close's step opens, moves and closes cases
 idempotently, follows up promises, counts recoveries and assigns collectors; contacts are held
-to the compliance rules in the service (an injected ``now``)."""
+to the compliance rules in the service (an injected ``now``); a branch-scoped role with
+collections:work sees and works only its branches' cases; a guarantor's phone is revealed only
+with pii:view, and every reveal is audited."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from loanpilot.access.rules import DEFAULT_MATRIX, Permission, Principal, scope_for
 from loanpilot.audit.models import AuditLog
 from loanpilot.customers.models import Channel, Customer, Gender, Occupation
-from loanpilot.kit.errors import ValidationError
+from loanpilot.kit.crypto import FieldCipher, generate_key
+from loanpilot.kit.errors import NotFoundError, PermissionDeniedError, ValidationError
 from loanpilot.lending.models import (
     Guarantor,
     Loan,
@@ -31,6 +35,7 @@ from loanpilot.products.models import (
     RepaymentMethod,
 )
 from loanpilot.risk import collections as col
+from loanpilot.risk import collections_views as views
 from loanpilot.risk.collection_rules import Rung
 from loanpilot.risk.models import CollectionAction, CollectionCase
 from loanpilot.risk.models_post import CollectionPromise, LadderStep, PromiseStatus
@@ -380,3 +385,147 @@ def test_ladder_update_is_validated_and_used(
         _set(s, "A", bank, dpd=70)
         col.after_close(s, D, NOW)
         assert _case(s, bank, "A").ladder_step == "phone"  # no broken promise yet
+
+
+# --- data scope and the guarantor's phone ------------------------------------------------------
+
+
+def _principal(
+    role: Role,
+    staff: Staff,
+    *,
+    extra: frozenset[Permission] = frozenset(),
+    drop: Permission | None = None,
+) -> Principal:
+    """A signed-in ``staff`` member of ``role`` with the default permissions (+ ``extra``,
+    - ``drop``) and the role's data scope, as ``access.service`` would build it."""
+    permissions = (DEFAULT_MATRIX[role] | extra) - ({drop} if drop else set())
+    return Principal(
+        account_id=staff.id, staff_id=staff.id, username=f"u{staff.id}", name=staff.name,
+        role=role, branch_id=staff.branch_id, branch_ids=frozenset({staff.branch_id}),
+        permissions=frozenset(permissions), scope=scope_for(role), via="session",
+    )  # fmt: skip
+
+
+def _staff(session: Session, role: Role, branch_id: int, no: str) -> Staff:
+    s = Staff(
+        employee_no=no, name=f"员工{no}", gender="M", role=role, branch_id=branch_id,
+        hired_on=date(2020, 1, 1),
+    )  # fmt: skip
+    session.add(s)
+    session.flush()
+    return s
+
+
+def test_a_branch_scoped_role_sees_and_works_only_its_branches_cases(
+    session_factory: sessionmaker[Session], bank: Bank
+) -> None:
+    with session_factory() as s, s.begin():
+        _set(s, "A", bank, dpd=20)
+        _set(s, "C", bank, dpd=20)
+        col.after_close(s, D, NOW)
+        case_a, case_c = _case(s, bank, "A"), _case(s, bank, "C")
+        b1 = bank.debtors[0].home_branch_id
+        assert b1 is not None
+        head = _principal(
+            Role.BRANCH_HEAD, _staff(s, Role.BRANCH_HEAD, b1, "H1"),
+            extra=frozenset({Permission.COLLECTIONS_WORK}),
+        )  # fmt: skip
+        collector = _principal(Role.COLLECTOR, bank.collectors[2])  # branch 2, sees every case
+        manager = _principal(
+            Role.CUSTOMER_MANAGER, _staff(s, Role.CUSTOMER_MANAGER, b1, "M1"),
+            extra=frozenset({Permission.COLLECTIONS_WORK}),
+        )  # fmt: skip
+        everything = views.QueueFilter()
+        assert [r.case.id for r in views.queue(s, D, everything, viewer=head).rows] == [case_a.id]
+        assert {r.case.id for r in views.queue(s, D, everything, viewer=collector).rows} == {
+            case_a.id,
+            case_c.id,
+        }
+        assert views.queue(s, D, everything, viewer=manager).total == 0  # manages no debtor
+        assert views.queue(s, D, everything).total == 2  # the system sees every case
+        policy = col.DEFAULT_POLICY
+        seen = views.case_view(
+            s, case_a.id, now=utc(D, 10), policy=policy, mask_phone=lambda _b: None, viewer=head
+        )
+        assert seen.case.id == case_a.id
+        with pytest.raises(PermissionDeniedError) as refused:
+            views.case_view(
+                s, case_c.id, now=utc(D, 10), policy=policy, mask_phone=lambda _b: None,
+                viewer=head,
+            )  # fmt: skip
+        assert refused.value.code == "scope.forbidden"
+        with pytest.raises(PermissionDeniedError):
+            col.log_contact(s, case_c.id, _contact(), by_id=head.staff_id, actor_label="t",
+                            now=utc(D, 10), viewer=head)  # fmt: skip
+        with pytest.raises(PermissionDeniedError):
+            col.add_note(s, case_c.id, "越权备注", by_id=head.staff_id, actor_label="t",
+                         now=utc(D, 10), viewer=head)  # fmt: skip
+        assert s.scalar(select(func.count()).select_from(CollectionAction)) == 0
+        col.log_contact(s, case_c.id, _contact(), by_id=collector.staff_id, actor_label="t",
+                        now=utc(D, 10), viewer=collector)  # fmt: skip
+        assert s.scalar(select(func.count()).select_from(CollectionAction)) == 1
+        with pytest.raises(NotFoundError):
+            views.case_view(
+                s, 10**9, now=utc(D, 10), policy=policy, mask_phone=lambda _b: None, viewer=head
+            )
+
+
+def test_a_guarantors_phone_is_revealed_audited_and_only_with_pii_view(
+    session_factory: sessionmaker[Session], bank: Bank
+) -> None:
+    cipher = FieldCipher(generate_key())
+    with session_factory() as s, s.begin():
+        _set(s, "A", bank, dpd=20)
+        col.after_close(s, D, NOW)
+        case_a = _case(s, bank, "A")
+        g = s.get(Guarantor, bank.guarantor.id)
+        assert g is not None
+        g.phone_enc = cipher.encrypt("13912345678", views.PHONE_FIELD)
+        collector = _principal(Role.COLLECTOR, bank.collectors[0])
+        masked = views.case_view(
+            s, case_a.id, now=utc(D, 10), policy=col.DEFAULT_POLICY, viewer=collector,
+            mask_phone=lambda b: None if b is None else "139****5678",
+        )  # fmt: skip
+        assert [x.phone for x in masked.guarantors] == ["139****5678"]
+
+        def reveals() -> list[AuditLog]:
+            return list(s.scalars(select(AuditLog).where(AuditLog.action == "pii.reveal")))
+
+        value = views.reveal_guarantor_phone(
+            s, case_a.id, g.id, viewer=collector, cipher=cipher, client_address="10.0.0.1",
+            at=utc(D, 10),
+        )  # fmt: skip
+        assert value == "13912345678"
+        [entry] = reveals()
+        assert (entry.entity, entry.entity_id, entry.actor_staff_id) == (
+            "guarantor", str(g.id), collector.staff_id,
+        )  # fmt: skip
+        assert entry.detail == {"field": "phone", "case": case_a.case_no}
+        assert "13912345678" not in str(entry.detail)
+        no_pii = _principal(Role.COLLECTOR, bank.collectors[0], drop=Permission.PII_VIEW)
+        with pytest.raises(PermissionDeniedError) as refused:
+            views.reveal_guarantor_phone(
+                s, case_a.id, g.id, viewer=no_pii, cipher=cipher, client_address=None,
+                at=utc(D, 10),
+            )  # fmt: skip
+        assert refused.value.code == "auth.forbidden"
+        assert "pii:view" in refused.value.message
+        with pytest.raises(NotFoundError):  # a guarantor of another loan, through this case
+            views.reveal_guarantor_phone(
+                s, case_a.id, bank.other_guarantor.id, viewer=collector, cipher=cipher,
+                client_address=None, at=utc(D, 10),
+            )  # fmt: skip
+        b2 = bank.debtors[1].home_branch_id
+        assert b2 is not None
+        other_head = _principal(
+            Role.BRANCH_HEAD, _staff(s, Role.BRANCH_HEAD, b2, "H2"),
+            extra=frozenset({Permission.COLLECTIONS_WORK}),
+        )  # fmt: skip
+        with pytest.raises(PermissionDeniedError) as refused:
+            views.reveal_guarantor_phone(
+                s, case_a.id, g.id, viewer=other_head, cipher=cipher, client_address=None,
+                at=utc(D, 10),
+            )  # fmt: skip
+        assert refused.value.code == "scope.forbidden"
+        assert len(reveals()) == 1  # only the allowed reveal is in the log

@@ -1,27 +1,33 @@
 """The collections API: the queue, a case, logging a contact (within the compliance rules) or a
-note, and the ladder. Every route needs collections:work.
+note, the audited reveal of a guarantor's phone (pii:view), and the ladder. Every route needs
+collections:work.
 
-A contact refused by the compliance rules answers 409 ``collections.contact_refused`` with every
-rule broken in ``fields``; the refusal's audit row is committed (nothing else is written)."""
+A caller sees the cases whose debtor is in their data scope (a collector: every case; a
+branch-scoped role: its branches' debtors); a case outside it answers 403 ``scope.forbidden``
+(audited). A contact refused by the compliance rules answers 409 ``collections.contact_refused``
+with every rule broken in ``fields``; the refusal's audit row is committed (nothing else is
+written)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from loanpilot.access.rules import Permission, Principal, check_customer_scope
+from loanpilot.access.rules import Permission, Principal
 from loanpilot.app import EntityId, ErrorRead, SessionDep, error_response, today_for
 from loanpilot.customers.api import crypto_of
-from loanpilot.kit.errors import FieldProblem, ValidationError
+from loanpilot.kit.errors import FieldProblem, PermissionDeniedError, ValidationError
 from loanpilot.risk import collections as service
+from loanpilot.risk import collections_views as views
 from loanpilot.risk.rules import BUCKETS
 from loanpilot.risk.schemas_collections import (
     ActionRead,
     CaseDetailRead,
     ContactCreate,
+    GuarantorPhoneRead,
     LadderRead,
     LadderWrite,
     NoteCreate,
@@ -38,6 +44,9 @@ router = APIRouter(
 _FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorRead}}
 _CHANGED: dict[int | str, dict[str, Any]] = {404: {"model": ErrorRead}, 409: {"model": ErrorRead}}
 Work = Annotated[Principal, require(Permission.COLLECTIONS_WORK)]
+#: A second gate: a reveal needs pii:view besides collections:work (the route's first gate).
+PiiView = Annotated[Principal, require(Permission.PII_VIEW)]
+T = TypeVar("T")
 
 
 def policy_of(request: Request) -> service.ContactPolicy:
@@ -51,7 +60,7 @@ def phone_masker(request: Request) -> Callable[[bytes | None], str | None]:
     def masked(blob: bytes | None) -> str | None:
         if blob is None:
             return None
-        return crypto.masking.phone(crypto.cipher.decrypt(blob, field="phone"))
+        return crypto.masking.phone(crypto.cipher.decrypt(blob, field=views.PHONE_FIELD))
 
     return masked
 
@@ -62,7 +71,7 @@ def actor(principal: Principal) -> str:
 
 def queue_filter(
     principal: Principal, view: str, rung: str | None, bucket: str | None, branch_id: int | None
-) -> service.QueueFilter:
+) -> views.QueueFilter:
     """The queue's filters; ValidationError naming each bad one."""
     problems: list[FieldProblem] = []
     if view not in ("mine", "all"):
@@ -73,7 +82,7 @@ def queue_filter(
         raise ValidationError(
             "collections.filter_invalid", "The queue filters are not valid", problems
         )
-    return service.QueueFilter(
+    return views.QueueFilter(
         assigned_to_id=principal.staff_id if view == "mine" else None,
         rung=rung or None,
         bucket=bucket or None,
@@ -81,18 +90,40 @@ def queue_filter(
     )
 
 
+def scoped(request: Request, principal: Principal, case_id: int, work: Callable[[], T]) -> T:
+    """Run ``work``; a refusal for scope is audited (``access.denied``) before it is raised."""
+    try:
+        return work()
+    except PermissionDeniedError as exc:
+        if exc.code == "scope.forbidden":
+            deny_scope(request, principal, "collection_case", str(case_id))
+        raise
+
+
 def case_detail(
     request: Request, session: SessionDep, principal: Principal, case_id: int
-) -> service.CaseView:
-    """A case in the caller's customer scope (a reach outside it is audited and refused)."""
-    view = service.case_view(
-        session, case_id, now=clock(request), policy=policy_of(request),
-        mask_phone=phone_masker(request),
+) -> views.CaseView:
+    """A case in the caller's scope (a reach outside it is audited and refused)."""
+    return scoped(
+        request, principal, case_id,
+        lambda: views.case_view(
+            session, case_id, now=clock(request), policy=policy_of(request),
+            mask_phone=phone_masker(request), viewer=principal,
+        ),
     )  # fmt: skip
-    if not principal.sees_customer(view.customer_branch_id, view.customer_manager_id):
-        deny_scope(request, principal, "collection_case", view.case.case_no)
-        check_customer_scope(principal, view.customer_branch_id, view.customer_manager_id)
-    return view
+
+
+def guarantor_phone(
+    request: Request, session: SessionDep, principal: Principal, case_id: int, guarantor_id: int
+) -> str | None:
+    """``views.reveal_guarantor_phone`` for this request (audited; a scope refusal too)."""
+    return scoped(
+        request, principal, case_id,
+        lambda: views.reveal_guarantor_phone(
+            session, case_id, guarantor_id, viewer=principal, cipher=crypto_of(request).cipher,
+            client_address=client_address(request), at=clock(request),
+        ),
+    )  # fmt: skip
 
 
 @router.get("/collections/cases", response_model=QueueRead)
@@ -109,7 +140,7 @@ def list_cases(
 ) -> QueueRead:
     """Open cases by priority (DPD, overdue amount, behavioural PD), with counts per rung."""
     filters = queue_filter(principal, view, rung, bucket, branch_id)
-    q = service.queue(session, today_for(request), filters, visible=principal.sees_customer)
+    q = views.queue(session, today_for(request), filters, viewer=principal)
     return QueueRead.of(q)
 
 
@@ -136,12 +167,14 @@ def log_contact(
     """Log a contact (kinds: sms, phone, letter, visit, legal_notice, lawsuit; parties: debtor,
     guarantor with its ``guarantor_id``, or anyone else, which is refused). A promise to pay
     (result ``promise_to_pay`` with an amount and a day) is followed up by the daily close."""
-    case_detail(request, session, principal, case_id)
     try:
-        action = service.log_contact(
-            session, case_id, body.to_contact(), by_id=principal.staff_id,
-            actor_label=actor(principal), now=clock(request), policy=policy_of(request),
-            client_address=client_address(request),
+        action = scoped(
+            request, principal, case_id,
+            lambda: service.log_contact(
+                session, case_id, body.to_contact(), by_id=principal.staff_id,
+                actor_label=actor(principal), now=clock(request), policy=policy_of(request),
+                client_address=client_address(request), viewer=principal,
+            ),
         )  # fmt: skip
     except service.ContactRefusedError as exc:  # the denial's audit row is kept (committed)
         return refused(exc)
@@ -160,12 +193,32 @@ def add_note(
     case_id: EntityId, body: NoteCreate, request: Request, session: SessionDep, principal: Work
 ) -> ActionRead:
     """Add a note to a case (not a contact)."""
-    case_detail(request, session, principal, case_id)
-    note = service.add_note(
-        session, case_id, body.note, by_id=principal.staff_id, actor_label=actor(principal),
-        now=clock(request),
+    note = scoped(
+        request, principal, case_id,
+        lambda: service.add_note(
+            session, case_id, body.note, by_id=principal.staff_id,
+            actor_label=actor(principal), now=clock(request), viewer=principal,
+        ),
     )  # fmt: skip
     return ActionRead.of(note, principal.name)
+
+
+@router.post(
+    "/collections/cases/{case_id}/guarantors/{guarantor_id}/reveal",
+    response_model=GuarantorPhoneRead, responses=_FOUND,
+)  # fmt: skip
+def reveal_guarantor_phone(
+    case_id: EntityId,
+    guarantor_id: EntityId,
+    request: Request,
+    session: SessionDep,
+    principal: Work,
+    _pii: PiiView,
+) -> GuarantorPhoneRead:
+    """The clear phone number of a guarantor of the case's loan (needs collections:work and
+    pii:view; written to the audit log as ``pii.reveal``)."""
+    value = guarantor_phone(request, session, principal, case_id, guarantor_id)
+    return GuarantorPhoneRead(guarantor_id=guarantor_id, value=value)
 
 
 @router.get("/collections/ladder", response_model=LadderRead)

@@ -12,24 +12,33 @@ idempotent for one ``as_of``.
 contact is not recorded as an action; it is audited as denied (the caller commits that audit row)
 and raised as :class:`ContactRefusedError`, whose message names every rule broken.
 
+A case is worked only by those who see its debtor (``viewer``; the data scope is part of the
+repository's queries): :func:`check_case_scope` raises ``scope.forbidden`` otherwise. What the
+queue and a case show is in ``risk.collections_views``.
+
 Services flush; the entry point commits.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from loanpilot.access.rules import Principal
 from loanpilot.audit.service import record
 from loanpilot.config import Settings
 from loanpilot.kit.clock import SHANGHAI
-from loanpilot.kit.errors import ConflictError, FieldProblem, NotFoundError, ValidationError
-from loanpilot.kit.masking import mask_name
+from loanpilot.kit.errors import (
+    ConflictError,
+    FieldProblem,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
 from loanpilot.lending.events import transition
 from loanpilot.lending.models import Guarantor, Loan, LoanStatus
 from loanpilot.lending.workflow import Action, Stage
@@ -38,7 +47,6 @@ from loanpilot.risk import repository_collections as repo
 from loanpilot.risk.collection_rules import ContactHours, Rung, Violation
 from loanpilot.risk.models import CollectionAction, CollectionCase, CollectionStage
 from loanpilot.risk.models_post import CollectionPromise, LadderStep, PromiseStatus
-from loanpilot.risk.rules import dpd_bucket
 
 #: How a closed case ended, by the loan's status.
 _OUTCOME = {
@@ -78,6 +86,16 @@ class ContactRefusedError(ConflictError):
             [FieldProblem(v.rule, v.en) for v in violations],
         )
         self.violations = violations
+
+
+def check_case_scope(session: Session, case_id: int, viewer: Principal | None) -> None:
+    """NotFoundError for an unknown case; ``scope.forbidden`` when ``viewer`` (None: the system)
+    does not see the case's debtor."""
+    repo.case(session, case_id)
+    if not repo.case_in_scope(session, case_id, viewer):
+        raise PermissionDeniedError(
+            "scope.forbidden", "This collection case's debtor is outside your branch or customers"
+        )
 
 
 # --- the ladder ---------------------------------------------------------------------------------
@@ -439,9 +457,12 @@ def log_contact(
     now: datetime,
     policy: ContactPolicy = DEFAULT_POLICY,
     client_address: str | None = None,
+    viewer: Principal | None = None,
 ) -> CollectionAction:
     """Record a contact made on a case, within the compliance rules; refused otherwise (audited
-    as denied, nothing else written, :class:`ContactRefusedError` naming every rule broken)."""
+    as denied, nothing else written, :class:`ContactRefusedError` naming every rule broken).
+    A case outside ``viewer``'s scope is refused (``scope.forbidden``) before anything else."""
+    check_case_scope(session, case_id, viewer)
     case = repo.case(session, case_id)
     if case.closed_on is not None:
         raise ConflictError(
@@ -519,8 +540,11 @@ def add_note(
     by_id: int | None,
     actor_label: str,
     now: datetime,
+    viewer: Principal | None = None,
 ) -> CollectionAction:
-    """A case note (not a contact: no compliance rule applies)."""
+    """A case note (not a contact: no compliance rule applies); ``scope.forbidden`` for a case
+    outside ``viewer``'s scope."""
+    check_case_scope(session, case_id, viewer)
     case = repo.case(session, case_id)
     body = text.strip()
     if not body or len(body) > 200:
@@ -540,174 +564,3 @@ def add_note(
     )  # fmt: skip
     session.flush()
     return note
-
-
-# --- what the queue and a case show -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class QueueRow:
-    case: CollectionCase
-    loan: Loan
-    debtor: str  # masked name
-    branch: str
-    collector: str | None
-    rung: str | None
-    bucket: str
-    overdue_fen: int
-    pd: float | None
-    priority: float
-
-
-@dataclass(frozen=True)
-class Queue:
-    rows: list[QueueRow]  # by priority, highest first (at most ``limit``)
-    total: int  # rows matching every filter
-    by_rung: dict[str, int]  # matching every filter but the rung's
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    assigned_to_id: int | None = None  # "my cases"
-    rung: str | None = None
-    bucket: str | None = None
-    branch_id: int | None = None
-
-
-def queue(
-    session: Session,
-    as_of: date,
-    filters: QueueFilter,
-    *,
-    visible: Callable[[int | None, int | None], bool] = lambda _b, _m: True,
-    limit: int = 200,
-) -> Queue:
-    """Open cases matching ``filters`` (and the caller's customer scope, ``visible(home branch,
-    manager)``), by priority: DPD, overdue amount and behavioural PD."""
-    cases = repo.open_cases(session)
-    if filters.assigned_to_id is not None:
-        cases = [c for c in cases if c.assigned_to_id == filters.assigned_to_id]
-    loans = repo.loans_by_id(session, {c.loan_id for c in cases})
-    if filters.branch_id is not None:
-        cases = [c for c in cases if loans[c.loan_id].branch_id == filters.branch_id]
-    if filters.bucket:
-        cases = [c for c in cases if dpd_bucket(loans[c.loan_id].dpd) == filters.bucket]
-    customers = repo.customers_by_id(session, {loans[c.loan_id].customer_id for c in cases})
-    cases = [
-        c
-        for c in cases
-        if visible(
-            customers[loans[c.loan_id].customer_id].home_branch_id,
-            customers[loans[c.loan_id].customer_id].manager_id,
-        )
-    ]
-    ladder = rungs(session)
-    overdue = repo.overdue_by_loan(session, {c.loan_id for c in cases}, as_of)
-    pds = repo.latest_pd(session, {c.loan_id for c in cases})
-    broken = repo.broken_counts(session, [c.id for c in cases])
-    names = repo.staff_names(session, {c.assigned_to_id for c in cases if c.assigned_to_id})
-    branch_names = {b.id: b.name for b in repo.branches(session).values()}
-    rows: list[QueueRow] = []
-    for c in cases:
-        loan = loans[c.loan_id]
-        owed = overdue.get(loan.id, repo.Overdue()).total_fen
-        step = c.ladder_step
-        if step is None:
-            placed = rules.rung_for(
-                ladder, dpd=max(loan.dpd, 1), overdue_fen=owed,
-                broken_promises=broken.get(c.id, 0),
-            )  # fmt: skip
-            step = placed.step if placed else None
-        rows.append(
-            QueueRow(
-                case=c, loan=loan, debtor=mask_name(customers[loan.customer_id].name),
-                branch=branch_names.get(loan.branch_id, "—"),
-                collector=names.get(c.assigned_to_id) if c.assigned_to_id else None,
-                rung=step, bucket=dpd_bucket(loan.dpd), overdue_fen=owed, pd=pds.get(loan.id),
-                priority=rules.priority(loan.dpd, owed, pds.get(loan.id)),
-            )
-        )  # fmt: skip
-    by_rung = Counter(r.rung or "" for r in rows)
-    if filters.rung:
-        rows = [r for r in rows if r.rung == filters.rung]
-    rows.sort(key=lambda r: (-r.priority, r.case.id))
-    return Queue(rows=rows[:limit], total=len(rows), by_rung=dict(by_rung))
-
-
-@dataclass(frozen=True)
-class GuarantorView:
-    id: int
-    name: str  # masked
-    relation: str
-    phone: str | None  # masked
-    guaranteed_fen: int
-
-
-@dataclass(frozen=True)
-class CaseView:
-    case: CollectionCase
-    loan: Loan
-    customer_id: int
-    customer_branch_id: int | None  # the debtor's home branch and manager (the caller's scope)
-    customer_manager_id: int | None
-    debtor: str  # masked name
-    phone: str | None  # masked
-    branch: str
-    collector: str | None
-    overdue: repo.Overdue
-    rung: Rung | None
-    pd: float | None
-    priority: float
-    guarantors: list[GuarantorView]
-    contacts: list[tuple[CollectionAction, str | None]]  # (action, staff name), newest first
-    notes: list[tuple[CollectionAction, str | None]]
-    promises: list[CollectionPromise]
-    contacts_today: int
-    local_now: datetime
-
-
-def case_view(
-    session: Session,
-    case_id: int,
-    *,
-    now: datetime,
-    policy: ContactPolicy,
-    mask_phone: Callable[[bytes | None], str | None],
-) -> CaseView:
-    """A case with its loan, overdue amounts, the debtor (masked), guarantors (masked), the
-    contact log, notes, promises and today's contacts; ``mask_phone`` turns a stored phone
-    cipher into its masked form."""
-    case = repo.case(session, case_id)
-    loan = session.get(Loan, case.loan_id)
-    if loan is None:
-        raise NotFoundError("loan.not_found", f"No loan with id {case.loan_id}")
-    customer = repo.customers_by_id(session, [loan.customer_id])[loan.customer_id]
-    today = now.astimezone(policy.tz).date()
-    actions = repo.actions_of(session, case.id)
-    names = repo.staff_names(
-        session, {a.staff_id for a in actions if a.staff_id} | {case.assigned_to_id or 0}
-    )
-    pd = repo.latest_pd(session, [loan.id]).get(loan.id)
-    branch = repo.branches(session).get(loan.branch_id)
-    overdue = repo.overdue_by_loan(session, [loan.id], today).get(loan.id, repo.Overdue())
-    guarantors = [
-        GuarantorView(
-            g.id, mask_name(g.name), g.relation, mask_phone(g.phone_enc), g.guaranteed_fen
-        )
-        for g in repo.guarantors_of(session, loan.id)
-    ]
-    return CaseView(
-        case=case, loan=loan, customer_id=customer.id, customer_branch_id=customer.home_branch_id,
-        customer_manager_id=customer.manager_id, debtor=mask_name(customer.name),
-        phone=mask_phone(customer.phone_enc),
-        branch=branch.name if branch else "—",
-        collector=names.get(case.assigned_to_id) if case.assigned_to_id else None,
-        overdue=overdue,
-        rung=current_rung(session, case, loan, today) if case.closed_on is None else None,
-        pd=pd, priority=rules.priority(loan.dpd, overdue.total_fen, pd), guarantors=guarantors,
-        contacts=[(a, names.get(a.staff_id or 0)) for a in actions if a.kind != rules.NOTE_KIND],
-        notes=[(a, names.get(a.staff_id or 0)) for a in actions if a.kind == rules.NOTE_KIND],
-        promises=repo.promises_of(session, [case.id]).get(case.id, []),
-        contacts_today=contacts_today(session, loan.customer_id, now, policy.tz),
-        local_now=now.astimezone(policy.tz),
-    )  # fmt: skip

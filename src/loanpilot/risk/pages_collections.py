@@ -2,7 +2,9 @@
 refusal rule by rule) and the ladder. Every page needs collections:work.
 
 The debtor's name and phone are masked; the phone is revealed, audited, through the customer
-360's reveal (pii:view). Times come from the application's clock (``app.state.now``).
+360's reveal (pii:view); a guarantor's phone through this page's own reveal (pii:view, audited as
+``pii.reveal`` of the guarantor). A caller sees only the cases whose debtor is in their data
+scope. Times come from the application's clock (``app.state.now``).
 """
 
 from __future__ import annotations
@@ -21,8 +23,17 @@ from loanpilot.kit.errors import FieldProblem, ValidationError
 from loanpilot.products.rules import parse_yuan
 from loanpilot.risk import collection_rules as rules
 from loanpilot.risk import collections as service
+from loanpilot.risk import collections_views as views
 from loanpilot.risk import repository_collections as repo
-from loanpilot.risk.api_collections import actor, case_detail, policy_of, queue_filter
+from loanpilot.risk.api_collections import (
+    PiiView,
+    actor,
+    case_detail,
+    guarantor_phone,
+    policy_of,
+    queue_filter,
+    scoped,
+)
 from loanpilot.risk.collection_rules import Rung
 from loanpilot.risk.rules import BUCKETS
 from loanpilot.web.auth import client_address, clock, require
@@ -51,7 +62,7 @@ def queue_page(
     view = view or ("mine" if principal.role.value == "collector" else "all")
     branch_id = int(branch) if branch.isdigit() and len(branch) < 16 else None
     filters = queue_filter(principal, view, rung[:16], bucket[:4], branch_id)
-    q = service.queue(session, today_for(request), filters, visible=principal.sees_customer)
+    q = views.queue(session, today_for(request), filters, viewer=principal)
     return render(
         request,
         "console/risk/collections.html",
@@ -78,6 +89,7 @@ def _case_page(
     form: dict[str, str] | None = None,
     fields: list[dict[str, Any]] | None = None,
     violations: tuple[rules.Violation, ...] = (),
+    guarantor_phones: dict[int, str | None] | None = None,
     status_code: int = 200,
 ) -> Response:
     policy = policy_of(request)
@@ -91,6 +103,7 @@ def _case_page(
             "field": "phone",
             "masked": v.phone,
             "revealed": {},
+            "guarantor_phones": guarantor_phones or {},
             "can_reveal": principal.can(Permission.PII_VIEW),
             "kinds": rules.CONTACT_KINDS,
             "results": rules.RESULTS,
@@ -163,14 +176,17 @@ def log_contact(
         "kind": kind, "party": party, "result": result, "promise_amount": promise_amount,
         "promise_date": promise_date, "note": note,
     }  # fmt: skip
-    case_detail(request, session, principal, case_id)
     contact, problems = _parse_contact(form, lang)
     try:
-        if contact is None:
+        if contact is None:  # the page shown with the problems checks the scope
             raise ValidationError("collections.contact_invalid", "invalid", problems)
-        service.log_contact(
-            session, case_id, contact, by_id=principal.staff_id, actor_label=actor(principal),
-            now=clock(request), policy=policy_of(request), client_address=client_address(request),
+        scoped(
+            request, principal, case_id,
+            lambda: service.log_contact(
+                session, case_id, contact, by_id=principal.staff_id,
+                actor_label=actor(principal), now=clock(request), policy=policy_of(request),
+                client_address=client_address(request), viewer=principal,
+            ),
         )  # fmt: skip
     except service.ContactRefusedError as exc:  # keep (commit) the audit row of the denial
         return _case_page(
@@ -201,11 +217,13 @@ def add_note(
     note: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Add a case note."""
-    case_detail(request, session, principal, case_id)
     try:
-        service.add_note(
-            session, case_id, note, by_id=principal.staff_id, actor_label=actor(principal),
-            now=clock(request),
+        scoped(
+            request, principal, case_id,
+            lambda: service.add_note(
+                session, case_id, note, by_id=principal.staff_id,
+                actor_label=actor(principal), now=clock(request), viewer=principal,
+            ),
         )  # fmt: skip
     except ValidationError:
         message = translate("coll.error.note_text", request_lang(request))
@@ -214,6 +232,28 @@ def add_note(
             fields=[{"field": "note_text", "message": message}], status_code=422,
         )  # fmt: skip
     return RedirectResponse(f"/console/collections/cases/{case_id}#notes", status_code=303)
+
+
+@router.post("/console/collections/cases/{case_id}/guarantors/{guarantor_id}/reveal")
+def reveal_guarantor_phone(
+    case_id: EntityId,
+    guarantor_id: EntityId,
+    request: Request,
+    session: SessionDep,
+    principal: Work,
+    _pii: PiiView,
+) -> Response:
+    """Reveal a guarantor's phone (collections:work and pii:view; audited). htmx gets the
+    fragment that replaces the masked number; a plain form post gets the case page again with
+    the number shown."""
+    value = guarantor_phone(request, session, principal, case_id, guarantor_id)
+    if request.headers.get("hx-request") == "true":
+        return render(
+            request,
+            "console/risk/collections_guarantor_phone.html",
+            {"guarantor_id": guarantor_id, "value": value},
+        )
+    return _case_page(request, session, principal, case_id, guarantor_phones={guarantor_id: value})
 
 
 def _ladder_page(

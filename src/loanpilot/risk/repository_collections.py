@@ -1,5 +1,9 @@
 """SQL of collections: the ladder, cases and their loans, contacts, promises, overdue amounts,
-repayments since a day, behavioural PDs and the collectors to assign cases to."""
+repayments since a day, behavioural PDs and the collectors to assign cases to.
+
+The caller's data scope is part of the case queries: a case is seen by whoever sees its debtor
+(``access.rules.ROLE_SCOPE``: the whole bank, the debtor's home branch and the branches below
+it, or the customers a manager looks after); ``viewer=None`` is the system (the daily close)."""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
+from loanpilot.access.rules import Principal, ScopeKind
 from loanpilot.customers.models import Customer
 from loanpilot.kit.errors import NotFoundError
 from loanpilot.lending.models import (
@@ -58,14 +63,40 @@ def case(session: Session, case_id: int) -> CollectionCase:
     return found
 
 
-def open_cases(session: Session) -> list[CollectionCase]:
-    return list(
-        session.scalars(
-            select(CollectionCase)
-            .where(CollectionCase.closed_on.is_(None))
-            .order_by(CollectionCase.id)
+def scope_clause(viewer: Principal | None) -> ColumnElement[bool] | None:
+    """The debtors ``viewer`` may see, as a WHERE clause over ``Customer`` (None: all of them)."""
+    if viewer is None or viewer.scope is ScopeKind.ALL:
+        return None
+    if viewer.scope is ScopeKind.OWN:
+        return Customer.manager_id == viewer.staff_id
+    if not viewer.branch_ids:
+        return false()
+    return Customer.home_branch_id.in_(sorted(viewer.branch_ids))
+
+
+def open_cases(session: Session, viewer: Principal | None = None) -> list[CollectionCase]:
+    """Open cases by id; with ``viewer``, only those whose debtor is in the viewer's scope."""
+    stmt = select(CollectionCase).where(CollectionCase.closed_on.is_(None))
+    scope = scope_clause(viewer)
+    if scope is not None:
+        stmt = (
+            stmt.join(Loan, Loan.id == CollectionCase.loan_id)
+            .join(Customer, Customer.id == Loan.customer_id)
+            .where(scope)
         )
+    return list(session.scalars(stmt.order_by(CollectionCase.id)))
+
+
+def case_in_scope(session: Session, case_id: int, viewer: Principal | None) -> bool:
+    """Whether the debtor of case ``case_id`` is in ``viewer``'s scope (an unknown case: False)."""
+    scope = scope_clause(viewer)
+    stmt = (
+        select(CollectionCase.id)
+        .join(Loan, Loan.id == CollectionCase.loan_id)
+        .join(Customer, Customer.id == Loan.customer_id)
+        .where(CollectionCase.id == case_id)
     )
+    return session.scalar(stmt if scope is None else stmt.where(scope)) is not None
 
 
 def loans_by_id(session: Session, ids: Collection[int]) -> dict[int, Loan]:
@@ -307,6 +338,10 @@ def customers_by_id(session: Session, ids: Collection[int]) -> dict[int, Custome
 
 def branches(session: Session) -> dict[int, Branch]:
     return {b.id: b for b in session.scalars(select(Branch).order_by(Branch.code))}
+
+
+def guarantor(session: Session, guarantor_id: int) -> Guarantor | None:
+    return session.get(Guarantor, guarantor_id)
 
 
 def guarantors_of(session: Session, loan_id: int) -> list[Guarantor]:

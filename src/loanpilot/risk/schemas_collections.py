@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 from loanpilot.app import yuan
 from loanpilot.risk import collection_rules as rules
 from loanpilot.risk.collection_rules import Rung
-from loanpilot.risk.collections import CaseView, Contact, Queue, QueueRow
+from loanpilot.risk.collections import Contact
+from loanpilot.risk.collections_views import CaseView, Queue, QueueRow
 from loanpilot.risk.models import CollectionAction
 from loanpilot.risk.models_post import CollectionPromise, LadderStep
 from loanpilot.risk.rules import dpd_bucket
@@ -127,6 +128,14 @@ class GuarantorRead(BaseModel):
     relation: str
     phone: str | None = Field(description="masked")
     guaranteed_fen: int
+
+
+class GuarantorPhoneRead(BaseModel):
+    """A guarantor's phone number in clear (the reveal is in the audit log as ``pii.reveal``)."""
+
+    guarantor_id: int
+    field: str = "phone"
+    value: str | None
 
 
 class CaseDetailRead(BaseModel):

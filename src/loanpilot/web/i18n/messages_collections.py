@@ -138,6 +138,12 @@ COLLECTIONS: Final[dict[str, dict[str, str]]] = {
     "coll.case.recovered": {"zh": "立案后已回收", "en": "Recovered since opening"},
     "coll.case.guarantors": {"zh": "担保人", "en": "Guarantors"},
     "coll.case.no_guarantors": {"zh": "该笔贷款没有担保人。", "en": "This loan has no guarantor."},
+    "coll.case.reveal": {"zh": "查看", "en": "Reveal"},
+    "coll.case.reveal_label": {
+        "zh": "查看担保人 {name} 的手机号（将记入审计日志）",
+        "en": "Reveal the phone of guarantor {name} (recorded in the audit log)",
+    },
+    "coll.case.revealed_note": {"zh": "（已记入审计日志）", "en": "(recorded in the audit log)"},
     **_labels(
         "coll.part",
         {
