@@ -35,6 +35,7 @@ from loanpilot.products.models import (
     RepaymentMethod,
 )
 from loanpilot.risk import collections as col
+from loanpilot.risk import collections_close
 from loanpilot.risk import collections_views as views
 from loanpilot.risk.collection_rules import Rung
 from loanpilot.risk.models import CollectionAction, CollectionCase
@@ -179,7 +180,7 @@ def test_after_close_opens_moves_and_closes_cases_idempotently(
     with session_factory() as s, s.begin():
         _set(s, "A", bank, dpd=59)  # Oct and Nov unpaid: 210,000 fen overdue
         _set(s, "C", bank, dpd=5)
-        first = col.after_close(s, D, NOW)
+        first = collections_close.after_close(s, D, NOW)
     assert first["ladder_seeded"] == 1
     assert first["opened"] == 2
     assert first["assigned"] == 2
@@ -193,7 +194,7 @@ def test_after_close_opens_moves_and_closes_cases_idempotently(
         assert a.next_action_on == D
         assert _events(s, bank, "A") == ["transfer_to_collections"]
         assert _case(s, bank, "B") is None
-        again = col.after_close(s, D, NOW)
+        again = collections_close.after_close(s, D, NOW)
     assert again == {}
     with session_factory() as s, s.begin():
         assert s.scalar(select(func.count()).select_from(CollectionCase)) == 2
@@ -201,7 +202,7 @@ def test_after_close_opens_moves_and_closes_cases_idempotently(
         # DPD falls but the loan is still past due: the case stays on its rung
         _set(s, "A", bank, dpd=35)
         _set(s, "C", bank, dpd=12)
-        moved = col.after_close(s, D + timedelta(days=1), NOW + timedelta(days=1))
+        moved = collections_close.after_close(s, D + timedelta(days=1), NOW + timedelta(days=1))
         assert moved == {"moved": 1}
         assert _case(s, bank, "A").ladder_step == "visit"
         assert _case(s, bank, "C").ladder_step == "phone"
@@ -209,7 +210,7 @@ def test_after_close_opens_moves_and_closes_cases_idempotently(
         _set(s, "A", bank, dpd=0)  # cured
         _set(s, "C", bank, status=LoanStatus.WRITTEN_OFF)
         day = D + timedelta(days=2)
-        closed = col.after_close(s, day, NOW + timedelta(days=2))
+        closed = collections_close.after_close(s, day, NOW + timedelta(days=2))
         assert closed == {"closed_cured": 1, "closed_written_off": 1}
         a, c = _case(s, bank, "A"), _case(s, bank, "C")
         assert (a.closed_on, a.outcome, a.stage.value, a.next_action_on) == (
@@ -220,10 +221,10 @@ def test_after_close_opens_moves_and_closes_cases_idempotently(
         )
         assert (c.closed_on, c.outcome) == (day, "written_off")
         assert _events(s, bank, "A") == ["transfer_to_collections", "cure"]
-        assert col.after_close(s, day, NOW + timedelta(days=2)) == {}
+        assert collections_close.after_close(s, day, NOW + timedelta(days=2)) == {}
     with session_factory() as s, s.begin():  # past due again: a new case
         _set(s, "A", bank, dpd=3)
-        assert col.after_close(s, D + timedelta(days=3), NOW)["opened"] == 1
+        assert collections_close.after_close(s, D + timedelta(days=3), NOW)["opened"] == 1
         assert _events(s, bank, "A")[-1] == "transfer_to_collections"
 
 
@@ -232,7 +233,7 @@ def test_promises_kept_and_broken_and_recoveries(
 ) -> None:
     with session_factory() as s, s.begin():
         _set(s, "A", bank, dpd=20)
-        col.after_close(s, D, NOW)
+        collections_close.after_close(s, D, NOW)
         case_id = _case(s, bank, "A").id
         for amount, due in ((50_000, D + timedelta(days=2)), (80_000, D + timedelta(days=3))):
             col.log_contact(
@@ -245,7 +246,7 @@ def test_promises_kept_and_broken_and_recoveries(
                         amount_fen=60_000))  # fmt: skip
         s.add(Repayment(txn_ref="R0", loan_id=bank.loans["A"].id, paid_on=D - timedelta(days=1),
                         amount_fen=99_000))  # before the case opened: not recovered  # fmt: skip
-        done = col.after_close(s, D + timedelta(days=1), NOW)
+        done = collections_close.after_close(s, D + timedelta(days=1), NOW)
         assert done == {"promises_kept": 1}
         promises = s.scalars(select(CollectionPromise).order_by(CollectionPromise.id)).all()
         assert [(p.status, p.paid_fen) for p in promises] == [
@@ -254,11 +255,11 @@ def test_promises_kept_and_broken_and_recoveries(
         ]
         assert _case(s, bank, "A").recovered_fen == 60_000
         assert _case(s, bank, "A").next_action_on == D + timedelta(days=4)
-        done = col.after_close(s, D + timedelta(days=3), NOW)
+        done = collections_close.after_close(s, D + timedelta(days=3), NOW)
         assert done == {"promises_broken": 1}
         assert promises[1].status is PromiseStatus.BROKEN
         assert promises[1].resolved_on == D + timedelta(days=3)
-        assert col.after_close(s, D + timedelta(days=3), NOW) == {}
+        assert collections_close.after_close(s, D + timedelta(days=3), NOW) == {}
 
 
 def test_demo_style_cases_get_their_rung_and_promises_at_the_first_run(
@@ -275,13 +276,13 @@ def test_demo_style_cases_get_their_rung_and_promises_at_the_first_run(
                                result="promise_to_pay", promise_amount_fen=10_000,
                                promise_date=D - timedelta(days=1)))  # fmt: skip
         s.flush()
-        done = col.after_close(s, D, NOW)
+        done = collections_close.after_close(s, D, NOW)
         assert done["placed"] == 1
         assert done["promises_recorded"] == 1
         assert done["promises_broken"] == 1
         assert case.ladder_step == "phone"
         assert _events(s, bank, "B") == ["transfer_to_collections"]
-        assert col.after_close(s, D, NOW) == {}
+        assert collections_close.after_close(s, D, NOW) == {}
 
 
 def _contact(**kw: object) -> col.Contact:
@@ -295,7 +296,7 @@ def test_compliance_is_enforced_in_the_service(
     with session_factory() as s, s.begin():
         _set(s, "A", bank, dpd=20)
         _set(s, "B", bank, dpd=20)
-        col.after_close(s, D, NOW)
+        collections_close.after_close(s, D, NOW)
         case_a, case_b = _case(s, bank, "A").id, _case(s, bank, "B").id
 
     def log(case_id: int, at: datetime, **kw: object) -> col.ContactRefusedError | None:
@@ -350,7 +351,7 @@ def test_compliance_is_enforced_in_the_service(
 def test_contact_input_and_notes(session_factory: sessionmaker[Session], bank: Bank) -> None:
     with session_factory() as s, s.begin():
         _set(s, "A", bank, dpd=20)
-        col.after_close(s, D, NOW)
+        collections_close.after_close(s, D, NOW)
         case_id = _case(s, bank, "A").id
         with pytest.raises(ValidationError) as bad:
             col.log_contact(
@@ -383,7 +384,7 @@ def test_ladder_update_is_validated_and_used(
         rows = col.update_ladder(s, fewer, by_id=None, actor_label="t", now=NOW)
         assert [(r.step, r.position) for r in rows] == [("phone", 1), ("legal", 2)]
         _set(s, "A", bank, dpd=70)
-        col.after_close(s, D, NOW)
+        collections_close.after_close(s, D, NOW)
         assert _case(s, bank, "A").ladder_step == "phone"  # no broken promise yet
 
 
@@ -423,7 +424,7 @@ def test_a_branch_scoped_role_sees_and_works_only_its_branches_cases(
     with session_factory() as s, s.begin():
         _set(s, "A", bank, dpd=20)
         _set(s, "C", bank, dpd=20)
-        col.after_close(s, D, NOW)
+        collections_close.after_close(s, D, NOW)
         case_a, case_c = _case(s, bank, "A"), _case(s, bank, "C")
         b1 = bank.debtors[0].home_branch_id
         assert b1 is not None
@@ -477,7 +478,7 @@ def test_a_guarantors_phone_is_revealed_audited_and_only_with_pii_view(
     cipher = FieldCipher(generate_key())
     with session_factory() as s, s.begin():
         _set(s, "A", bank, dpd=20)
-        col.after_close(s, D, NOW)
+        collections_close.after_close(s, D, NOW)
         case_a = _case(s, bank, "A")
         g = s.get(Guarantor, bank.guarantor.id)
         assert g is not None

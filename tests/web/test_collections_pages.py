@@ -27,7 +27,7 @@ from loanpilot.audit.models import AuditLog
 from loanpilot.customers.models import Customer
 from loanpilot.kit.crypto import FieldCipher
 from loanpilot.lending.models import Guarantor, Loan
-from loanpilot.risk import collections as col
+from loanpilot.risk import collections_close
 from loanpilot.risk.models import CollectionAction, CollectionCase
 from loanpilot.team.models import Branch, Role, Staff
 
@@ -45,7 +45,7 @@ def local(hour: int, minute: int = 0) -> datetime:
 def placed(demo_site: DemoSite) -> DemoSite:
     """The demo site after the collections step of the close (idempotent: safe to repeat)."""
     with Session(demo_site.bank.engine) as s, s.begin():
-        col.after_close(s, AS_OF, datetime(2026, 11, 29, 17, 30, tzinfo=UTC))
+        collections_close.after_close(s, AS_OF, datetime(2026, 11, 29, 17, 30, tzinfo=UTC))
     return demo_site
 
 

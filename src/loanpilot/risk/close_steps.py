@@ -10,12 +10,12 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from loanpilot.risk import collections, monitoring, warnings
+from loanpilot.risk import collections_close, monitoring, warnings
 
 Step = Callable[[Session, date, datetime], dict[str, int]]
 
 AFTER_CLOSE: tuple[tuple[str, Step], ...] = (
-    ("collections", collections.after_close),
+    ("collections", collections_close.after_close),
     ("monitoring", monitoring.after_close),
     ("warnings", warnings.after_close),
 )

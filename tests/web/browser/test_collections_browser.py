@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from loanpilot.risk import collections as col
+from loanpilot.risk import collections_close
 from loanpilot.risk.models import CollectionAction
 from loanpilot.risk.models_post import CollectionPromise, PromiseStatus
 
@@ -33,7 +33,7 @@ TEN_AM = datetime(DAY.year, DAY.month, DAY.day, 2, 0, tzinfo=UTC)
 def at_ten(site) -> Iterator[None]:
     """The collections step of the close run for the demo's day; the site's clock at 10:00."""
     with Session(site.bank.engine) as s, s.begin():
-        col.after_close(s, AS_OF, datetime(2026, 11, 29, 15, 30, tzinfo=UTC))
+        collections_close.after_close(s, AS_OF, datetime(2026, 11, 29, 15, 30, tzinfo=UTC))
     original = site.app.state.now
     site.app.state.now = lambda: TEN_AM
     site.app.state.principal_cache.forget()
