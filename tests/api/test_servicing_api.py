@@ -8,13 +8,14 @@ import uuid
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 from tests.conftest import DemoSite
 
 from loanpilot.kit.clock import business_today
-from loanpilot.lending.models import Loan, LoanStatus, Repayment
+from loanpilot.lending.models import Loan, LoanStatus, Repayment, ScheduleLine
 from loanpilot.lending.servicing import ledger_breaks
+from loanpilot.products.models import RepaymentMethod
 
 
 def _ref() -> str:
@@ -99,21 +100,50 @@ def test_post_replay_overpay_and_reverse(demo_site: DemoSite):
 
 
 def test_prepayment_preview_offers_both_options(demo_site: DemoSite):
+    """On a current demo loan (nothing due on or before today, instalments ahead) the preview
+    answers with the full payoff and both options; nothing is posted."""
     headers = demo_site.bearer("risk")
-    loan = _loan(demo_site, headers, bucket="M0", q="LN")
+    today = business_today()
+    line = ScheduleLine
+    current = and_(line.loan_id == Loan.id, line.version == Loan.schedule_version)
+    with Session(demo_site.bank.engine) as s:
+        ahead = select(func.count(line.id)).where(current, line.due_on > today).scalar_subquery()
+        loan_id = s.scalar(
+            select(Loan.id)
+            .where(
+                Loan.status == LoanStatus.REPAYING,
+                Loan.repayment_method == RepaymentMethod.EQUAL_PRINCIPAL,
+                ~exists().where(current, line.due_on <= today, line.settled_on.is_(None)),
+                ahead >= 4,
+            )
+            .order_by(Loan.id)
+            .limit(1)
+        )
+        assert loan_id is not None
+        count = s.scalar(select(func.count(Repayment.id)))
     with demo_site.client() as c:
-        detail = c.get(f"/api/v1/loans/{loan['id']}", headers=headers).json()
+        detail = c.get(f"/api/v1/loans/{loan_id}", headers=headers).json()
         outstanding = detail["loan"]["outstanding_fen"]
+        assert detail["due_today_fen"] == 0
         preview = c.post(
-            f"/api/v1/loans/{loan['id']}/prepayments", headers=headers,
-            json={"principal_fen": outstanding // 3, "paid_on": business_today().isoformat(),
+            f"/api/v1/loans/{loan_id}/prepayments", headers=headers,
+            json={"principal_fen": outstanding // 3, "paid_on": today.isoformat(),
                   "preview": True},
         )  # fmt: skip
-    assert preview.status_code in (200, 409), preview.text
-    if preview.status_code == 200:
-        data = preview.json()
-        assert data["payoff"]["principal_fen"] == outstanding
-        assert [o["option"] for o in data["options"]] == ["shorten_term", "lower_instalment"]
+    assert preview.status_code == 200, preview.text
+    data = preview.json()
+    assert data["payoff"]["principal_fen"] == outstanding
+    assert data["payoff"]["total_fen"] == outstanding + data["payoff"]["accrued_interest_fen"]
+    short, lower = data["options"]
+    assert (short["option"], lower["option"]) == ("shorten_term", "lower_instalment")
+    assert short["available"]
+    assert lower["available"]
+    assert short["principal_fen"] == lower["principal_fen"] == outstanding // 3
+    assert short["periods_after"] < short["periods_before"] == lower["periods_after"]
+    assert lower["new_instalment_fen"] < lower["old_instalment_fen"]
+    assert sum(x["principal_fen"] for x in lower["schedule"]) == outstanding - outstanding // 3
+    with Session(demo_site.bank.engine) as s:
+        assert s.scalar(select(func.count(Repayment.id))) == count  # a preview posts nothing
 
 
 def test_write_off_needs_the_permission(demo_site: DemoSite):
@@ -150,3 +180,13 @@ def test_demo_bank_ledger_balances(demo_bank):
     with Session(demo_bank.engine) as s:
         assert ledger_breaks(s) == []
         assert s.scalar(select(Repayment.id).limit(1)) is not None
+        # a late line's penalty: accrued to the day it was paid, and all of it paid
+        line = ScheduleLine
+        late = select(func.count(line.id)).where(line.paid_penalty_fen > 0)
+        assert s.scalar(late) > 0
+        inconsistent = late.where(
+            (line.penalty_fen != line.paid_penalty_fen)
+            | (line.penalty_accrued_on != line.settled_on)
+            | line.penalty_accrued_on.is_(None)
+        )
+        assert s.scalar(inconsistent) == 0

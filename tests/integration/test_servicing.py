@@ -19,7 +19,8 @@ from loanpilot.audit.models import AuditLog
 from loanpilot.customers.models import Channel, Customer, Gender, Occupation
 from loanpilot.db.session import transaction
 from loanpilot.kit.errors import ConflictError, DomainError, ValidationError
-from loanpilot.lending import servicing
+from loanpilot.lending import servicing, servicing_prepay, servicing_reversal
+from loanpilot.lending.events import current_stage, transition
 from loanpilot.lending.ledger import PrepayOption
 from loanpilot.lending.models import (
     Loan,
@@ -29,6 +30,7 @@ from loanpilot.lending.models import (
     ScheduleLine,
     WorkflowEvent,
 )
+from loanpilot.lending.workflow import Action, Stage
 from loanpilot.products.models import (
     CollateralKind,
     LoanProduct,
@@ -246,7 +248,7 @@ def test_partial_prepayment_recalculates_and_reverses(session_factory, option):
         before = [(x.period_no, x.principal_fen, x.settled_on) for x in current_lines(s, loan)]
         day = date(2026, 5, 1)  # 16 days after the 3rd due date (2026-04-15)
         outstanding = loan.outstanding_principal_fen
-        rep = servicing.prepay(
+        rep = servicing_prepay.prepay(
             s, loan.id, principal_fen=300_000, option=option, paid_on=day, txn_ref="T-DP",
             today=TODAY, now=NOW, policy=POLICY,
         ).repayment  # fmt: skip
@@ -270,7 +272,7 @@ def test_partial_prepayment_recalculates_and_reverses(session_factory, option):
         assert sum(x.principal_fen for x in new) == balance
         assert [x.settled_on for x in lines[:3]] == [b[2] for b in before[:3]]
         assert servicing.ledger_breaks(s) == []
-        servicing.reverse_repayment(s, rep.id, reason="wrong loan", today=TODAY, now=NOW)
+        servicing_reversal.reverse_repayment(s, rep.id, reason="wrong loan", today=TODAY, now=NOW)
         assert loan.schedule_version == 1
         assert loan.outstanding_principal_fen == outstanding
         assert [
@@ -285,11 +287,11 @@ def test_full_prepayment_settles_and_its_reversal_reopens(session_factory):
     with transaction(session_factory) as s:
         loan = build_loan(s, "SV-E", method="equal_principal")
         _pay_periods(s, loan, 2, "T-E")
-        payoff, _ = servicing.preview_prepayment(
+        payoff, _ = servicing_prepay.preview_prepayment(
             s, loan.id, principal_fen=None, paid_on=date(2026, 3, 25), policy=POLICY
         )
         assert payoff.principal_fen == 1_000_000
-        rep = servicing.prepay(
+        rep = servicing_prepay.prepay(
             s, loan.id, principal_fen=None, option=None, paid_on=date(2026, 3, 25),
             txn_ref="T-EP", today=TODAY, now=NOW, policy=POLICY,
         ).repayment  # fmt: skip
@@ -303,12 +305,61 @@ def test_full_prepayment_settles_and_its_reversal_reopens(session_factory):
         with pytest.raises(ConflictError, match="settled"):
             post(s, loan, 100, date(2026, 4, 15), "T-E9")
         with pytest.raises(ConflictError, match="reverse T-EP"):
-            servicing.reverse_repayment(s, rep.id - 1, reason="x", today=TODAY, now=NOW)
-        servicing.reverse_repayment(s, rep.id, reason="bounced", today=TODAY, now=NOW)
+            servicing_reversal.reverse_repayment(s, rep.id - 1, reason="x", today=TODAY, now=NOW)
+        servicing_reversal.reverse_repayment(s, rep.id, reason="bounced", today=TODAY, now=NOW)
         assert loan.status is LoanStatus.REPAYING
         assert loan.settled_on is None
         assert all(x.settled_on is None for x in current_lines(s, loan)[2:])
         assert s.scalars(select(AuditLog.action).where(AuditLog.action == "loan.reopen")).all()
+        events = s.scalars(
+            select(WorkflowEvent)
+            .where(WorkflowEvent.entity_id == loan.id)
+            .order_by(WorkflowEvent.id)
+        ).all()
+        assert [(e.action, e.from_stage, e.to_stage) for e in events] == [
+            ("settle", "repaying", "settled"), ("reopen", "settled", "repaying"),
+        ]  # fmt: skip
+        assert current_stage(s, "loan", loan.id, loan.status.value) is Stage.REPAYING
+        assert servicing.ledger_breaks(s) == []
+
+
+def _to_collections(s: Session, loan: Loan) -> None:
+    transition(
+        s, entity="loan", entity_id=loan.id, entity_label=loan.loan_no, stage=Stage.REPAYING,
+        action=Action.TRANSFER_TO_COLLECTIONS, now=NOW,
+    )  # fmt: skip
+
+
+def test_a_loan_in_collections_settles_and_is_written_off_from_there(session_factory):
+    """The status column says repaying while the loan is in collections; the transitions start
+    from the recorded stage (in_collections), not from the status column."""
+    with transaction(session_factory) as s:
+        loan = build_loan(s, "SV-H")
+        _pay_periods(s, loan, 2, "T-H")
+        _to_collections(s, loan)
+        assert loan.status is LoanStatus.REPAYING
+        rep = servicing_prepay.prepay(
+            s, loan.id, principal_fen=None, option=None, paid_on=date(2026, 3, 20),
+            txn_ref="T-HP", today=TODAY, now=NOW, policy=POLICY,
+        ).repayment  # fmt: skip
+        assert loan.status is LoanStatus.SETTLED
+        servicing_reversal.reverse_repayment(s, rep.id, reason="bounced", today=TODAY, now=NOW)
+        other = build_loan(s, "SV-I")
+        _to_collections(s, other)
+        servicing.write_off(s, other.id, reason="uncollectable", now=NOW)
+        assert other.status is LoanStatus.WRITTEN_OFF
+        moves = s.execute(
+            select(WorkflowEvent.entity_id, WorkflowEvent.action, WorkflowEvent.from_stage)
+            .where(WorkflowEvent.entity_id.in_([loan.id, other.id]))
+            .order_by(WorkflowEvent.id)
+        ).all()  # fmt: skip
+        assert [tuple(m) for m in moves] == [
+            (loan.id, "transfer_to_collections", "repaying"),
+            (loan.id, "settle", "in_collections"),
+            (loan.id, "reopen", "settled"),
+            (other.id, "transfer_to_collections", "repaying"),
+            (other.id, "write_off", "in_collections"),
+        ]
         assert servicing.ledger_breaks(s) == []
 
 
@@ -361,7 +412,7 @@ def test_random_sequences_balance(session_factory, method):
                     due = servicing.amount_due(s, loan.id, day, POLICY).total_fen
                     post(s, loan, max(1, int(due * rng.choice([0.3, 1.0, 1.0]))), day, f"R{n}")
                 elif move < 0.7:
-                    servicing.prepay(
+                    servicing_prepay.prepay(
                         s, loan.id, principal_fen=rng.choice([None, 50_000, 300_000, 300_000]),
                         option=rng.choice(list(PrepayOption)), paid_on=day, txn_ref=f"R{n}",
                         today=TODAY, now=NOW, policy=POLICY,
@@ -375,7 +426,9 @@ def test_random_sequences_balance(session_factory, method):
                     ).first()  # fmt: skip
                     if latest is None:
                         continue
-                    servicing.reverse_repayment(s, latest.id, reason="r", today=TODAY, now=NOW)
+                    servicing_reversal.reverse_repayment(
+                        s, latest.id, reason="r", today=TODAY, now=NOW
+                    )
                 else:
                     servicing.write_off(s, loan.id, reason="w", now=NOW)
                 saved.commit()
@@ -387,3 +440,31 @@ def test_random_sequences_balance(session_factory, method):
             assert servicing.ledger_breaks(s) == [], f"step {n}"
         assert len(done) >= 4, done
         assert set(refused) <= EXPECTED_REFUSALS
+
+
+def test_a_kept_later_version_is_not_the_current_one(session_factory):
+    """After a prepayment whose new version kept a reversed payment is itself reversed, version 2
+    stays as history and version 1 is current again: the file import posts to version 1."""
+    from loanpilot.imports import repository as imports_repo
+
+    with transaction(session_factory) as s:
+        loan = build_loan(s, "SV-J")
+        _pay_periods(s, loan, 2, "T-J")
+        prepaid = servicing_prepay.prepay(
+            s, loan.id, principal_fen=200_000, option=PrepayOption.LOWER_INSTALMENT,
+            paid_on=date(2026, 3, 20), txn_ref="T-JP", today=TODAY, now=NOW, policy=POLICY,
+        ).repayment  # fmt: skip
+        third = current_lines(s, loan)[2]
+        paid = post(s, loan, third.principal_fen + third.interest_fen, third.due_on, "T-J3")
+        servicing_reversal.reverse_repayment(s, paid.id, reason="x", today=TODAY, now=NOW)
+        servicing_reversal.reverse_repayment(s, prepaid.id, reason="x", today=TODAY, now=NOW)
+        assert loan.schedule_version == 1
+        assert (
+            s.scalar(select(func.max(ScheduleLine.version)).where(ScheduleLine.loan_id == loan.id))
+            == 2
+        )
+        rows = imports_repo.schedule_lines(s.connection(), [loan.id])
+        current = {x.id for x in current_lines(s, loan)}
+        assert {r.id for r in rows} == current
+        assert len(rows) == 12
+        assert servicing.ledger_breaks(s) == []

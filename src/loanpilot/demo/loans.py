@@ -226,6 +226,9 @@ def loans(ctx: DemoContext) -> None:
             "paid_interest_fen": paid_interest,
             "paid_fee_fen": paid_fee,
             "paid_penalty_fen": penalty,
+            # the penalty accrued on a late line up to the day it was paid, all of it paid
+            "penalty_fen": penalty,
+            "penalty_accrued_on": np.where(penalty > 0, pay_date, NAT_D),
             "settled_on": np.where(paid, pay_date, NAT_D),
         },
     )

@@ -218,7 +218,7 @@ def _apply(ctx: ImportContext, cols: dict[str, Any]) -> Outcome:
 
 
 def _lines(ctx: ImportContext, loan_ids: npt.NDArray[np.int64]) -> dict[str, Any]:
-    """The loans' newest schedule lines as arrays, with what each still owes."""
+    """The loans' current schedule lines (``loans.schedule_version``) as arrays, with what each still owes."""
     records = repo.schedule_lines(ctx.conn, loan_ids.tolist())
     index = {int(i): k for k, i in enumerate(loan_ids.tolist())}
     out: dict[str, Any] = {

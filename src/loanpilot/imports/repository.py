@@ -188,18 +188,13 @@ def loans_by_no(conn: Connection, numbers: Sequence[str]) -> dict[str, LoanRef]:
 
 
 def schedule_lines(conn: Connection, loan_ids: Iterable[int]) -> list[Any]:
-    """Lines of the newest schedule version of each loan, ordered by loan and period."""
+    """Lines of each loan's current schedule version (``loans.schedule_version``: after a
+    prepayment's reversal a newer version may remain as history), ordered by loan and period."""
     c = schedules_t.c
     out: list[Any] = []
     ids = sorted(set(loan_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        newest = (
-            select(c.loan_id, func.max(c.version).label("version"))
-            .where(c.loan_id.in_(chunk))
-            .group_by(c.loan_id)
-            .subquery()
-        )
         rows = conn.execute(
             select(
                 c.id,
@@ -214,7 +209,11 @@ def schedule_lines(conn: Connection, loan_ids: Iterable[int]) -> list[Any]:
                 c.paid_fee_fen,
                 c.settled_on,
             )
-            .join(newest, (newest.c.loan_id == c.loan_id) & (newest.c.version == c.version))
+            .join(
+                loans_t,
+                (loans_t.c.id == c.loan_id) & (loans_t.c.schedule_version == c.version),
+            )
+            .where(c.loan_id.in_(chunk))
             .order_by(c.loan_id, c.period_no)
         )
         out.extend(rows.all())

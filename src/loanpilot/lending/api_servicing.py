@@ -17,7 +17,7 @@ from loanpilot.app import EntityId, ErrorRead, SessionDep, today_for
 from loanpilot.db.paging import page_request
 from loanpilot.kit.errors import FieldProblem, PermissionDeniedError, ValidationError
 from loanpilot.lending import repository_servicing as repo
-from loanpilot.lending import servicing
+from loanpilot.lending import servicing, servicing_prepay, servicing_reversal, servicing_views
 from loanpilot.lending.ledger import PrepayOption
 from loanpilot.lending.models import LoanStatus
 from loanpilot.lending.schemas_servicing import (
@@ -33,6 +33,7 @@ from loanpilot.lending.schemas_servicing import (
     ReversalCreate,
     WriteOffCreate,
 )
+from loanpilot.lending.servicing_errors import invalid
 from loanpilot.risk.models import FiveClass
 from loanpilot.web.auth import client_address, clock, deny_scope, require
 
@@ -126,14 +127,15 @@ def read_loan(
     """The loan, its current schedule (penalty accrued to today) and its repayments."""
     view = scoped(
         request, principal, loan_id,
-        lambda: servicing.loan_view(
+        lambda: servicing_views.loan_view(
             session, principal, loan_id, today=today_for(request), policy=policy_of(request)
         ),
     )  # fmt: skip
     loan = view.loan
     return LoanDetailRead(
         loan=LoanItemRead.of(loan, view.customer_name, view.product.code, view.branch_name),
-        schedule_version=loan.schedule_version, maturity_on=loan.maturity_on,
+        stage=view.stage.value, schedule_version=loan.schedule_version,
+        maturity_on=loan.maturity_on,
         written_off_fen=loan.written_off_fen, settled_on=loan.settled_on,
         due_today_fen=view.due_today.total_fen, schedule=[LineRead.of(x) for x in view.lines],
         repayments=[RepaymentRead.of(r) for r in view.repayments],
@@ -160,7 +162,12 @@ def post_repayment(
 ) -> JSONResponse:
     """Post a repayment (201), allocated to the due lines; the same ``txn_ref`` again returns
     the first posting (200). More than is due is refused with the amount due."""
-    scoped(request, principal, loan_id, lambda: servicing.scoped_loan(session, principal, loan_id))
+    scoped(
+        request,
+        principal,
+        loan_id,
+        lambda: servicing_views.scoped_loan(session, principal, loan_id),
+    )
     posted = servicing.post_repayment(
         session, loan_id, amount_fen=body.amount_fen, paid_on=body.paid_on,
         txn_ref=body.txn_ref, today=today_for(request), now=clock(request),
@@ -184,9 +191,14 @@ def post_prepayment(
 ) -> JSONResponse:
     """Prepay in part (``principal_fen`` and ``option``) or in full (no ``principal_fen``).
     ``preview``: nothing is posted; the answer holds the full payoff and both options."""
-    scoped(request, principal, loan_id, lambda: servicing.scoped_loan(session, principal, loan_id))
+    scoped(
+        request,
+        principal,
+        loan_id,
+        lambda: servicing_views.scoped_loan(session, principal, loan_id),
+    )
     if body.preview:
-        payoff, options = servicing.preview_prepayment(
+        payoff, options = servicing_prepay.preview_prepayment(
             session, loan_id, principal_fen=body.principal_fen, paid_on=body.paid_on,
             policy=policy_of(request),
         )  # fmt: skip
@@ -196,11 +208,8 @@ def post_prepayment(
         )
         return JSONResponse(preview.model_dump(mode="json"))
     if not body.txn_ref:
-        raise ValidationError(
-            "prepayment.txn_ref", "A prepayment needs a txn_ref",
-            [FieldProblem("txn_ref", "is required unless preview is true")],
-        )  # fmt: skip
-    posted = servicing.prepay(
+        raise invalid("prepayment.txn_ref", "txn_ref", "A prepayment needs a txn_ref")
+    posted = servicing_prepay.prepay(
         session, loan_id, principal_fen=body.principal_fen,
         option=PrepayOption(body.option) if body.option else None, paid_on=body.paid_on,
         txn_ref=body.txn_ref, today=today_for(request), now=clock(request),
@@ -227,9 +236,12 @@ def reverse_repayment(
     if original is not None:
         loan_id = original.loan_id
         scoped(
-            request, principal, loan_id, lambda: servicing.scoped_loan(session, principal, loan_id)
+            request,
+            principal,
+            loan_id,
+            lambda: servicing_views.scoped_loan(session, principal, loan_id),
         )
-    reversal = servicing.reverse_repayment(
+    reversal = servicing_reversal.reverse_repayment(
         session, repayment_id, reason=body.reason, today=today_for(request), now=clock(request),
         actor=actor_of(request, principal),
     )  # fmt: skip
@@ -247,7 +259,7 @@ def write_off(
     """Write a repaying loan off (核销): its outstanding principal moves to written off."""
     customer_name = scoped(
         request, principal, loan_id,
-        lambda: servicing.in_scope(session, principal, servicing.get_loan(session, loan_id)).name,
+        lambda: servicing_views.in_scope(session, principal, servicing.get_loan(session, loan_id)).name,
     )  # fmt: skip
     loan = servicing.write_off(
         session, loan_id, reason=body.reason, now=clock(request),

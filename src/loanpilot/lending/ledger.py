@@ -53,8 +53,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from loanpilot.analytics import finance
-from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
 from loanpilot.kit.money import format_yuan
+from loanpilot.lending.servicing_errors import invalid, refused
 
 DAY_BASIS = 360
 
@@ -190,11 +190,14 @@ def parse_allocation_order(text: str) -> tuple[Part, ...]:
     problems += [f"{n} named twice" for n in sorted({n for n in names if names.count(n) > 1})]
     problems += [f"{p} missing" for p in (p.value for p in Part) if p not in names]
     if problems:
-        raise ValidationError(
+        found = "; ".join(problems)
+        raise invalid(
             "settings.allocation_order",
+            "allocation_order",
             f"allocation_order must name penalty, fee, interest and principal once each, "
-            f"comma-separated; got {text!r}: {'; '.join(problems)}",
-            [FieldProblem("allocation_order", "; ".join(problems))],
+            f"comma-separated; got {text!r}: {found}",
+            text=text,
+            problems=found,
         )
     return tuple(Part(n) for n in names)
 
@@ -230,32 +233,38 @@ def allocate(
 
     Refused when it is not positive, when nothing is due, or when it exceeds what is due."""
     if amount_fen <= 0:
-        raise ValidationError(
-            "repayment.amount",
-            "The amount must be more than zero",
-            [FieldProblem("amount", "must be more than zero")],
-        )
+        raise invalid("repayment.amount", "amount", "The amount must be more than zero")
     due = amount_due(lines, on).total_fen
     if due == 0:
         upcoming = [x for x in lines if x.due_on > on and x.owed().total_fen > 0]
-        nxt = min(upcoming, key=lambda x: x.due_on) if upcoming else None
-        after = (
-            f"; the next instalment, {format_yuan(nxt.owed().total_fen)}, falls due on "
-            f"{nxt.due_on.isoformat()}"
-            if nxt
-            else ""
-        )
-        raise ConflictError(
+        if not upcoming:
+            raise refused(
+                "repayment.nothing_due",
+                f"Nothing is due on {on.isoformat()}. To repay ahead of schedule, post a "
+                "prepayment",
+                on=on.isoformat(),
+            )
+        nxt = min(upcoming, key=lambda x: x.due_on)
+        raise refused(
             "repayment.nothing_due",
-            f"Nothing is due on {on.isoformat()}{after}. To repay ahead of schedule, post a "
-            "prepayment",
+            f"Nothing is due on {on.isoformat()}; the next instalment, "
+            f"{format_yuan(nxt.owed().total_fen)}, falls due on {nxt.due_on.isoformat()}. To "
+            "repay ahead of schedule, post a prepayment",
+            variant="next",
+            on=on.isoformat(),
+            next_amount=format_yuan(nxt.owed().total_fen),
+            next_on=nxt.due_on.isoformat(),
         )
     if amount_fen > due:
-        message = (
+        raise invalid(
+            "repayment.overpaid",
+            "amount",
             f"The amount {format_yuan(amount_fen)} is more than the {format_yuan(due)} due on "
-            f"{on.isoformat()}. Post {format_yuan(due)}, and repay the rest as a prepayment"
+            f"{on.isoformat()}. Post {format_yuan(due)}, and repay the rest as a prepayment",
+            amount=format_yuan(amount_fen),
+            due=format_yuan(due),
+            on=on.isoformat(),
         )
-        raise ValidationError("repayment.overpaid", message, [FieldProblem("amount", message)])
     left = amount_fen
     out: list[LineAllocation] = []
     for i in due_indexes(lines, on):
@@ -368,17 +377,21 @@ def _arrears_check(ordered: Sequence[Line], on: date) -> int:
     due = [x for x in ordered if x.due_on <= on]
     owed = [x for x in due if x.owed().total_fen > 0]
     if owed:
-        total = sum(x.owed().total_fen for x in owed)
+        total = format_yuan(sum(x.owed().total_fen for x in owed))
         periods = ", ".join(str(x.period_no) for x in owed)
-        raise ConflictError(
+        raise refused(
             "prepayment.arrears",
-            f"{format_yuan(total)} is due on or before {on.isoformat()} (period {periods}); "
+            f"{total} is due on or before {on.isoformat()} (period {periods}); "
             "post it as a repayment before prepaying",
+            total=total,
+            on=on.isoformat(),
+            periods=periods,
         )
     if len(due) == len(ordered):
-        raise ConflictError(
+        raise refused(
             "prepayment.nothing_ahead",
             f"No instalment falls due after {on.isoformat()}: there is nothing to prepay",
+            on=on.isoformat(),
         )
     return len(due)
 
@@ -391,7 +404,9 @@ def _new_schedule(
     if option is PrepayOption.SHORTEN_TERM:
         reason = shorten_unavailable(method)
         if reason:
-            raise ValidationError("prepayment.option", reason, [FieldProblem("option", reason)])
+            raise invalid(
+                "prepayment.option", "option", reason, variant="shorten_unavailable", method=method
+            )
         first = remaining[0]
         if method == finance.EQUAL_INSTALMENT:
             instalment = first.principal_fen + first.interest_fen
@@ -427,11 +442,13 @@ def prepayment(
     """Work out a prepayment made ``on``: full when ``principal_fen`` is None, else partial with
     the customer's ``option`` (module docstring)."""
     if on < terms.disbursed_on:
-        raise ValidationError(
+        raise invalid(
             "prepayment.date",
+            "paid_on",
             f"The prepayment date {on.isoformat()} is before the disbursement "
             f"({terms.disbursed_on.isoformat()})",
-            [FieldProblem("paid_on", "is before the disbursement")],
+            on=on.isoformat(),
+            disbursed_on=terms.disbursed_on.isoformat(),
         )
     ordered = sorted(lines, key=lambda x: x.period_no)
     k = _arrears_check(ordered, on)
@@ -440,17 +457,21 @@ def prepayment(
     full = principal_fen is None
     amount = before if principal_fen is None else principal_fen
     if not full and option is None:
-        raise ValidationError(
+        raise invalid(
             "prepayment.option",
+            "option",
             "Choose shorten_term or lower_instalment for a partial prepayment",
-            [FieldProblem("option", "choose shorten_term or lower_instalment")],
+            variant="choose",
         )
     if not full and not 0 < amount < before:
-        message = (
+        raise invalid(
+            "prepayment.amount",
+            "amount",
             f"The prepaid principal must be more than zero and less than the outstanding "
-            f"{format_yuan(before)}; got {format_yuan(amount)} (to repay it all, prepay in full)"
+            f"{format_yuan(before)}; got {format_yuan(amount)} (to repay it all, prepay in full)",
+            outstanding=format_yuan(before),
+            got=format_yuan(amount),
         )
-        raise ValidationError("prepayment.amount", message, [FieldProblem("amount", message)])
     interest_from = ordered[k - 1].due_on if k else terms.disbursed_on
     accrued = day_interest(amount, terms.annual_rate, (on - interest_from).days)
     first = remaining[0]

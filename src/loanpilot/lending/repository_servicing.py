@@ -242,9 +242,17 @@ def new_repayment(loan_id: int, ref: str, paid_on: date, total: Amounts, **extra
 def list_loans(
     session: Session, principal: Principal, filters: LoanFilters, paging: PageRequest
 ) -> Page[Any]:
-    """One page of loans the caller may see: (Loan, customer name, product code, branch name)."""
+    """One page of loans the caller may see: (Loan, customer name, product code, branch name,
+    product name zh, product name en)."""
     query = (
-        select(Loan, Customer.name, LoanProduct.code, Branch.name)
+        select(
+            Loan,
+            Customer.name,
+            LoanProduct.code,
+            Branch.name,
+            LoanProduct.name_zh,
+            LoanProduct.name_en,
+        )
         .join(Customer, Customer.id == Loan.customer_id)
         .join(LoanProduct, LoanProduct.id == Loan.product_id)
         .join(Branch, Branch.id == Loan.branch_id)

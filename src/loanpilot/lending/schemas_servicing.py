@@ -111,6 +111,7 @@ class RepaymentRead(BaseModel):
 
 class LoanDetailRead(BaseModel):
     loan: LoanItemRead
+    stage: str = Field(description="Workflow stage (in_collections while the status is repaying)")
     schedule_version: int
     maturity_on: date
     written_off_fen: int
