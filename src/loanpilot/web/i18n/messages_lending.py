@@ -45,6 +45,7 @@ LENDING: dict[str, dict[str, str]] = {
             "write_off": ("核销", "Write off"),
             "transfer_to_collections": ("转入催收", "Transfer to collections"),
             "cure": ("恢复正常", "Cured"),
+            "reopen": ("重新进入还款", "Reopened"),
         },
     ),
     **_pairs(
@@ -77,6 +78,7 @@ LENDING: dict[str, dict[str, str]] = {
             "tab.pipeline": ("流程总览", "Pipeline"),
             "tab.approvals": ("待复核", "Approvals"),
             "tab.authorities": ("审批权限", "Authorities"),
+            "tab.loans": ("贷款", "Loans"),
             "filter.stage": ("阶段", "Stage"),
             "filter.number": ("申请编号", "Application no."),
             "filter.all": ("全部", "All"),
