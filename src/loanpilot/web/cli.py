@@ -48,6 +48,12 @@ def register(app: typer.Typer) -> None:
             f"LoanPilot on {base}/ — portal {base}/, console {base}/console/login, "
             f"API docs {base}/api/docs (Ctrl+C to stop)"
         )
+        from loanpilot.batch.scheduler import start_for
+
+        # The daily close of the previous day at LOANPILOT_CLOSE_AT (catching up a missed one
+        # now); a daemon thread of this process, never of create_app (tests build many apps).
+        if start_for(settings) is not None:
+            typer.echo(f"Daily close scheduled at {settings.close_at} ({settings.timezone})")
         if reload:
             # The reloader imports the app in a fresh process: give it a factory, not an object,
             # and watch the package's source rather than the current directory.
