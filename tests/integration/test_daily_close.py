@@ -242,9 +242,10 @@ def test_close_a_small_book_with_known_answers(session_factory: sessionmaker[Ses
             str(UNPAID_P * overdue), str(UNPAID_I * overdue),
         ), no  # fmt: skip
     states = loan_states(session_factory)
-    assert states["K91"] == ("91", "substandard", "91", str(AS_OF - timedelta(days=61)),
-                             str(AS_OF - timedelta(days=1)))  # fmt: skip
-    assert states["K30"] == ("30", "special_mention", "30", str(AS_OF), "None")
+    # more than 30 / 90 days past due (DPD 31 / 91): reached 60 days ago / today
+    assert states["K91"] == ("91", "substandard", "91", str(AS_OF - timedelta(days=60)),
+                             str(AS_OF))  # fmt: skip
+    assert states["K30"] == ("30", "special_mention", "30", "None", "None")
     assert states["K08"] == ("8", "special_mention", "8", "None", "None")
     assert states["KWO"][1] == "normal"
     assert states["KSET"][0] == "0"

@@ -10,9 +10,11 @@ state, ``close_loans`` computes per loan, at ``as_of``:
 * the five-category floor by the 2023 rules (``risk.rules.five_class_floor_many``), and the class
   in force: the worse of the floor and an active manual override, with ``class_source`` saying
   which decided (``override`` only when it is strictly worse than the floor);
-* the worst DPD ever reached (``max_dpd``) and the first days the loan was 30+ and 90+ days past
-  due (DPD ≥ 30 and ≥ 90): the day the current arrears reached that age (oldest due date + 30 /
-  + 90 days) unless an earlier day is already recorded.
+* the worst DPD ever reached (``max_dpd``) and the first days the loan was more than 30 and more
+  than 90 days past due (DPD ≥ 31, bucket M2+, and DPD ≥ 91, M4+, the 次级 line): the day the
+  current arrears reached that age (oldest due date + 31 / + 91 days) unless an earlier day is
+  already recorded. ``analytics.portfolio`` reads them with the same thresholds (vintage M1+ /
+  M3+ and FPD30).
 
 ``summarise`` turns the per-bucket and per-class counts and balances of a whole close into its
 summary: the NPL ratio (次级 + 可疑 + 损失 balance ÷ total balance) and the provision estimate by
@@ -53,9 +55,10 @@ PROVISION_RATES: Mapping[str, Decimal] = {
     "doubtful": Decimal("0.50"),
     "loss": Decimal("1.00"),
 }
-#: A loan counts as 30+ / 90+ days past due from these DPDs on.
-DPD30 = 30
-DPD90 = 90
+#: A loan counts as 30+ / 90+ days past due from these DPDs on (more than 30 / 90 days: the same
+#: thresholds as ``analytics.portfolio.DPD30`` / ``DPD90``, held equal by a test).
+DPD30 = 31
+DPD90 = 91
 NO_OVERRIDE = -1  # ``override_rank`` of a loan without an active override
 
 _CLASS_RANK = {name: i for i, name in enumerate(FIVE_CLASSES)}

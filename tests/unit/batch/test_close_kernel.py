@@ -12,6 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from loanpilot.batch.close_kernel import (
+    DPD30,
+    DPD90,
     NO_OVERRIDE,
     LoanState,
     OpenLines,
@@ -144,19 +146,31 @@ def test_worst_dpd_and_first_30_and_90_days() -> None:
     oldest = AS_OF - timedelta(days=95)
     assert out.first_dpd30_on.tolist() == [
         date(2025, 3, 1),
-        oldest + timedelta(days=30),
+        oldest + timedelta(days=31),
         None,
         None,
     ]
     assert out.first_dpd90_on.tolist() == [
         date(2025, 3, 1),
-        oldest + timedelta(days=90),
+        oldest + timedelta(days=91),
         None,
         None,
     ]
-    # exactly 30 days past due: 30+ from today
-    at30 = close_loans(one_line_each([30]), state(1), AS_OF)
-    assert at30.first_dpd30_on.tolist() == [AS_OF]
+    # exactly 30 days past due is not yet 30+ (bucket M1); 31 is, from today (M2)
+    at30 = close_loans(one_line_each([30, 31, 90, 91]), state(4), AS_OF)
+    assert at30.first_dpd30_on.tolist() == [
+        None,
+        AS_OF,
+        AS_OF - timedelta(days=59),
+        AS_OF - timedelta(days=60),
+    ]
+    assert at30.first_dpd90_on.tolist() == [None, None, None, AS_OF]
+
+
+def test_the_close_and_the_portfolio_reports_count_30_and_90_alike() -> None:
+    from loanpilot.analytics import portfolio
+
+    assert (DPD30, DPD90) == (portfolio.DPD30, portfolio.DPD90) == (31, 91)
 
 
 def test_changed_compares_every_kept_field() -> None:
