@@ -144,7 +144,39 @@ def build_command(
             f"{credit.POLICY_VERSION} decide every new application; its development sample and "
             f"model directory are {folder / credit.SAMPLE_FILE} and {folder / credit.MODEL_DIR}"
         )
+    _close_demo_day(settings.database_url, day)
     print_logins(report.logins)
+
+
+def _close_demo_day(database_url: str, day: date) -> None:
+    """Run the daily close for the as-of day, so the demo bank starts with today's snapshots,
+    collection cases on their rungs, alerts, monitoring tasks and behavioural scores."""
+    from loanpilot.db.session import make_engine, make_session_factory
+    from loanpilot.kit.clock import now_utc
+    from loanpilot.risk.close import run_close
+
+    engine = make_engine(database_url)
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description:<36}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task(f"daily close 日终 {day}", total=1)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=max(total, 1))
+
+            run = run_close(make_session_factory(engine), day, now_utc(), progress)
+    finally:
+        engine.dispose()
+    summary = run.summary or {}
+    console.print(
+        f"Daily close of {day}: {run.status.value}; NPL ratio {summary.get('npl_ratio', '-')}"
+        + (f"; {run.error}" if run.error else "")
+    )
 
 
 def print_logins(logins: list[DemoLogin]) -> None:
