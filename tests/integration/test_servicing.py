@@ -21,7 +21,7 @@ from loanpilot.db.session import transaction
 from loanpilot.kit.errors import ConflictError, DomainError, ValidationError
 from loanpilot.lending import servicing, servicing_prepay, servicing_reversal
 from loanpilot.lending.events import current_stage, transition
-from loanpilot.lending.ledger import PrepayOption
+from loanpilot.lending.ledger_prepay import PrepayOption
 from loanpilot.lending.models import (
     Loan,
     LoanStatus,

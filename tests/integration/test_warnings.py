@@ -337,3 +337,47 @@ def test_scope_of_a_branch_head_and_a_customer_manager(
         later = date(2026, 12, 9)  # LBIG's review (due 2026-12-10) is within the week
         assert [line.what for line in daily_digest(s, later, "en", head).tasks_due] == ["LBIG"]
         assert daily_digest(s, later, "en", other_head).tasks_due == []
+
+
+def test_a_misuse_alert_is_seen_by_the_heads_of_the_loans_branch_and_above(
+    session_factory: sessionmaker[Session], book: dict[str, int]
+) -> None:
+    """A misuse finding raises a ``loan`` alert (value: the loan number); the head of the loan's
+    branch and of a branch above it see it, the head of another branch and a manager do not."""
+    close(session_factory)
+    head_b1 = principal(book["head"], Role.BRANCH_HEAD, {book["b1"]})
+    head_b2 = principal(book["risk"], Role.BRANCH_HEAD, {book["b2"]})
+    # a branch above both: its scope holds itself and every branch below it
+    head_above = principal(book["risk"], Role.BRANCH_HEAD, {book["b1"], book["b2"]})
+    manager = principal(book["manager"], Role.CUSTOMER_MANAGER, {book["b1"]})
+    with session_factory() as s, s.begin():
+        task = s.scalars(
+            select(MonitoringTask)
+            .join(Loan, Loan.id == MonitoringTask.loan_id)
+            .where(MonitoringTask.kind == TaskKind.PURPOSE_CHECK, Loan.loan_no == "LNEW1")
+        ).one()  # LNEW1 is booked at B2
+        monitoring.complete_task(s, task.id, "misuse", "资金流入股市", by_id=book["manager"],
+                                 actor_label="t", now=NOW, today=AS_OF)  # fmt: skip
+        misuse = s.scalars(select(RiskAlert).where(RiskAlert.rule_code == "purpose_misuse")).one()
+        assert (misuse.dimension, misuse.dimension_value) == ("loan", "LNEW1")
+        assert misuse.owner_id == book["risk"]
+
+        def sees(viewer: Principal) -> bool:
+            listed = misuse.id in {a.id for a in repo.alerts(s, repo.AlertFilters(), viewer=viewer)}
+            unclosed = misuse.id in {a.id for a in repo.unclosed_alerts(s, viewer)}
+            visible = repo.alert_visible(s, misuse.id, viewer)
+            assert listed == unclosed == visible
+            return visible
+
+        assert sees(head_b2)
+        assert sees(head_above)
+        assert not sees(head_b1)
+        assert not sees(manager)  # OWN: the risk officer owns it
+        assert warnings.get_alert(s, misuse.id, head_b2).alert_no == misuse.alert_no
+        with pytest.raises(PermissionDeniedError):
+            warnings.get_alert(s, misuse.id, head_b1)
+        warnings.record_action(s, misuse.id, "约谈借款人", by_id=book["risk"], by_name="员工0",
+                               actor_label="user:branch", now=NOW, viewer=head_b2)  # fmt: skip
+        assert misuse.actions[-1]["text"] == "约谈借款人"
+        assert misuse.alert_no in daily_digest(s, AS_OF, "en", head_b2).text()
+        assert misuse.alert_no not in daily_digest(s, AS_OF, "en", head_b1).text()

@@ -18,7 +18,7 @@ from loanpilot.db.paging import page_request
 from loanpilot.kit.errors import FieldProblem, PermissionDeniedError, ValidationError
 from loanpilot.lending import repository_servicing as repo
 from loanpilot.lending import servicing, servicing_prepay, servicing_reversal, servicing_views
-from loanpilot.lending.ledger import PrepayOption
+from loanpilot.lending.ledger_prepay import PrepayOption
 from loanpilot.lending.models import LoanStatus
 from loanpilot.lending.schemas_servicing import (
     LineRead,

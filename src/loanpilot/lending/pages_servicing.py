@@ -30,7 +30,7 @@ from loanpilot.kit.masking import mask_name
 from loanpilot.lending import repository_servicing as repo
 from loanpilot.lending import servicing, servicing_prepay, servicing_reversal, servicing_views
 from loanpilot.lending.api_servicing import actor_of, policy_of, scoped
-from loanpilot.lending.ledger import PrepayOption
+from loanpilot.lending.ledger_prepay import PrepayOption
 from loanpilot.lending.models import Loan, LoanStatus
 from loanpilot.lending.servicing_errors import invalid, message_key, message_params, missing
 from loanpilot.products.rules import parse_yuan

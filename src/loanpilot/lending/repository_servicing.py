@@ -14,7 +14,8 @@ from loanpilot.access.rules import Principal
 from loanpilot.customers.models import Customer
 from loanpilot.customers.repository import scope_clause
 from loanpilot.db.paging import Page, PageRequest, fetch_page
-from loanpilot.lending.ledger import Amounts, Line, NewLine, Part
+from loanpilot.lending.ledger import Amounts, Line, Part
+from loanpilot.lending.ledger_prepay import NewLine
 from loanpilot.lending.models import Loan, LoanStatus, Repayment, RepaymentAllocation, ScheduleLine
 from loanpilot.products.models import LoanProduct
 from loanpilot.team.models import Branch

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 
 from loanpilot.app import yuan
 from loanpilot.kit.masking import mask_name
-from loanpilot.lending.ledger import Line, NewLine, Prepayment
+from loanpilot.lending.ledger import Line
+from loanpilot.lending.ledger_prepay import NewLine, Prepayment
 from loanpilot.lending.models import Loan, Repayment
 
 Ref = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")

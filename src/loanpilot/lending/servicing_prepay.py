@@ -1,6 +1,6 @@
 """Prepayments (提前还款): partial with the schedule recalculated, or in full; and the preview.
 
-The rules (what is charged, the two options) are ``lending.ledger``'s. A partial prepayment writes
+The rules (what is charged, the two options) are ``lending.ledger_prepay``'s. A partial prepayment writes
 schedule version n+1 (the paid periods copied, the new periods after them) and marks the
 superseded lines of version n settled on the prepayment day, so nothing reading unsettled lines
 mistakes them for arrears; ``loans.maturity_on`` follows the new last due date. A full
@@ -15,9 +15,10 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from loanpilot.lending import ledger
+from loanpilot.lending import ledger, ledger_prepay
 from loanpilot.lending import repository_servicing as repo
-from loanpilot.lending.ledger import Amounts, Prepayment, PrepayOption
+from loanpilot.lending.ledger import Amounts
+from loanpilot.lending.ledger_prepay import Prepayment, PrepayOption
 from loanpilot.lending.servicing import (
     NOBODY,
     Actor,
@@ -44,10 +45,12 @@ def preview_prepayment(
     check_open(loan, "prepayment.loan_closed")
     _, lines = accrued(session, loan, paid_on, policy)
     terms = terms_of(loan)
-    payoff = ledger.prepayment(terms, lines, on=paid_on, principal_fen=None, option=None)
+    payoff = ledger_prepay.prepayment(terms, lines, on=paid_on, principal_fen=None, option=None)
     if principal_fen is None:
         return payoff, {}
-    return payoff, ledger.prepayment_options(terms, lines, on=paid_on, principal_fen=principal_fen)
+    return payoff, ledger_prepay.prepayment_options(
+        terms, lines, on=paid_on, principal_fen=principal_fen
+    )
 
 
 def prepay(
@@ -63,7 +66,7 @@ def prepay(
     check_open(loan, "prepayment.loan_closed")
     check_day(session, loan, paid_on, today)
     rows, lines = accrued(session, loan, paid_on, policy)
-    plan = ledger.prepayment(
+    plan = ledger_prepay.prepayment(
         terms_of(loan), lines, on=paid_on, principal_fen=principal_fen, option=option
     )
     for a in plan.allocations:

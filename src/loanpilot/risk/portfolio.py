@@ -24,7 +24,7 @@ from loanpilot.analytics import stability
 from loanpilot.customers.rules import age_on
 from loanpilot.kit.clock import SHANGHAI
 from loanpilot.risk import repository_portfolio as repo
-from loanpilot.risk.repository_portfolio import DIMENSIONS, Filters
+from loanpilot.risk.repository_portfolio_slices import DIMENSIONS, Filters
 from loanpilot.risk.rules import FIVE_CLASSES, NON_PERFORMING_CLASSES
 
 __all__ = [

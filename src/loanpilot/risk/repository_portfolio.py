@@ -10,170 +10,40 @@ loan, so a report over a million loans reads a few thousand grouped rows.
   dimension; the funnel and the applicant population read applications and their decisions.
 
 Months of date columns are ``YYYY-MM`` text: ``substr`` of the ISO text SQLite stores, ``to_char``
-on PostgreSQL. Months of timestamps (applications) are periods between UTC bounds passed in.
+on PostgreSQL. Months of timestamps (applications) are periods between UTC bounds passed in. The
+slice (``Filters``), the dimension columns and these portable expressions live in
+``repository_portfolio_slices``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    String,
-    and_,
-    case,
-    func,
-    literal,
-    or_,
-    select,
-    type_coerce,
-)
+from sqlalchemy import String, and_, case, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from loanpilot.analytics.portfolio import FPD_DAYS
 from loanpilot.campaigns.models import Campaign
 from loanpilot.customers.models import Customer
-from loanpilot.customers.rules import AGE_BAND_EDGES, AgeBand, birth_cutoff, birth_dates_of
 from loanpilot.lending.models import Application, Loan, LoanStatus
 from loanpilot.products.models import LoanProduct
 from loanpilot.risk.models import Decision, DelinquencySnapshot
+from loanpilot.risk.repository_portfolio_slices import (
+    Filters,
+    bucket_case,
+    filtered,
+    loan_dimension,
+    month_of,
+    period_index,
+    plus_days,
+    rows,
+    segment_clause,
+    to_int,
+)
 from loanpilot.risk.rules import DecisionOutcome
 from loanpilot.team.models import Branch, Staff
-
-#: Dimensions of the book a report can be cut by (the loan's column, or the customer's age band).
-DIMENSIONS: tuple[str, ...] = ("product", "channel", "branch", "manager", "campaign", "segment")
-_BUCKET_EDGES = (0, 30, 60, 90, 120, 150, 180)
-_BUCKETS = ("M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+")
-
-
-@dataclass(frozen=True)
-class Filters:
-    """A slice of the book (None: any). ``segment`` is the customer's age band on the report day."""
-
-    product_id: int | None = None
-    channel: str | None = None
-    branch_id: int | None = None
-    manager_id: int | None = None
-    campaign_id: int | None = None
-    segment: str | None = None
-
-    @property
-    def empty(self) -> bool:
-        return self == Filters()
-
-
-_S = TypeVar("_S", bound=Select)  # type: ignore[type-arg]
-
-
-def _rows(session: Session, stmt: Any) -> list[Any]:
-    """The result rows, untyped (their columns vary with the dimension asked for)."""
-    return list(session.execute(stmt).all())
-
-
-def _int(value: Any) -> int:
-    return int(value) if value is not None else 0
-
-
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
-def month_of(session: Session, column: Any) -> ColumnElement[str]:
-    """``YYYY-MM`` of a date column."""
-    if _dialect(session) == "sqlite":
-        month: ColumnElement[str] = func.substr(column, 1, 7)
-    else:
-        month = func.to_char(column, "YYYY-MM")
-    return month
-
-
-def _plus_days(session: Session, column: Any, days: int) -> ColumnElement[Any]:
-    if _dialect(session) == "sqlite":
-        shifted: ColumnElement[Any] = func.date(column, f"+{days} days")
-    else:
-        shifted = column + literal(days)
-    return shifted
-
-
-def segment_of(as_of: date) -> ColumnElement[str]:
-    """The customer's age band on ``as_of`` (``customers.rules.AgeBand``)."""
-    middle, senior = AGE_BAND_EDGES
-    return case(
-        (Customer.birth_date > birth_cutoff(as_of, middle), AgeBand.YOUNG.value),
-        (Customer.birth_date > birth_cutoff(as_of, senior), AgeBand.MIDDLE.value),
-        else_=AgeBand.SENIOR.value,
-    )
-
-
-def _loan_dimension(name: str, as_of: date) -> ColumnElement[Any]:
-    columns: dict[str, Any] = {
-        "product": Loan.product_id,
-        "channel": Loan.channel,
-        "branch": Loan.branch_id,
-        "manager": Loan.manager_id,
-        "campaign": Loan.campaign_id,
-    }
-    if name == "segment":
-        return segment_of(as_of)
-    return columns[name]  # type: ignore[no-any-return]
-
-
-def _application_dimension(name: str, as_of: date) -> ColumnElement[Any]:
-    columns: dict[str, Any] = {
-        "product": Application.product_id,
-        "channel": Application.channel,
-        "branch": Application.branch_id,
-        "manager": Application.manager_id,
-        "campaign": Application.campaign_id,
-    }
-    if name == "segment":
-        return segment_of(as_of)
-    return columns[name]  # type: ignore[no-any-return]
-
-
-def _segment_clause(segment: str, as_of: date) -> ColumnElement[bool]:
-    span = birth_dates_of(AgeBand(segment), as_of)
-    parts = []
-    if span.after is not None:
-        parts.append(Customer.birth_date > span.after)
-    if span.on_or_before is not None:
-        parts.append(Customer.birth_date <= span.on_or_before)
-    return and_(*parts)
-
-
-def _filtered(
-    stmt: _S, f: Filters, as_of: date, *, owner: Any = Loan, join_customer: bool = False
-) -> _S:
-    """``stmt`` restricted to the slice ``f`` of loans (or applications, ``owner=Application``);
-    joins the customer when the slice or a dimension needs the segment."""
-    clauses = []
-    for value, column in (
-        (f.product_id, owner.product_id),
-        (f.channel, owner.channel),
-        (f.branch_id, owner.branch_id),
-        (f.manager_id, owner.manager_id),
-        (f.campaign_id, owner.campaign_id),
-    ):
-        if value is not None:
-            clauses.append(column == value)
-    if f.segment is not None:
-        join_customer = True
-        clauses.append(_segment_clause(f.segment, as_of))
-    if join_customer:
-        stmt = stmt.join(Customer, Customer.id == owner.customer_id)
-    return stmt.where(*clauses) if clauses else stmt
-
-
-def _bucket_case(column: Any) -> ColumnElement[str]:
-    return case(
-        *[(column <= edge, name) for edge, name in zip(_BUCKET_EDGES, _BUCKETS, strict=False)],
-        else_=_BUCKETS[-1],
-    )
-
 
 # --------------------------------------------------------------------------- vintages and FPD
 
@@ -199,13 +69,13 @@ def vintage_rows(
             and_(
                 Loan.first_dpd30_on <= as_of,  # first: most loans stop here (NULL)
                 observable_expr,
-                Loan.first_dpd30_on == _plus_days(session, Loan.first_due_on, FPD_DAYS),
+                Loan.first_dpd30_on == plus_days(session, Loan.first_due_on, FPD_DAYS),
             ),
             1,
         ),
         else_=0,
     ).label("fpd")
-    key = (_loan_dimension(by, as_of) if by else literal("all")).label("key")
+    key = (loan_dimension(by, as_of) if by else literal("all")).label("key")
     groups = [cohort, m1, m3, observable, fpd, key]
     # COALESCE keeps SQLite from walking the disbursed_on index (a million random row reads)
     # when the whole table is wanted anyway; a plain scan is three times faster
@@ -213,7 +83,7 @@ def vintage_rows(
     stmt = select(*groups, func.count().label("loans"), func.sum(Loan.principal_fen)).where(
         disbursed <= as_of
     )
-    stmt = _filtered(stmt, f, as_of, join_customer=by == "segment").group_by(*groups)
+    stmt = filtered(stmt, f, as_of, join_customer=by == "segment").group_by(*groups)
     return [
         {
             "cohort": c,
@@ -222,10 +92,10 @@ def vintage_rows(
             "observable": bool(o),
             "fpd": bool(p),
             "key": "" if k is None else str(k),
-            "loans": _int(n),
-            "principal_fen": _int(s),
+            "loans": to_int(n),
+            "principal_fen": to_int(s),
         }
-        for c, a, b, o, p, k, n, s in _rows(session, stmt)
+        for c, a, b, o, p, k, n, s in rows(session, stmt)
     ]
 
 
@@ -262,15 +132,15 @@ def transitions(session: Session, start: date, end: date, f: Filters) -> list[di
             or_(s1.id.is_not(None), Loan.status != LoanStatus.REPAYING),
         )
     )
-    stmt = _filtered(stmt, f, end).group_by(s0.bucket, to_state)
+    stmt = filtered(stmt, f, end).group_by(s0.bucket, to_state)
     return [
         {
             "from_bucket": getattr(b, "value", b),
             "to_state": getattr(t, "value", t),
-            "loans": _int(n),
-            "balance_fen": _int(s),
+            "loans": to_int(n),
+            "balance_fen": to_int(s),
         }
-        for b, t, n, s in _rows(session, stmt)
+        for b, t, n, s in rows(session, stmt)
     ]
 
 
@@ -284,16 +154,16 @@ def history(session: Session, days: Sequence[date], f: Filters) -> list[dict[str
         snap.as_of.in_(list(days))
     )
     if not f.empty:
-        stmt = _filtered(stmt.join(Loan, Loan.id == snap.loan_id), f, max(days))
+        stmt = filtered(stmt.join(Loan, Loan.id == snap.loan_id), f, max(days))
     return [
         {
             "as_of": d,
             "bucket": getattr(b, "value", b),
             "five_class": getattr(c, "value", c),
-            "loans": _int(n),
-            "balance_fen": _int(s),
+            "loans": to_int(n),
+            "balance_fen": to_int(s),
         }
-        for d, b, c, n, s in _rows(session, stmt.group_by(*groups))
+        for d, b, c, n, s in rows(session, stmt.group_by(*groups))
     ]
 
 
@@ -302,33 +172,26 @@ def history(session: Session, days: Sequence[date], f: Filters) -> list[dict[str
 
 def book(session: Session, as_of: date, f: Filters, by: str | None = None) -> list[dict[str, Any]]:
     """Repaying loans by bucket (of today's DPD), five-category class and the dimension ``by``."""
-    bucket = _bucket_case(Loan.dpd).label("bucket")
-    key = (_loan_dimension(by, as_of) if by else literal("all")).label("key")
+    bucket = bucket_case(Loan.dpd).label("bucket")
+    key = (loan_dimension(by, as_of) if by else literal("all")).label("key")
     groups = [bucket, Loan.five_class, key]
     stmt = select(*groups, func.count(), func.sum(Loan.outstanding_principal_fen)).where(
         Loan.status == LoanStatus.REPAYING
     )
-    stmt = _filtered(stmt, f, as_of, join_customer=by == "segment").group_by(*groups)
+    stmt = filtered(stmt, f, as_of, join_customer=by == "segment").group_by(*groups)
     return [
         {
             "bucket": b,
             "five_class": getattr(c, "value", c),
             "key": "" if k is None else str(getattr(k, "value", k)),
-            "loans": _int(n),
-            "balance_fen": _int(s),
+            "loans": to_int(n),
+            "balance_fen": to_int(s),
         }
-        for b, c, k, n, s in _rows(session, stmt)
+        for b, c, k, n, s in rows(session, stmt)
     ]
 
 
 # --------------------------------------------------------------------------- applications
-
-
-def _period_index(column: Any, bounds: Sequence[datetime]) -> Any:
-    last = len(bounds) - 2
-    if last <= 0:
-        return literal(0)
-    return case(*[(column < hi, i) for i, hi in enumerate(bounds[1:-1])], else_=last)
 
 
 def funnel(
@@ -338,7 +201,7 @@ def funnel(
     decline, or disbursed), approved (an approval, or disbursed) and disbursed."""
     if len(bounds) < 2:
         return []
-    period = _period_index(Application.submitted_at, bounds).label("period")
+    period = period_index(Application.submitted_at, bounds).label("period")
     disbursed = Application.disbursed_at.is_not(None)
     approved = or_(Decision.outcome == DecisionOutcome.APPROVE, disbursed)
     decided = or_(Decision.outcome == DecisionOutcome.DECLINE, approved)
@@ -354,16 +217,16 @@ def funnel(
         .outerjoin(Decision, Decision.application_id == Application.id)
         .where(Application.submitted_at >= bounds[0], Application.submitted_at < bounds[-1])
     )
-    stmt = _filtered(stmt, f, as_of, owner=Application).group_by(period)
+    stmt = filtered(stmt, f, as_of, owner=Application).group_by(period)
     return [
         {
             "period": int(p),
-            "applications": _int(a),
-            "decided": _int(d),
-            "approved": _int(ap),
-            "disbursed": _int(di),
+            "applications": to_int(a),
+            "decided": to_int(d),
+            "approved": to_int(ap),
+            "disbursed": to_int(di),
         }
-        for p, a, d, ap, di in _rows(session, stmt)
+        for p, a, d, ap, di in rows(session, stmt)
     ]
 
 
@@ -397,21 +260,21 @@ def applicants(
         .where(Application.submitted_at >= start, Application.submitted_at < end)
     )
     filters = Filters(**{**f.__dict__, "segment": None})
-    stmt = _filtered(stmt, filters, end.date(), owner=Application)
+    stmt = filtered(stmt, filters, end.date(), owner=Application)
     if f.segment is not None:
-        stmt = stmt.where(_segment_clause(f.segment, end.date()))
+        stmt = stmt.where(segment_clause(f.segment, end.date()))
     return [
         {
             "score": None if sc is None else float(sc),
             "submitted_at": at,
-            "amount_fen": _int(amount),
-            "term_months": _int(term),
-            "monthly_income_fen": _int(income),
+            "amount_fen": to_int(amount),
+            "term_months": to_int(term),
+            "monthly_income_fen": to_int(income),
             "birth_date": birth,
             "occupation": getattr(occ, "value", occ),
             "channel": getattr(ch, "value", ch),
         }
-        for sc, at, amount, term, income, birth, occ, ch in _rows(session, stmt)
+        for sc, at, amount, term, income, birth, occ, ch in rows(session, stmt)
     ]
 
 
@@ -419,7 +282,7 @@ def scored_by_period(session: Session, bounds: Sequence[datetime]) -> list[tuple
     """(period, applications with a score) per period of ``bounds`` (UTC) of submission."""
     if len(bounds) < 2:
         return []
-    period = _period_index(Application.submitted_at, bounds).label("period")
+    period = period_index(Application.submitted_at, bounds).label("period")
     scored = select(Decision.application_id).where(Decision.score.is_not(None))
     stmt = (
         select(period, func.count())
@@ -430,7 +293,7 @@ def scored_by_period(session: Session, bounds: Sequence[datetime]) -> list[tuple
         )
         .group_by(period)
     )
-    return [(int(p), _int(n)) for p, n in _rows(session, stmt)]
+    return [(int(p), to_int(n)) for p, n in rows(session, stmt)]
 
 
 def first_submission(session: Session) -> datetime | None:
@@ -453,7 +316,7 @@ def names(session: Session, dimension: str, keys: Sequence[str]) -> dict[str, tu
         if table is None:
             return {}
         stmt = select(table.id, table.name, table.name).where(table.id.in_(ids))
-    return {str(i): (zh, en) for i, zh, en in _rows(session, stmt)}
+    return {str(i): (zh, en) for i, zh, en in rows(session, stmt)}
 
 
 def choices(session: Session) -> dict[str, list[tuple[int, str, str]]]:
@@ -467,5 +330,5 @@ def choices(session: Session) -> dict[str, list[tuple[int, str, str]]]:
     for dim, table, column, zh, en in sources:
         used = select(column).where(column.is_not(None)).distinct()
         stmt = select(table.id, zh, en).where(table.id.in_(used)).order_by(table.id)
-        out[dim] = [(int(i), str(a), str(b)) for i, a, b in _rows(session, stmt)]
+        out[dim] = [(int(i), str(a), str(b)) for i, a, b in rows(session, stmt)]
     return out

@@ -3,9 +3,11 @@ delinquency snapshots, the LPR history, alerts, rules, monitoring tasks and the 
 behavioural score. Everything here reads or adds; the services decide.
 
 What a staff member sees of alerts and tasks follows their data scope (``access.rules.ScopeKind``,
-as for customers): the whole bank; a branch head (BRANCH) the bank-wide alerts and those of their
-branch and the branches below it, and the tasks on those branches' loans; OWN the alerts they own
-and the tasks assigned to them. ``viewer=None`` is the bank's own work (the close, the CLI)."""
+as for customers): the whole bank; a branch head (BRANCH) the bank-wide alerts, those of their
+branch and the branches below it, those of one loan booked at those branches (a ``loan`` alert,
+such as a misuse of funds, holds the loan number as its value), and the tasks on those branches'
+loans; OWN the alerts they own and the tasks assigned to them. ``viewer=None`` is the bank's own
+work (the close, the CLI)."""
 
 from __future__ import annotations
 
@@ -209,10 +211,13 @@ def alert_scope(viewer: Principal | None) -> ColumnElement[bool]:
         return true()
     if viewer.scope is ScopeKind.OWN:
         return RiskAlert.owner_id == viewer.staff_id
-    codes = select(Branch.code).where(Branch.id.in_(sorted(viewer.branch_ids)))
+    branch_ids = sorted(viewer.branch_ids)
+    codes = select(Branch.code).where(Branch.id.in_(branch_ids))
+    loan_nos = select(Loan.loan_no).where(Loan.branch_id.in_(branch_ids))
     return or_(
         RiskAlert.dimension == "all",
         and_(RiskAlert.dimension == "branch", RiskAlert.dimension_value.in_(codes)),
+        and_(RiskAlert.dimension == "loan", RiskAlert.dimension_value.in_(loan_nos)),
     )
 
 

@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from loanpilot.analytics import finance
 from loanpilot.kit.errors import ConflictError, ValidationError
-from loanpilot.lending import ledger
-from loanpilot.lending.ledger import Amounts, Line, Part, PrepayOption, Terms
+from loanpilot.lending import ledger, ledger_prepay
+from loanpilot.lending.ledger import Amounts, Line, Part, Terms
+from loanpilot.lending.ledger_prepay import PrepayOption
 
 D0 = date(2026, 1, 31)  # month ends: due dates Feb 28, Mar 31, ...
 
@@ -148,18 +149,18 @@ def _paid(lines: tuple[Line, ...], n: int) -> tuple[Line, ...]:
 def test_equal_instalment_both_options_agree_with_numpy_financial():
     lines = _paid(lines_of(36_000_000, "0.0435", 36, "equal_instalment"), 6)
     day = date(2026, 8, 10)  # 10 days after the 6th due date (31 Jul)
-    options = ledger.prepayment_options(
+    options = ledger_prepay.prepayment_options(
         terms("0.0435", "equal_instalment", 36), lines, on=day, principal_fen=10_000_000
     )
     r = 0.0435 / 12
     balance = sum(x.principal_fen for x in lines[6:]) - 10_000_000
     lower = options[PrepayOption.LOWER_INSTALMENT]
-    assert isinstance(lower, ledger.Prepayment)
+    assert isinstance(lower, ledger_prepay.Prepayment)
     assert lower.accrued_interest_fen == round(10_000_000 * 0.0435 * 10 / 360) == 12_083
     assert lower.periods_after == 30
     assert lower.new_instalment_fen == round(float(npf.pmt(r, 30, -balance)))
     shorter = options[PrepayOption.SHORTEN_TERM]
-    assert isinstance(shorter, ledger.Prepayment)
+    assert isinstance(shorter, ledger_prepay.Prepayment)
     instalment = round(float(npf.pmt(r, 36, -36_000_000)))
     n = math.ceil(float(npf.nper(r, -instalment, balance)))
     assert shorter.periods_after == n == 20
@@ -176,9 +177,9 @@ def test_equal_instalment_both_options_agree_with_numpy_financial():
 
 def test_nper_matches_numpy_financial():
     for r, pay, pv in ((0.005, 103_280, 900_000), (0.0001, 1_000, 12_345), (0.01, 5_000, 100_000)):
-        assert ledger.nper(r, pay, pv) == pytest.approx(float(npf.nper(r, -pay, pv)))
-    assert ledger.nper(0.0, 1_000, 12_345) == 12.345
-    assert ledger.nper(0.01, 100, 100_000) == math.inf
+        assert ledger_prepay.nper(r, pay, pv) == pytest.approx(float(npf.nper(r, -pay, pv)))
+    assert ledger_prepay.nper(0.0, 1_000, 12_345) == 12.345
+    assert ledger_prepay.nper(0.01, 100, 100_000) == math.inf
 
 
 def test_equal_principal_keeps_the_monthly_principal_or_the_term():
@@ -186,13 +187,15 @@ def test_equal_principal_keeps_the_monthly_principal_or_the_term():
     t = terms("0.06", "equal_principal", 12)
     day = date(2026, 4, 30)  # the 3rd due date is 30 Apr: that period is due, so pay it first
     with pytest.raises(ConflictError, match=r"period 3.*repayment before prepaying"):
-        ledger.prepayment(t, lines, on=day, principal_fen=150_000, option=PrepayOption.SHORTEN_TERM)
+        ledger_prepay.prepayment(
+            t, lines, on=day, principal_fen=150_000, option=PrepayOption.SHORTEN_TERM
+        )
     day = date(2026, 4, 20)
-    short = ledger.prepayment(
+    short = ledger_prepay.prepayment(
         t, lines, on=day, principal_fen=250_000, option=PrepayOption.SHORTEN_TERM
     )
     assert [x.principal_fen for x in short.new_lines] == [93_750] * 8  # ceil(750,000 / 100,000)
-    lower = ledger.prepayment(
+    lower = ledger_prepay.prepayment(
         t, lines, on=day, principal_fen=250_000, option=PrepayOption.LOWER_INSTALMENT
     )
     assert [x.principal_fen for x in lower.new_lines] == [75_000] * 10
@@ -203,19 +206,24 @@ def test_equal_principal_keeps_the_monthly_principal_or_the_term():
 def test_interest_only_and_bullet_lower_the_interest_only():
     io = lines_of(1_000_000, "0.05", 6, "interest_only")
     t = terms("0.05", "interest_only", 6)
-    options = ledger.prepayment_options(t, io, on=date(2026, 2, 10), principal_fen=400_000)
+    options = ledger_prepay.prepayment_options(t, io, on=date(2026, 2, 10), principal_fen=400_000)
     assert "interest_only" in str(options[PrepayOption.SHORTEN_TERM])
     plan = options[PrepayOption.LOWER_INSTALMENT]
-    assert isinstance(plan, ledger.Prepayment)
+    assert isinstance(plan, ledger_prepay.Prepayment)
     assert [x.interest_fen for x in plan.new_lines] == [round(600_000 * 0.05 / 12)] * 6
     assert [x.principal_fen for x in plan.new_lines] == [0] * 5 + [600_000]
     with pytest.raises(ValidationError, match="not available for interest_only"):
-        ledger.prepayment(
+        ledger_prepay.prepayment(
             t, io, on=date(2026, 2, 10), principal_fen=1, option=PrepayOption.SHORTEN_TERM
         )
     bullet = lines_of(1_000_000, "0.05", 12, "bullet", fee="0.001")
-    plan = ledger.prepayment(terms("0.05", "bullet", 12), bullet, on=date(2026, 7, 31),
-                             principal_fen=400_000, option=PrepayOption.LOWER_INSTALMENT)  # fmt: skip
+    plan = ledger_prepay.prepayment(
+        terms("0.05", "bullet", 12),
+        bullet,
+        on=date(2026, 7, 31),
+        principal_fen=400_000,
+        option=PrepayOption.LOWER_INSTALMENT,
+    )
     (only,) = plan.new_lines
     assert (only.principal_fen, only.interest_fen, only.fee_fen) == (600_000, 30_000, 12_000)
     assert plan.accrued_interest_fen == round(400_000 * 0.05 * 181 / 360)  # 31 Jan -> 31 Jul
@@ -223,8 +231,13 @@ def test_interest_only_and_bullet_lower_the_interest_only():
 
 def test_full_prepayment_pays_every_remaining_principal():
     lines = _paid(lines_of(600_000, "0.06", 6, "equal_instalment"), 1)
-    plan = ledger.prepayment(terms("0.06", "equal_instalment", 6), lines, on=date(2026, 3, 10),
-                             principal_fen=None, option=None)  # fmt: skip
+    plan = ledger_prepay.prepayment(
+        terms("0.06", "equal_instalment", 6),
+        lines,
+        on=date(2026, 3, 10),
+        principal_fen=None,
+        option=None,
+    )
     assert plan.full
     assert plan.new_lines == ()
     assert sum(a.amounts.principal_fen for a in plan.allocations) == plan.principal_fen
@@ -233,8 +246,13 @@ def test_full_prepayment_pays_every_remaining_principal():
         0
     ] * 4
     with pytest.raises(ValidationError, match="less than the outstanding"):
-        ledger.prepayment(terms("0.06", "equal_instalment", 6), lines, on=date(2026, 3, 10),
-                          principal_fen=plan.principal_fen, option=PrepayOption.LOWER_INSTALMENT)  # fmt: skip
+        ledger_prepay.prepayment(
+            terms("0.06", "equal_instalment", 6),
+            lines,
+            on=date(2026, 3, 10),
+            principal_fen=plan.principal_fen,
+            option=PrepayOption.LOWER_INSTALMENT,
+        )
 
 
 # --- property: the ledger balances -----------------------------------------------------------
@@ -282,9 +300,13 @@ def _step(book: Book, kind: int, day: date, fraction: float, option: PrepayOptio
     elif kind == 1:
         full = fraction > 0.9
         left = ledger.unpaid_principal(lines)
-        plan = ledger.prepayment(book.terms, lines, on=day,
-                                 principal_fen=None if full else max(1, int(left * fraction)),
-                                 option=None if full else option)  # fmt: skip
+        plan = ledger_prepay.prepayment(
+            book.terms,
+            lines,
+            on=day,
+            principal_fen=None if full else max(1, int(left * fraction)),
+            option=None if full else option,
+        )
         ordered = sorted(lines, key=lambda x: x.period_no)
         kept = ordered[: plan.first_remaining]
         new_lines = tuple(
