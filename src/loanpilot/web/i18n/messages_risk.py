@@ -23,6 +23,8 @@ RISK: Final[dict[str, dict[str, str]]] = {
             "models": ("评分模型", "Models"),
             "policies": ("授信政策", "Credit policy"),
             "reviews": ("人工审批", "Manual review"),
+            "close": ("日终批处理", "Daily close"),
+            "classification": ("五级分类调整", "Classification"),
         },
     ),
     "risk.yes": {"zh": "是", "en": "Yes"},
