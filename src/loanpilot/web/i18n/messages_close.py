@@ -9,13 +9,6 @@ def _labels(prefix: str, pairs: dict[str, tuple[str, str]]) -> dict[str, dict[st
 
 
 CLOSE: dict[str, dict[str, str]] = {
-    **_labels(
-        "close.tab",
-        {
-            "close": ("日终批处理", "Daily close"),
-            "classification": ("五级分类认定", "Classification overrides"),
-        },
-    ),
     "close.title": {"zh": "日终批处理", "en": "Daily close"},
     "close.subtitle": {
         "zh": "每日计算逾期天数、逾期分档与五级分类，保存快照，汇总不良率与拨备，并核对账务。",

@@ -24,7 +24,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
             "policies": ("授信政策", "Credit policy"),
             "reviews": ("人工审批", "Manual review"),
             "close": ("日终批处理", "Daily close"),
-            "classification": ("五级分类调整", "Classification"),
+            "classification": ("五级分类认定", "Classification overrides"),
         },
     ),
     "risk.yes": {"zh": "是", "en": "Yes"},
