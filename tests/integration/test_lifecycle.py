@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy_financial as npf
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from loanpilot.audit.models import AuditLog
@@ -31,6 +31,7 @@ from loanpilot.lending import authority, events, lifecycle, sla
 from loanpilot.lending.models import (
     Application,
     ApplicationStatus,
+    ApprovalAuthority,
     ApprovalRequest,
     ApprovalRequestStatus,
     Loan,
@@ -468,6 +469,8 @@ def test_the_checker_confirms_a_secured_loan_at_the_makers_appraisal(session: Se
 
 
 def test_authority_is_data_with_defaults_and_every_change_audited(session: Session) -> None:
+    # the shared demo bank may hold authorities another test stored (this session rolls back)
+    session.execute(delete(ApprovalAuthority))
     assert authority.authority_map(session) == dict(authority.DEFAULT_AUTHORITIES)
     assert authority.ensure_default_authorities(session, NOW) == 3
     assert authority.ensure_default_authorities(session, NOW) == 0

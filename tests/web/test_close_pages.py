@@ -107,7 +107,10 @@ def test_who_may_see_and_run_the_close(demo_site: DemoSite) -> None:
 
 def _loan_past_90_without_override(demo_site: DemoSite) -> Loan:
     with Session(demo_site.bank.engine) as s:
-        taken = select(ClassificationOverride.loan_id)
+        # an override in force (a revoked one no longer counts: another test may have revoked it)
+        taken = select(ClassificationOverride.loan_id).where(
+            ClassificationOverride.revoked_at.is_(None)
+        )
         loan = s.scalars(
             select(Loan)
             .where(Loan.status == LoanStatus.REPAYING, Loan.dpd > 90, Loan.dpd <= 270)
