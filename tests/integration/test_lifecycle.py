@@ -528,3 +528,23 @@ def test_a_combination_loan_is_disbursed_as_two_sub_loans(session: Session) -> N
         assert loan.product_id == app.product_id
     assert app.status is ApplicationStatus.DISBURSED
     assert Decimal(0) < child.apr < parent.apr
+
+
+def test_a_loan_the_bank_was_left_to_place_is_booked_where_it_is_disbursed(
+    session: Session,
+) -> None:
+    # The portal's "由银行分配": neither the application nor the (new) customer has a branch.
+    app = decided(session, "CL-GEN", 50_000, 24, approved_in_full)
+    customer = session.get(Customer, app.customer_id)
+    assert customer is not None
+    app.branch_id = None
+    customer.home_branch_id = None
+    servicer = staff(session, "service_agent")
+    for step in (lifecycle.accept_offer, lifecycle.sign_contract):
+        kwargs = {"today": TODAY} if step is lifecycle.accept_offer else {}
+        step(session, app.id, now=NOW, by_id=servicer.id, actor_label=label(servicer), **kwargs)
+    (loan,) = lifecycle.disburse(
+        session, app.id, now=NOW, today=TODAY, by_id=servicer.id, actor_label=label(servicer)
+    )
+    assert loan.branch_id == servicer.branch_id
+    assert app.branch_id == servicer.branch_id  # recorded on the application too

@@ -274,7 +274,14 @@ def disburse(
     next_stage(app.status.value, Action.DISBURSE)
     product = session.get(LoanProduct, app.product_id)
     customer = session.get(Customer, app.customer_id)
-    branch_id = app.branch_id or (customer.home_branch_id if customer else None)
+    # An applicant who left the branch to the bank ("由银行分配") is booked where it is disbursed.
+    branch_id = (
+        app.branch_id
+        or (customer.home_branch_id if customer else None)
+        or repo.booking_branch(session, by_id)
+    )
+    if app.branch_id is None and branch_id is not None:
+        app.branch_id = branch_id
     if product is None or branch_id is None:
         raise ConflictError(
             "application.incomplete",

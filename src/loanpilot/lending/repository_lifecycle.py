@@ -26,7 +26,7 @@ from loanpilot.lending.models import (
     Loan,
 )
 from loanpilot.products.models import LoanProduct
-from loanpilot.team.models import Staff
+from loanpilot.team.models import Branch, BranchLevel, Staff
 
 #: Sort keys of the pipeline list and their columns.
 PIPELINE_SORT: Mapping[str, Any] = {
@@ -121,6 +121,20 @@ def staff_labels(session: Session, staff_ids: Collection[int]) -> dict[int, tupl
         .where(Staff.id.in_(ids))
     ).all()
     return {int(i): (str(n), str(u or "")) for i, n, u in rows}
+
+
+def booking_branch(session: Session, staff_id: int) -> int | None:
+    """Where a loan the bank was left to place is booked: the branch of the staff member
+    disbursing it, else the head office (the lowest-numbered one)."""
+    own = session.scalar(select(Staff.branch_id).where(Staff.id == staff_id))
+    if own is not None:
+        return own
+    return session.scalar(
+        select(Branch.id)
+        .where(Branch.level == BranchLevel.HEAD_OFFICE)
+        .order_by(Branch.id)
+        .limit(1)
+    )
 
 
 def staff_role(session: Session, staff_id: int) -> str | None:

@@ -209,6 +209,10 @@ LENDING: dict[str, dict[str, str]] = {
         "lending.error",
         {
             "workflow.illegal": ("当前阶段不允许此操作", "This stage does not allow that action"),
+            "application.incomplete": (
+                "申请缺少产品或入账机构，无法放款",
+                "The application lacks its product or a branch to book the loan at",
+            ),
             "workflow.reason": ("撤回申请须填写原因", "A withdrawal needs the reason"),
             "review.note": ("审批须填写说明", "A decision needs a note saying why"),
             "review.collateral": (
