@@ -18,9 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from loanpilot.kit.clock import SHANGHAI
-from loanpilot.lending.events import transition
-from loanpilot.lending.models import Loan, LoanStatus
-from loanpilot.lending.workflow import Action, Stage
+from loanpilot.lending.models import LoanStatus
+from loanpilot.lending.workflow import Action, Stage, next_stage
 from loanpilot.risk import collection_rules as rules
 from loanpilot.risk import repository_collections as repo
 from loanpilot.risk.collections import ensure_default_ladder, rungs
@@ -43,22 +42,26 @@ def _local_day(at: datetime, tz: ZoneInfo) -> date:
 
 
 def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
-    """The daily close's step of this module (``risk.close_steps``): what it did, counted."""
+    """The daily close's step of this module (``risk.close_steps``): what it did, counted.
+
+    Set-based: one query per kind of figure over every open case, the new cases and their
+    workflow rows bulk inserted, and only the cases whose columns changed written back."""
+    session.flush()
     done: Counter[str] = Counter()
     if not repo.ladder(session):
         ensure_default_ladder(session, now)
         done["ladder_seeded"] = 1
     ladder = rungs(session)
-    open_by_loan = {c.loan_id: c for c in repo.open_cases(session)}
     if ladder and any(r.enabled for r in ladder):
         floor = max(1, min(r.min_dpd for r in ladder if r.enabled))
-        for loan in repo.delinquent_repaying_loans(session, floor):
-            if loan.id not in open_by_loan and rules.opens_case(ladder, loan.dpd):
-                open_by_loan[loan.id] = _open_case(session, loan, as_of, now)
-                done["opened"] += 1
-    cases = list(open_by_loan.values())
-    ids = [c.id for c in cases]
-    for action in repo.promised_actions_without_promise(session, ids):
+        new = [row for row in repo.delinquent_without_case(session, floor)
+               if rules.opens_case(ladder, row[2])]  # fmt: skip
+        if new:
+            repo.add_cases(session, new, as_of)
+            _transitions(session, [(i, no, f"{dpd} days past due") for i, no, dpd in new],
+                         Stage.REPAYING, Action.TRANSFER_TO_COLLECTIONS, now)  # fmt: skip
+            done["opened"] = len(new)
+    for action in repo.open_promise_actions(session):
         assert action.promise_amount_fen is not None
         assert action.promise_date is not None
         session.add(
@@ -73,105 +76,83 @@ def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
         )
         done["promises_recorded"] += 1
     session.flush()
-    loans = repo.loans_by_id(session, open_by_loan.keys())
-    stages = repo.loan_stages(session, loans.keys())
-    promises = repo.promises_of(session, ids)
-    made_on = _promise_days(session, promises)
+    cases = repo.open_case_rows(session)
+    promises, made_at = repo.open_promises(session)
     for case in cases:
-        loan = loans[case.loan_id]
         for p in promises.get(case.id, []):
-            done.update(_follow_up(session, p, loan, made_on.get(p.id, case.opened_on), as_of))
+            made_on = _local_day(made_at[p.id], SHANGHAI) if p.id in made_at else case.opened_on
+            done.update(_follow_up(session, p, case.loan_id, made_on, as_of))
     session.flush()
-    recovered = repo.recovered_by_case(session, ids, as_of)
-    overdue = repo.overdue_by_loan(session, loans.keys(), as_of)
-    broken = repo.broken_counts(session, ids)
-    last_contact = repo.last_contact_at(session, ids)
-    still_open: list[CollectionCase] = []
+    fig = repo.case_figures(session, as_of)
+    changes: dict[int, dict[str, object]] = {}
+    to_collections: list[tuple[int, str, str]] = []
+    cured: list[tuple[int, str, str]] = []
+    still_open: list[repo.OpenCase] = []
     for case in cases:
-        loan = loans[case.loan_id]
-        case.recovered_fen = recovered.get(case.id, 0)
-        stage = stages.get(loan.id, loan.status.value)
-        if loan.status is not LoanStatus.REPAYING or loan.dpd <= 0:
-            outcome = _OUTCOME.get(loan.status, "cured")
-            _close(session, case, loan, outcome, stage, promises.get(case.id, []), as_of, now)
+        new_values: dict[str, object] = {"recovered_fen": fig.recovered.get(case.id, 0)}
+        stage = fig.stage.get(case.loan_id, case.loan_status)
+        if case.loan_status != LoanStatus.REPAYING.value or case.dpd <= 0:
+            outcome = _OUTCOME.get(LoanStatus(case.loan_status), "cured")
+            _resolve(promises.get(case.id, []), outcome, as_of)
+            new_values.update(stage=CollectionStage.CLOSED.value, closed_on=as_of,
+                              outcome=outcome, next_action_on=None)  # fmt: skip
+            if outcome == "cured" and stage == Stage.IN_COLLECTIONS.value:
+                cured.append((case.loan_id, case.loan_no, "no longer past due"))
             done[f"closed_{outcome}"] += 1
-            continue
-        if stage == Stage.REPAYING.value:  # a case opened before the workflow was recorded
-            _to_collections(session, loan, now)
-        rung = rules.rung_for(
-            ladder,
-            dpd=loan.dpd,
-            overdue_fen=overdue.get(loan.id, repo.Overdue()).total_fen,
-            broken_promises=broken.get(case.id, 0),
-            current=case.ladder_step,
-        )
-        step = rung.step if rung else None
-        if step != case.ladder_step:
-            done["placed" if case.ladder_step is None else "moved"] += 1
-            case.ladder_step = step
-            if step in rules.STAGE_OF_RUNG and case.stage is not CollectionStage.OUTSOURCED:
-                case.stage = CollectionStage(rules.STAGE_OF_RUNG[step])
-        due = [p.due_on for p in promises.get(case.id, []) if p.status is PromiseStatus.OPEN]
-        last = last_contact.get(case.id)
-        case.next_action_on = rules.next_action_on(
-            step,
-            as_of=as_of,
-            last_contact_on=_local_day(last, SHANGHAI) if last else None,
-            open_promise_due=min(due) if due else None,
-        )
-        still_open.append(case)
-    done["assigned"] = _assign(session, still_open, loans)
+        else:
+            if stage == Stage.REPAYING.value:  # a case opened before the workflow was recorded
+                to_collections.append((case.loan_id, case.loan_no, f"{case.dpd} days past due"))
+            rung = rules.rung_for(
+                ladder, dpd=case.dpd, overdue_fen=fig.overdue.get(case.loan_id, 0),
+                broken_promises=fig.broken.get(case.id, 0), current=case.ladder_step,
+            )  # fmt: skip
+            step = rung.step if rung else None
+            if step != case.ladder_step:
+                done["placed" if case.ladder_step is None else "moved"] += 1
+                new_values["ladder_step"] = step
+                if step in rules.STAGE_OF_RUNG and case.stage != CollectionStage.OUTSOURCED.value:
+                    new_values["stage"] = rules.STAGE_OF_RUNG[step]
+            due = [p.due_on for p in promises.get(case.id, []) if p.status is PromiseStatus.OPEN]
+            last = fig.last_contact.get(case.id)
+            new_values["next_action_on"] = rules.next_action_on(
+                step,
+                as_of=as_of,
+                last_contact_on=_local_day(last, SHANGHAI) if last else None,
+                open_promise_due=min(due) if due else None,
+            )
+            still_open.append(case)
+        changed = {k: v for k, v in new_values.items() if getattr(case, k, None) != v}
+        if changed:
+            changes[case.id] = changed
+    _transitions(session, to_collections, Stage.REPAYING, Action.TRANSFER_TO_COLLECTIONS, now)
+    _transitions(session, cured, Stage.IN_COLLECTIONS, Action.CURE, now)
+    for case_id, who in _assign(session, still_open).items():
+        changes.setdefault(case_id, {})["assigned_to_id"] = who
+        done["assigned"] += 1
     session.flush()
+    repo.update_cases(session, changes)
+    for obj in list(session.identity_map.values()):  # held cases see what was written
+        if isinstance(obj, CollectionCase) and obj.id in changes:
+            session.expire(obj)
     return {k: v for k, v in sorted(done.items()) if v}
 
 
-def _open_case(session: Session, loan: Loan, as_of: date, now: datetime) -> CollectionCase:
-    case = CollectionCase(
-        case_no=f"CC{as_of:%Y%m%d}-{loan.id:06d}",
-        loan_id=loan.id,
-        opened_on=as_of,
-        dpd_at_open=loan.dpd,
-        stage=CollectionStage.SOFT,
-        recovered_fen=0,
-    )
-    session.add(case)
-    _to_collections(session, loan, now)
-    return case
-
-
-def _to_collections(session: Session, loan: Loan, now: datetime) -> None:
-    transition(
-        session,
-        entity="loan",
-        entity_id=loan.id,
-        entity_label=loan.loan_no,
-        stage=Stage.REPAYING,
-        action=Action.TRANSFER_TO_COLLECTIONS,
-        now=now,
-        note=f"{loan.dpd} days past due",
-    )
-
-
-def _promise_days(
-    session: Session, promises: dict[int, list[CollectionPromise]]
-) -> dict[int, date]:
-    """The business day each promise was made (its action's day)."""
-    action_ids = {p.action_id for ps in promises.values() for p in ps if p.action_id}
-    at = repo.action_times(session, action_ids)
-    return {
-        p.id: _local_day(at[p.action_id], SHANGHAI)
-        for ps in promises.values()
-        for p in ps
-        if p.action_id in at
-    }
+def _transitions(
+    session: Session, loans: list[tuple[int, str, str]], stage: Stage, action: Action,
+    now: datetime,
+) -> None:  # fmt: skip
+    """``lending.events.transition`` of many loans (id, loan no, note) at once."""
+    if loans:
+        target = next_stage(stage, action)  # the pure state machine: refuses an illegal move
+        repo.add_loan_transitions(session, loans, action.value, (stage.value, target.value), now)
 
 
 def _follow_up(
-    session: Session, promise: CollectionPromise, loan: Loan, made_on: date, as_of: date
+    session: Session, promise: CollectionPromise, loan_id: int, made_on: date, as_of: date
 ) -> Counter[str]:
     if promise.status is not PromiseStatus.OPEN:
         return Counter()
-    paid = repo.repaid_between(session, loan.id, made_on, min(as_of, promise.due_on))
+    paid = repo.repaid_between(session, loan_id, made_on, min(as_of, promise.due_on))
     promise.paid_fen = paid
     outcome = rules.promise_outcome(promise.amount_fen, paid, promise.due_on, as_of)
     if outcome == "open":
@@ -180,52 +161,29 @@ def _follow_up(
     return Counter({f"promises_{outcome}": 1})
 
 
-def _close(
-    session: Session,
-    case: CollectionCase,
-    loan: Loan,
-    outcome: str,
-    stage: str,
-    promises: list[CollectionPromise],
-    as_of: date,
-    now: datetime,
-) -> None:
+def _resolve(promises: list[CollectionPromise], outcome: str, as_of: date) -> None:
+    """A closing case's open promises: kept when the loan was paid up, broken otherwise."""
     paid_up = outcome in ("cured", "settled")
     for p in promises:
         if p.status is PromiseStatus.OPEN:
             p.status = PromiseStatus.KEPT if paid_up else PromiseStatus.BROKEN
             p.resolved_on = as_of
-    case.stage, case.closed_on, case.outcome, case.next_action_on = (
-        CollectionStage.CLOSED, as_of, outcome, None,
-    )  # fmt: skip
-    if outcome == "cured" and stage == Stage.IN_COLLECTIONS.value:
-        transition(
-            session,
-            entity="loan",
-            entity_id=loan.id,
-            entity_label=loan.loan_no,
-            stage=Stage.IN_COLLECTIONS,
-            action=Action.CURE,
-            now=now,
-            note="no longer past due",
-        )
 
 
-def _assign(session: Session, cases: list[CollectionCase], loans: dict[int, Loan]) -> int:
+def _assign(session: Session, cases: list[repo.OpenCase]) -> dict[int, int]:
     """Give each unassigned case to the active collector of the loan's branch with the fewest
-    open cases (any branch's when the branch has none); ties to the lowest staff id."""
+    open cases (any branch's when the branch has none); ties to the lowest staff id. The
+    assignments made, case id → staff id."""
     collectors = repo.active_collectors(session)
     if not collectors:
-        return 0
-    load = Counter(repo.open_load(session))
-    assigned = 0
+        return {}
+    load = Counter(c.assigned_to_id for c in cases if c.assigned_to_id is not None)
+    out: dict[int, int] = {}
     for case in sorted(cases, key=lambda c: c.id):
         if case.assigned_to_id is not None:
             continue
-        branch = loans[case.loan_id].branch_id
-        pool = [s for s, b in collectors if b == branch] or [s for s, _ in collectors]
+        pool = [s for s, b in collectors if b == case.branch_id] or [s for s, _ in collectors]
         chosen = min(pool, key=lambda s: (load[s], s))
-        case.assigned_to_id = chosen
+        out[case.id] = chosen
         load[chosen] += 1
-        assigned += 1
-    return assigned
+    return out

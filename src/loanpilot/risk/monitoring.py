@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 
 from loanpilot.access.rules import Principal
 from loanpilot.audit.service import record
-from loanpilot.db.bulk import bulk_insert
 from loanpilot.kit.errors import (
     ConflictError,
     NotFoundError,
@@ -41,9 +40,10 @@ from loanpilot.kit.errors import (
 )
 from loanpilot.lending.models import Loan
 from loanpilot.risk import behaviour, warnings
+from loanpilot.risk import repository_close as close_repo
 from loanpilot.risk import repository_warnings as repo
 from loanpilot.risk import warning_rules as wr
-from loanpilot.risk.models_post import BehaviourScore, MonitoringTask, TaskKind, TaskStatus
+from loanpilot.risk.models_post import MonitoringTask, TaskKind, TaskStatus
 from loanpilot.team.models import Role
 
 NEW_LOAN_DAYS = 7
@@ -57,60 +57,55 @@ def _months_between(first: date, last: date) -> int:
     return max(0, (last.year - first.year) * 12 + last.month - first.month - (last.day < first.day))
 
 
+def _months_between_many(first: np.ndarray, last: date) -> np.ndarray:
+    """``_months_between`` of each day of ``first`` (datetime64[D]) and ``last``."""
+    month = first.astype("M8[M]")
+    day = (first - month.astype("M8[D]")).astype(np.int64) + 1
+    whole = (np.datetime64(last, "M") - month).astype(np.int64) - (last.day < day)
+    return np.asarray(np.maximum(whole, 0), dtype=np.int64)
+
+
 def refresh_behaviour_scores(session: Session, as_of: date) -> int:
-    """Score every repaying loan without a score for ``as_of``'s month; how many were scored."""
+    """Score every repaying loan without a score for ``as_of``'s month; how many were scored.
+    The inputs are read for those loans only (three aggregate queries), scored in one call and
+    bulk inserted."""
     month = as_of.replace(day=1)
-    loans = repo.loans_to_score(session, month, as_of)
-    if not loans:
+    cols = close_repo.behaviour_inputs(
+        session, month, as_of, behaviour.add_months(as_of, -6), behaviour.add_months(as_of, -12)
+    )
+    if not len(cols["loan_id"]):
         return 0
-    ids = np.array([row[0] for row in loans], dtype=np.int64)
-    dpd = np.array([row[1] for row in loans], dtype=np.int64)
-    outstanding = np.array([row[2] for row in loans], dtype=np.float64)
-    principal = np.array([row[3] for row in loans], dtype=np.float64)
-    mob = np.array([_months_between(row[4], as_of) for row in loans], dtype=np.int64)
-
-    def lookup(values: dict[int, int]) -> np.ndarray:
-        return np.array([values.get(int(i), 0) for i in ids], dtype=np.int64)
-
-    max6 = np.maximum(
-        dpd, lookup(repo.max_dpd_since(session, behaviour.add_months(as_of, -6), as_of))
-    )
-    max12 = np.maximum(
-        max6, lookup(repo.max_dpd_since(session, behaviour.add_months(as_of, -12), as_of))
-    )
-    last_bad = repo.last_delinquent_day(session, as_of)
-    since = np.array(
-        [0 if d > 0 else (_months_between(last_bad[int(i)], as_of) if int(i) in last_bad else behaviour.NEVER)
-         for i, d in zip(ids, dpd, strict=True)],
-        dtype=np.int64,
-    )  # fmt: skip
-    counts = repo.instalment_counts(session, as_of)
-    due = np.array([counts.get(int(i), (0, 0))[0] for i in ids], dtype=np.float64)
-    late = np.array([counts.get(int(i), (0, 0))[1] for i in ids], dtype=np.float64)
+    dpd = cols["dpd"]
+    max6 = np.maximum(dpd, cols["max6"])
+    max12 = np.maximum(max6, cols["max12"])
+    bad = ~np.isnat(cols["last_bad"])
+    since = np.where(dpd > 0, 0, behaviour.NEVER)
+    clean = (dpd <= 0) & bad
+    since[clean] = _months_between_many(cols["last_bad"][clean], as_of)
+    due, late = cols["due"], cols["late"]
     late_share = np.divide(late, due, out=np.zeros_like(due), where=due > 0)
+    principal = cols["principal"]
     utilisation = np.divide(
-        outstanding, principal, out=np.zeros_like(principal), where=principal > 0
+        cols["outstanding"], principal, out=np.zeros_like(principal), where=principal > 0
     )
+    mob = _months_between_many(cols["disbursed_on"], as_of)
     scores, pds, grades = behaviour.score_many(
         dpd, max6, max12, since, late_share, utilisation, mob
     )
-    inputs = [
-        {"dpd": int(a), "max6": int(b), "max12": int(c), "since": int(d), "late": round(float(e), 4),
-         "util": round(float(f), 4), "mob": int(g)}
-        for a, b, c, d, e, f, g in zip(dpd, max6, max12, since, late_share, utilisation, mob, strict=True)
+    inputs = [  # the JSON text json.dumps writes for the dict of the inputs
+        f'{{"dpd": {a}, "max6": {b}, "max12": {c}, "since": {d}, "late": {round(e, 4)!r}, '
+        f'"util": {round(f, 4)!r}, "mob": {g}}}'
+        for a, b, c, d, e, f, g in zip(
+            dpd.tolist(), max6.tolist(), max12.tolist(), since.tolist(), late_share.tolist(),
+            utilisation.tolist(), mob.tolist(), strict=True,
+        )
     ]  # fmt: skip
-    return bulk_insert(
-        session.connection(),
-        BehaviourScore.__table__,  # type: ignore[arg-type]
-        {
-            "loan_id": ids,
-            "month": np.full(len(ids), np.datetime64(month, "D")),
-            "score": scores,
-            "pd": [Decimal(f"{p:.8f}") for p in pds],
-            "grade": grades.astype(object),
-            "inputs": inputs,
-        },
-    )
+    return close_repo.insert_behaviour_scores(
+        session,
+        month,
+        {"loan_id": cols["loan_id"], "score": scores, "pd": pds, "grade": grades,
+         "inputs": inputs},
+    )  # fmt: skip
 
 
 def _task_no(session: Session, as_of: date) -> str:

@@ -24,6 +24,7 @@ Services flush; the caller commits.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -77,11 +78,41 @@ def series_periods(session: Session, as_of: date) -> list[date]:
 
 def portfolio_points(session: Session, as_of: date, dimension: str) -> dict[str, list[wr.Point]]:
     """Every portfolio metric's points by ``dimension``."""
+    return portfolio_points_many(session, as_of, [dimension])[dimension]
+
+
+def portfolio_points_many(
+    session: Session, as_of: date, dimensions: Collection[str]
+) -> dict[str, dict[str, list[wr.Point]]]:
+    """``portfolio_points`` of several dimensions, one aggregate query per dimension except the
+    whole bank's, which is added up from another dimension's sums when there is one (every loan
+    has a branch, a product, a channel and a customer: each dimension's values split the book)."""
     periods = series_periods(session, as_of)
     gaps = {p: (p - (periods[i - 1] if i else p.replace(day=1) - timedelta(days=1))).days
             for i, p in enumerate(periods)}  # fmt: skip
+    sums = {d: repo.metric_sums(session, periods, gaps, d) for d in dimensions if d != "all"}
+    if "all" in dimensions:
+        sums["all"] = (
+            _whole_bank(next(iter(sums.values())))
+            if sums
+            else repo.metric_sums(session, periods, gaps, "all")
+        )
+    return {d: _points(sums[d]) for d in dimensions}
+
+
+def _whole_bank(rows: list[repo.MetricSums]) -> list[repo.MetricSums]:
+    """The bank-wide sums per period from the sums of the values of one dimension."""
+    total: dict[date, list[int]] = {}
+    for r in rows:
+        acc = total.setdefault(r.period, [0, 0, 0, 0, 0])
+        for i, v in enumerate((r.balance, r.m1plus, r.dpd30plus, r.npl, r.new_delinquent)):
+            acc[i] += v
+    return [repo.MetricSums(p, "all", *v) for p, v in sorted(total.items())]
+
+
+def _points(rows: list[repo.MetricSums]) -> dict[str, list[wr.Point]]:
     out: dict[str, list[wr.Point]] = {m: [] for m in _RATIOS}
-    for row in repo.metric_sums(session, periods, gaps, dimension):
+    for row in rows:
         if row.balance <= 0:
             continue
         for metric, attr in _RATIOS.items():
@@ -246,14 +277,15 @@ def evaluate(session: Session, as_of: date, now: datetime) -> dict[str, int]:
     rows = repo.rules(session, enabled_only=True)
     taken = repo.alert_keys(session) | repo.alert_keys(session, raised_on=as_of)
     periods = repo.alert_periods(session, [r.code for r in rows])
-    cache: dict[str, dict[str, list[wr.Point]]] = {}
+    portfolio = sorted(
+        {r.dimension for r in rows if r.metric in _RATIOS}.intersection(wr.PORTFOLIO_DIMENSIONS)
+    )
+    cache = portfolio_points_many(session, as_of, portfolio) if portfolio else {}
     counts = {"rules": len(rows), "firings": 0, "raised": 0}
     for row in rows:
         if row.metric == "lpr_change_bp":
             points = lpr_points(session, as_of, row.window)
         elif row.metric in _RATIOS and row.dimension in wr.PORTFOLIO_DIMENSIONS:
-            if row.dimension not in cache:
-                cache[row.dimension] = portfolio_points(session, as_of, row.dimension)
             points = cache[row.dimension][row.metric]
         else:
             continue
