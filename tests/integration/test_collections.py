@@ -7,15 +7,15 @@ with pii:view, and every reveal is audited."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from tests import post_loan_site as site
 
 from loanpilot.access.rules import DEFAULT_MATRIX, Permission, Principal, scope_for
 from loanpilot.audit.models import AuditLog
-from loanpilot.customers.models import Channel, Customer, Gender, Occupation
+from loanpilot.customers.models import Customer
 from loanpilot.kit.crypto import FieldCipher, generate_key
 from loanpilot.kit.errors import NotFoundError, PermissionDeniedError, ValidationError
 from loanpilot.lending.models import (
@@ -26,21 +26,14 @@ from loanpilot.lending.models import (
     ScheduleLine,
     WorkflowEvent,
 )
-from loanpilot.products.models import (
-    CollateralKind,
-    LoanProduct,
-    ProductSubtype,
-    ProductType,
-    RateBasis,
-    RepaymentMethod,
-)
+from loanpilot.products.models import LoanProduct
 from loanpilot.risk import collections as col
 from loanpilot.risk import collections_close
 from loanpilot.risk import collections_views as views
 from loanpilot.risk.collection_rules import Rung
 from loanpilot.risk.models import CollectionAction, CollectionCase
 from loanpilot.risk.models_post import CollectionPromise, LadderStep, PromiseStatus
-from loanpilot.team.models import Branch, BranchLevel, Role, Staff
+from loanpilot.team.models import Branch, Role, Staff
 
 D = date(2026, 11, 29)
 
@@ -58,20 +51,9 @@ class Bank:
     (A with a guarantor), debtor 2 has loan C (branch 2)."""
 
     def __init__(self, session: Session) -> None:
-        b1 = Branch(
-            code="B1", name="一分行", level=BranchLevel.BRANCH, province="浙江省", city="杭州市"
-        )
-        b2 = Branch(
-            code="B2", name="二分行", level=BranchLevel.BRANCH, province="浙江省", city="宁波市"
-        )
-        product = LoanProduct(
-            code="P1", name_zh="消费贷", name_en="Consumer", product_type=ProductType.CONSUMER,
-            subtype=ProductSubtype.GENERAL_CONSUMER, min_amount_fen=100_000,
-            max_amount_fen=100_000_000, min_term_months=6, max_term_months=60,
-            rate_basis=RateBasis.FIXED, min_spread=Decimal("0.04"), max_spread=Decimal("0.12"),
-            repayment_methods=[RepaymentMethod.EQUAL_INSTALMENT.value],
-            collateral_required=CollateralKind.NONE, launched_on=date(2020, 1, 1),
-        )  # fmt: skip
+        b1 = site.branch("B1", "一分行")
+        b2 = site.branch("B2", "二分行", city="宁波市")
+        product = site.consumer_product("P1", max_amount_fen=100_000_000)
         session.add_all([b1, b2, product])
         session.flush()
         self.collectors = []
@@ -84,12 +66,9 @@ class Bank:
             self.collectors.append(s)
         self.debtors = []
         for i, branch in ((1, b1), (2, b2)):
-            c = Customer(
-                customer_no=f"C{i}", name=f"客户{i}", id_number_enc=b"x" * 16,
-                id_number_hash=bytes([i]) * 16, birth_date=date(1988, 5, i), gender=Gender.MALE,
-                occupation=Occupation.COMPANY_EMPLOYEE, monthly_income_fen=1_500_000,
-                province="浙江省", city="杭州市", home_branch_id=branch.id,
-                source_channel=Channel.BRANCH, since=date(2020, 1, 1),
+            c = site.customer(
+                f"C{i}", bytes([i]) * 16, name=f"客户{i}", birth_date=date(1988, 5, i),
+                home_branch_id=branch.id,
             )  # fmt: skip
             session.add(c)
             self.debtors.append(c)
@@ -116,13 +95,10 @@ class Bank:
 
     @staticmethod
     def _loan(session: Session, no: str, c: Customer, b: Branch, p: LoanProduct) -> Loan:
-        loan = Loan(
-            loan_no=f"L-{no}", customer_id=c.id, product_id=p.id, branch_id=b.id,
-            channel=Channel.BRANCH, principal_fen=1_200_000, rate_basis=RateBasis.FIXED,
-            base_rate=Decimal(0), spread=Decimal("0.06"), annual_rate=Decimal("0.06"),
-            apr=Decimal("0.06"), term_months=12, repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
-            disbursed_on=date(2026, 1, 1), first_due_on=date(2026, 2, 1),
-            maturity_on=date(2027, 1, 1), status=LoanStatus.REPAYING,
+        loan = site.loan(
+            f"L-{no}", principal_fen=1_200_000, term_months=12, customer_id=c.id,
+            product_id=p.id, branch_id=b.id, disbursed_on=date(2026, 1, 1),
+            first_due_on=date(2026, 2, 1), maturity_on=date(2027, 1, 1),
             outstanding_principal_fen=1_000_000,
         )  # fmt: skip
         session.add(loan)

@@ -9,32 +9,23 @@ import subprocess
 import sys
 import textwrap
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from tests import post_loan_site as site
 
 from loanpilot.batch.scheduler import CloseScheduler, due_date, next_fire, parse_close_at
 from loanpilot.config import Settings
-from loanpilot.customers.models import Channel, Customer, Gender, Occupation
 from loanpilot.db.session import transaction
 from loanpilot.kit.clock import SHANGHAI
 from loanpilot.kit.errors import ConfigurationError, ConflictError, ValidationError
 from loanpilot.lending.models import Loan, LoanStatus, ScheduleLine
-from loanpilot.products.models import (
-    CollateralKind,
-    LoanProduct,
-    ProductSubtype,
-    ProductType,
-    RateBasis,
-    RepaymentMethod,
-)
 from loanpilot.risk import close
 from loanpilot.risk.models import ClassificationOverride, DelinquencySnapshot, FiveClass
 from loanpilot.risk.models_post import CloseRun, CloseStatus
-from loanpilot.team.models import Branch, BranchLevel, Role, Staff
+from loanpilot.team.models import Role, Staff
 
 AS_OF = date(2026, 11, 29)
 NOW = datetime.combine(AS_OF + timedelta(days=1), time(1, 30), tzinfo=SHANGHAI).astimezone(UTC)
@@ -63,26 +54,8 @@ def build_book(factory: sessionmaker[Session]) -> None:
     """A branch, a product, a customer, a risk officer, the loans of ``EXPECTED`` with their
     unpaid instalments, and a settled and a written-off loan (which the close leaves alone)."""
     with transaction(factory) as s:
-        branch = Branch(
-            code="B001", name="测试分行", level=BranchLevel.BRANCH, province="浙江省", city="杭州市"
-        )
-        product = LoanProduct(
-            code="P-C",
-            name_zh="消费贷",
-            name_en="Consumer",
-            product_type=ProductType.CONSUMER,
-            subtype=ProductSubtype.GENERAL_CONSUMER,
-            min_amount_fen=100_000,
-            max_amount_fen=50_000_000,
-            min_term_months=6,
-            max_term_months=60,
-            rate_basis=RateBasis.FIXED,
-            min_spread=Decimal("0.04"),
-            max_spread=Decimal("0.12"),
-            repayment_methods=[RepaymentMethod.EQUAL_INSTALMENT.value],
-            collateral_required=CollateralKind.NONE,
-            launched_on=date(2020, 1, 1),
-        )
+        branch = site.branch("B001", "测试分行")
+        product = site.consumer_product("P-C")
         s.add_all([branch, product])
         s.flush()
         s.add(
@@ -95,39 +68,18 @@ def build_book(factory: sessionmaker[Session]) -> None:
                 hired_on=date(2020, 1, 1),
             )
         )
-        customer = Customer(
-            customer_no="C00001",
-            name="张三",
-            id_number_enc=b"x" * 16,
-            id_number_hash=b"h" * 16,
-            birth_date=date(1988, 5, 1),
-            gender=Gender.MALE,
-            occupation=Occupation.COMPANY_EMPLOYEE,
-            monthly_income_fen=1_500_000,
-            province="浙江省",
-            city="杭州市",
-            home_branch_id=branch.id,
-            source_channel=Channel.BRANCH,
-            since=date(2020, 1, 1),
-        )
+        customer = site.customer("C00001", b"h" * 16, home_branch_id=branch.id)
         s.add(customer)
         s.flush()
 
         def loan(no: str, status: LoanStatus = LoanStatus.REPAYING, version: int = 1) -> Loan:
-            row = Loan(
-                loan_no=no,
+            row = site.loan(
+                no,
+                principal_fen=10_000_000,
+                term_months=36,
                 customer_id=customer.id,
                 product_id=product.id,
                 branch_id=branch.id,
-                channel=Channel.BRANCH,
-                principal_fen=10_000_000,
-                rate_basis=RateBasis.FIXED,
-                base_rate=Decimal(0),
-                spread=Decimal("0.06"),
-                annual_rate=Decimal("0.06"),
-                apr=Decimal("0.06"),
-                term_months=36,
-                repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
                 disbursed_on=date(2024, 1, 1),
                 first_due_on=date(2024, 2, 1),
                 maturity_on=date(2027, 1, 1),

@@ -13,10 +13,11 @@ import numpy_financial as npf
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from tests import post_loan_site as site
 
 from loanpilot.analytics import finance
 from loanpilot.audit.models import AuditLog
-from loanpilot.customers.models import Channel, Customer, Gender, Occupation
+from loanpilot.customers.models import Channel, Customer
 from loanpilot.db.session import transaction
 from loanpilot.kit.errors import ConflictError, DomainError, ValidationError
 from loanpilot.lending import servicing, servicing_prepay, servicing_reversal
@@ -31,15 +32,8 @@ from loanpilot.lending.models import (
     WorkflowEvent,
 )
 from loanpilot.lending.workflow import Action, Stage
-from loanpilot.products.models import (
-    CollateralKind,
-    LoanProduct,
-    ProductSubtype,
-    ProductType,
-    RateBasis,
-    RepaymentMethod,
-)
-from loanpilot.team.models import Branch, BranchLevel
+from loanpilot.products.models import LoanProduct, RateBasis, RepaymentMethod
+from loanpilot.team.models import Branch
 
 NOW = datetime(2027, 6, 1, 4, 0, tzinfo=UTC)
 TODAY = date(2027, 6, 1)
@@ -61,36 +55,16 @@ def build_loan(
     """A repaying loan with its version-1 schedule (flushed)."""
     branch = session.scalar(select(Branch).where(Branch.code == "SV01"))
     if branch is None:
-        branch = Branch(
-            code="SV01", name="测试支行", level=BranchLevel.BRANCH, province="浙江省", city="杭州市"
-        )
-        product = LoanProduct(
-            code="SV-CONSUMER", name_zh="消费贷", name_en="Consumer", product_type=ProductType.CONSUMER,
-            subtype=ProductSubtype.GENERAL_CONSUMER, min_amount_fen=100, max_amount_fen=10**10,
-            min_term_months=1, max_term_months=360, rate_basis=RateBasis.FIXED,
-            min_spread=Decimal("0.01"), max_spread=Decimal("0.2"),
+        branch = site.branch("SV01", "测试支行")
+        product = site.consumer_product(
+            "SV-CONSUMER", min_amount_fen=100, max_amount_fen=10**10, min_term_months=1,
+            max_term_months=360, min_spread=Decimal("0.01"), max_spread=Decimal("0.2"),
             repayment_methods=[m.value for m in RepaymentMethod],
-            collateral_required=CollateralKind.NONE, launched_on=date(2020, 1, 1),
         )  # fmt: skip
         session.add_all([branch, product])
         session.flush()
         session.add(
-            Customer(
-                customer_no="SV00001",
-                name="张三",
-                id_number_enc=b"x" * 16,
-                id_number_hash=b"s" * 16,
-                birth_date=date(1988, 5, 1),
-                gender=Gender.MALE,
-                occupation=Occupation.COMPANY_EMPLOYEE,
-                monthly_income_fen=1_500_000,
-                province="浙江省",
-                city="杭州市",
-                home_branch_id=branch.id,
-                source_channel=Channel.BRANCH,
-                marketing_consent=True,
-                since=date(2020, 1, 1),
-            )
+            site.customer("SV00001", b"s" * 16, home_branch_id=branch.id, marketing_consent=True)
         )
         session.flush()
     product_id = session.scalar(select(LoanProduct.id).where(LoanProduct.code == "SV-CONSUMER"))

@@ -12,22 +12,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from tests import post_loan_site as site
 
 from loanpilot.access.rules import DEFAULT_MATRIX, Principal, ScopeKind, scope_for
 from loanpilot.audit.models import AuditLog
-from loanpilot.customers.models import Channel, Customer, Gender, Occupation
 from loanpilot.kit.errors import ConflictError, PermissionDeniedError, ValidationError
-from loanpilot.lending.models import Loan, LoanStatus
-from loanpilot.products.models import (
-    CollateralKind,
-    LoanProduct,
-    LprRate,
-    LprTerm,
-    ProductSubtype,
-    ProductType,
-    RateBasis,
-    RepaymentMethod,
-)  # fmt: skip
+from loanpilot.lending.models import Loan
+from loanpilot.products.models import LprRate, LprTerm
 from loanpilot.risk import monitoring, warnings
 from loanpilot.risk import repository_warnings as repo
 from loanpilot.risk.models import AlertStatus, DelinquencySnapshot, DpdBucket, FiveClass, RiskAlert
@@ -44,20 +35,9 @@ def build(session: Session) -> dict[str, int]:
     """Two branches of ten ¥100,000 loans each; at B1 the overdue loans grow 1 → 2 → 3 over the
     month-ends (10 % → 20 % → 30 %), at B2 none. Two loans disbursed two days ago (one of
     ¥1,200,000), a 5-year LPR cut effective yesterday."""
-    b1 = Branch(
-        code="B1", name="一支行", level=BranchLevel.SUB_BRANCH, province="浙江省", city="杭州市"
-    )
-    b2 = Branch(
-        code="B2", name="二支行", level=BranchLevel.SUB_BRANCH, province="浙江省", city="杭州市"
-    )
-    product = LoanProduct(
-        code="P1", name_zh="消费贷", name_en="Consumer", product_type=ProductType.CONSUMER,
-        subtype=ProductSubtype.GENERAL_CONSUMER, min_amount_fen=100_000, max_amount_fen=500_000_000,
-        min_term_months=6, max_term_months=60, rate_basis=RateBasis.FIXED,
-        min_spread=Decimal("0.04"), max_spread=Decimal("0.12"),
-        repayment_methods=[RepaymentMethod.EQUAL_INSTALMENT.value],
-        collateral_required=CollateralKind.NONE, launched_on=date(2020, 1, 1),
-    )  # fmt: skip
+    b1 = site.branch("B1", "一支行", level=BranchLevel.SUB_BRANCH)
+    b2 = site.branch("B2", "二支行", level=BranchLevel.SUB_BRANCH)
+    product = site.consumer_product("P1", max_amount_fen=500_000_000)
     session.add_all([b1, b2, product])
     session.flush()
     staff = {
@@ -74,25 +54,18 @@ def build(session: Session) -> dict[str, int]:
         )
     }
     session.add_all(staff.values())
-    customer = Customer(
-        customer_no="C1", name="张三", id_number_enc=b"x" * 16, id_number_hash=b"h" * 16,
-        birth_date=date(1990, 1, 1), gender=Gender.MALE, occupation=Occupation.COMPANY_EMPLOYEE,
-        monthly_income_fen=2_000_000, province="浙江省", city="杭州市", source_channel=Channel.BRANCH,
-        since=date(2020, 1, 1),
-    )  # fmt: skip
+    customer = site.customer(
+        "C1", b"h" * 16, birth_date=date(1990, 1, 1), monthly_income_fen=2_000_000
+    )
     session.add(customer)
     session.flush()
 
     def loan(no: str, branch: Branch, principal: int, disbursed: date) -> Loan:
-        row = Loan(
-            loan_no=no, customer_id=customer.id, product_id=product.id, branch_id=branch.id,
-            manager_id=staff[Role.CUSTOMER_MANAGER].id, channel=Channel.BRANCH,
-            principal_fen=principal, rate_basis=RateBasis.FIXED, base_rate=Decimal(0),
-            spread=Decimal("0.06"), annual_rate=Decimal("0.06"), apr=Decimal("0.06"),
-            term_months=36, repayment_method=RepaymentMethod.EQUAL_INSTALMENT,
+        row = site.loan(
+            no, principal_fen=principal, term_months=36, customer_id=customer.id,
+            product_id=product.id, branch_id=branch.id, manager_id=staff[Role.CUSTOMER_MANAGER].id,
             disbursed_on=disbursed, first_due_on=disbursed + timedelta(days=30),
-            maturity_on=disbursed + timedelta(days=1100), status=LoanStatus.REPAYING,
-            outstanding_principal_fen=principal,
+            maturity_on=disbursed + timedelta(days=1100),
         )  # fmt: skip
         session.add(row)
         return row

@@ -22,6 +22,7 @@ from loanpilot.lending.models import LoanStatus
 from loanpilot.lending.workflow import Action, Stage, next_stage
 from loanpilot.risk import collection_rules as rules
 from loanpilot.risk import repository_collections as repo
+from loanpilot.risk import repository_collections_close as close_repo
 from loanpilot.risk.collections import ensure_default_ladder, rungs
 from loanpilot.risk.models import CollectionCase, CollectionStage
 from loanpilot.risk.models_post import CollectionPromise, PromiseStatus
@@ -54,14 +55,14 @@ def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
     ladder = rungs(session)
     if ladder and any(r.enabled for r in ladder):
         floor = max(1, min(r.min_dpd for r in ladder if r.enabled))
-        new = [row for row in repo.delinquent_without_case(session, floor)
+        new = [row for row in close_repo.delinquent_without_case(session, floor)
                if rules.opens_case(ladder, row[2])]  # fmt: skip
         if new:
-            repo.add_cases(session, new, as_of)
+            close_repo.add_cases(session, new, as_of)
             _transitions(session, [(i, no, f"{dpd} days past due") for i, no, dpd in new],
                          Stage.REPAYING, Action.TRANSFER_TO_COLLECTIONS, now)  # fmt: skip
             done["opened"] = len(new)
-    for action in repo.open_promise_actions(session):
+    for action in close_repo.open_promise_actions(session):
         assert action.promise_amount_fen is not None
         assert action.promise_date is not None
         session.add(
@@ -76,18 +77,18 @@ def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
         )
         done["promises_recorded"] += 1
     session.flush()
-    cases = repo.open_case_rows(session)
-    promises, made_at = repo.open_promises(session)
+    cases = close_repo.open_case_rows(session)
+    promises, made_at = close_repo.open_promises(session)
     for case in cases:
         for p in promises.get(case.id, []):
             made_on = _local_day(made_at[p.id], SHANGHAI) if p.id in made_at else case.opened_on
             done.update(_follow_up(session, p, case.loan_id, made_on, as_of))
     session.flush()
-    fig = repo.case_figures(session, as_of)
+    fig = close_repo.case_figures(session, as_of)
     changes: dict[int, dict[str, object]] = {}
     to_collections: list[tuple[int, str, str]] = []
     cured: list[tuple[int, str, str]] = []
-    still_open: list[repo.OpenCase] = []
+    still_open: list[close_repo.OpenCase] = []
     for case in cases:
         new_values: dict[str, object] = {"recovered_fen": fig.recovered.get(case.id, 0)}
         stage = fig.stage.get(case.loan_id, case.loan_status)
@@ -130,7 +131,7 @@ def after_close(session: Session, as_of: date, now: datetime) -> dict[str, int]:
         changes.setdefault(case_id, {})["assigned_to_id"] = who
         done["assigned"] += 1
     session.flush()
-    repo.update_cases(session, changes)
+    close_repo.update_cases(session, changes)
     for obj in list(session.identity_map.values()):  # held cases see what was written
         if isinstance(obj, CollectionCase) and obj.id in changes:
             session.expire(obj)
@@ -144,7 +145,9 @@ def _transitions(
     """``lending.events.transition`` of many loans (id, loan no, note) at once."""
     if loans:
         target = next_stage(stage, action)  # the pure state machine: refuses an illegal move
-        repo.add_loan_transitions(session, loans, action.value, (stage.value, target.value), now)
+        close_repo.add_loan_transitions(
+            session, loans, action.value, (stage.value, target.value), now
+        )
 
 
 def _follow_up(
@@ -170,7 +173,7 @@ def _resolve(promises: list[CollectionPromise], outcome: str, as_of: date) -> No
             p.resolved_on = as_of
 
 
-def _assign(session: Session, cases: list[repo.OpenCase]) -> dict[int, int]:
+def _assign(session: Session, cases: list[close_repo.OpenCase]) -> dict[int, int]:
     """Give each unassigned case to the active collector of the loan's branch with the fewest
     open cases (any branch's when the branch has none); ties to the lowest staff id. The
     assignments made, case id → staff id."""

@@ -40,7 +40,7 @@ from loanpilot.kit.errors import (
 )
 from loanpilot.lending.models import Loan
 from loanpilot.risk import behaviour, warnings
-from loanpilot.risk import repository_close as close_repo
+from loanpilot.risk import repository_behaviour as behaviour_repo
 from loanpilot.risk import repository_warnings as repo
 from loanpilot.risk import warning_rules as wr
 from loanpilot.risk.models_post import MonitoringTask, TaskKind, TaskStatus
@@ -70,7 +70,7 @@ def refresh_behaviour_scores(session: Session, as_of: date) -> int:
     The inputs are read for those loans only (three aggregate queries), scored in one call and
     bulk inserted."""
     month = as_of.replace(day=1)
-    cols = close_repo.behaviour_inputs(
+    cols = behaviour_repo.behaviour_inputs(
         session, month, as_of, behaviour.add_months(as_of, -6), behaviour.add_months(as_of, -12)
     )
     if not len(cols["loan_id"]):
@@ -100,7 +100,7 @@ def refresh_behaviour_scores(session: Session, as_of: date) -> int:
             utilisation.tolist(), mob.tolist(), strict=True,
         )
     ]  # fmt: skip
-    return close_repo.insert_behaviour_scores(
+    return behaviour_repo.insert_behaviour_scores(
         session,
         month,
         {"loan_id": cols["loan_id"], "score": scores, "pd": pds, "grade": grades,
