@@ -37,26 +37,22 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+from tests import post_loan_site as site
 from tests.risk_site import keep_champion, keep_policy  # noqa: F401  (fixtures for every test)
 
 from loanpilot.analytics.finance import add_months
 from loanpilot.config import Settings, get_settings
-from loanpilot.customers.models import Channel, Customer, Gender, Occupation
+from loanpilot.customers.models import Channel, Customer, Gender
 from loanpilot.db.session import make_engine, make_session_factory
 from loanpilot.evaluation.service import MonthFigures
 from loanpilot.kit.clock import SHANGHAI
 from loanpilot.lending.models import Application, ApplicationStatus, Loan, LoanStatus
 from loanpilot.products.models import (
-    CollateralKind,
-    LoanProduct,
-    ProductSubtype,
-    ProductType,
     RateBasis,
     RepaymentMethod,
 )
 from loanpilot.risk.models import Decision
 from loanpilot.risk.rules import DecisionOutcome
-from loanpilot.team.models import Branch, BranchLevel
 
 # Tests never write into the repository (no example database under .hypothesis/) and CI is
 # reproducible: the same examples every run.
@@ -299,45 +295,22 @@ class KnownBank:
         last_month_end = this_month - timedelta(days=1)
         last_month_10th = last_month_end.replace(day=10)
 
-        branch = Branch(
-            code="B001", name="演示分行", level=BranchLevel.BRANCH, province="浙江省", city="杭州市"
-        )
-        product = LoanProduct(
-            code="P-CONSUMER",
-            name_zh="综合消费贷",
-            name_en="Consumer loan",
-            product_type=ProductType.CONSUMER,
-            subtype=ProductSubtype.GENERAL_CONSUMER,
-            min_amount_fen=1_000_000,
-            max_amount_fen=50_000_000,
-            min_term_months=6,
-            max_term_months=60,
-            rate_basis=RateBasis.FIXED,
-            min_spread=Decimal("0.04"),
-            max_spread=Decimal("0.12"),
-            repayment_methods=[RepaymentMethod.EQUAL_INSTALMENT.value],
-            collateral_required=CollateralKind.NONE,
-            launched_on=date(2020, 1, 1),
+        branch = site.branch("B001", "演示分行")
+        product = site.consumer_product(
+            "P-CONSUMER", name_zh="综合消费贷", name_en="Consumer loan", min_amount_fen=1_000_000
         )
         session.add_all([branch, product])
         session.flush()
 
         customers = [
-            Customer(
-                customer_no=f"C{i:05d}",
+            site.customer(
+                f"C{i:05d}",
+                bytes([i]) * 16,
                 name=name,
-                id_number_enc=b"x" * 16,
-                id_number_hash=bytes([i]) * 16,
                 birth_date=date(1988, 5, i),
                 gender=Gender.MALE if i % 2 else Gender.FEMALE,
-                occupation=Occupation.COMPANY_EMPLOYEE,
-                monthly_income_fen=1_500_000,
-                province="浙江省",
-                city="杭州市",
                 home_branch_id=branch.id,
-                source_channel=Channel.BRANCH,
                 marketing_consent=consent,
-                since=date(2020, 1, 1),
             )
             for i, (name, consent) in enumerate(
                 [("张三", True), ("李四", True), ("王五", False)], 1
