@@ -95,6 +95,100 @@ def test_acting_on_an_alert(demo_site: DemoSite, evaluated: int) -> None:
     assert digest.status_code == 200
 
 
+@dataclass(frozen=True)
+class Worded:
+    """Two alerts raised as the close and the demo raise them: a change of a segment's rate
+    (with the detail evaluation records) and a branch's level (no detail, as the demo's)."""
+
+    change: RiskAlert
+    level: RiskAlert
+    branch_name: str
+
+
+@pytest.fixture
+def worded(demo_site: DemoSite) -> Worded:
+    now = datetime.now(UTC)
+    with Session(demo_site.bank.engine, expire_on_commit=False) as s, s.begin():
+        warnings.ensure_default_rules(s, now)
+        branch = s.scalars(select(Branch).order_by(Branch.id).limit(1)).one()
+        change = warnings.raise_alert(
+            s, rule_code="segment_m1plus_rate_rise", severity="medium", dimension="segment",
+            key="self_employed", metric="m1plus_balance_rate", value=Decimal("0.0113"),
+            threshold=Decimal("0.01"), as_of=AS_OF, now=now, owner_id=None, due_days=14,
+            detail={"period": AS_OF.isoformat(), "kind": "change", "direction": "above",
+                    "window": 1, "latest": 0.0125, "measured": 0.0113,
+                    "series": [["2026-09-30", 0.0012], ["2026-10-31", 0.0125]],
+                    "explain_zh": "客群 self_employed 逾期率（M1+）较 1 期前上升",
+                    "explain_en": "Overdue rate (M1+) of segment self_employed rose"},
+        )  # fmt: skip
+        level = warnings.raise_alert(
+            s, rule_code="branch_m1plus_rate_high", severity="high", dimension="branch",
+            key=branch.code, metric="m1plus_balance_rate", value=Decimal("0.0951"),
+            threshold=Decimal("0.071"), as_of=AS_OF, now=now, owner_id=None, due_days=14,
+            detail={},
+        )  # fmt: skip
+        return Worded(change, level, branch.name)
+
+
+def test_alerts_read_with_names_labels_and_percentage_points(
+    demo_site: DemoSite, worded: Worded
+) -> None:
+    """No raw codes on the alert pages: the rule's name (also of an alert raised without its
+    name, as the demo's), the branch's name and the occupation in the page's language, and a
+    change of a rate in percentage points; the digest's lines read the same way."""
+    client = demo_site.login("risk")
+    change = client.get(f"/console/alerts/{worded.change.id}?lang=zh").text
+    assert "客群逾期率上升" in change
+    assert "个体工商户/小微企业主" in change
+    assert ">+1.13 个百分点<" in change
+    assert ">+1.00 个百分点<" in change
+    assert (
+        "客群 个体工商户/小微企业主 逾期率（M1+）较 1 期前上升 1.13 个百分点（现为 1.25%）"
+        in change
+    )
+    assert ">self_employed<" not in change
+    assert "客群 self_employed" not in change
+    level = client.get(f"/console/alerts/{worded.level.id}").text
+    assert "机构逾期率超限" in level
+    assert worded.branch_name in level
+    assert f"<code>{worded.level.dimension_value}</code>" not in level
+    assert ">9.51%<" in level
+    assert f"机构 {worded.branch_name} 逾期率（M1+）为 9.51%，高于阈值 7.10%" in level
+
+    english = client.get(f"/console/alerts/{worded.change.id}?lang=en").text
+    assert "Segment overdue rate rising" in english
+    assert "Self-employed" in english
+    assert ">+1.13 pp<" in english
+    assert "of segment Self-employed rose by 1.13 pp over 1 period(s) (now 1.25%)" in english
+
+    listing = client.get("/console/alerts?lang=zh").text
+    row = listing.split(f'data-alert="{worded.change.alert_no}"')[1].split("</tr>")[0]
+    assert "客群逾期率上升" in row
+    assert "个体工商户/小微企业主" in row
+    assert '+1.13<span class="unit">个百分点</span>' in row
+    row = listing.split(f'data-alert="{worded.level.alert_no}"')[1].split("</tr>")[0]
+    assert "机构逾期率超限" in row
+    assert worded.branch_name in row
+    assert "9.51%" in row
+
+    digest = client.get(f"/console/alerts/digest?date={AS_OF.isoformat()}&lang=zh").text
+    line = digest.split(f'data-number="{worded.level.alert_no}"')[1].split("</li>")[0]
+    assert f"机构逾期率超限：机构 {worded.branch_name} 逾期率（M1+）为 9.51%" in line
+    assert "branch=" not in digest
+    line = digest.split(f'data-number="{worded.change.alert_no}"')[1].split("</li>")[0]
+    assert "客群逾期率上升：客群 个体工商户/小微企业主" in line
+    english = client.get(f"/console/alerts/digest?date={AS_OF.isoformat()}&lang=en").text
+    line = english.split(f'data-number="{worded.level.alert_no}"')[1].split("</li>")[0]
+    assert (
+        f"Branch overdue rate above limit: Overdue rate (M1+) of branch {worded.branch_name}"
+        in line
+    )
+    rules = client.get("/console/alerts/rules?lang=zh").text
+    row = rules.split('data-rule="segment_m1plus_rate_rise"')[1].split("</tr>")[0]
+    assert "1.00 个百分点" in row
+    client.get("/console/alerts?lang=zh")
+
+
 def test_rule_form_shows_every_problem_and_saves(demo_site: DemoSite, evaluated: int) -> None:
     client = demo_site.login("risk")
     bad = client.post("/console/alerts/rules/new", data={

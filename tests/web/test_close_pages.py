@@ -15,8 +15,13 @@ from sqlalchemy.orm import Session
 
 from loanpilot.kit.clock import business_today
 from loanpilot.lending.models import Loan, LoanStatus
+from loanpilot.risk.close import SUMMARY_STEP
+from loanpilot.risk.close_steps import AFTER_CLOSE
 from loanpilot.risk.models import ClassificationOverride, DelinquencySnapshot
-from loanpilot.risk.models_post import CloseRun, CloseStatus
+from loanpilot.risk.models_post import CloseRun, CloseStatus, PromiseStatus
+from loanpilot.risk.pages_close import count_label, step_label
+from loanpilot.web.i18n import MESSAGES, translate
+from loanpilot.web.i18n.messages_close import CLOSE_COUNTS, CLOSE_STEPS
 
 if TYPE_CHECKING:
     from tests.conftest import DemoSite
@@ -72,9 +77,24 @@ def test_run_todays_close_from_the_console_and_read_its_summary(demo_site: DemoS
         assert f'data-provision="{c["provision_fen"]}"' in page.text
     assert f'data-breaks="{run.summary["ledger"]["breaks"]}"' in page.text
     assert f'data-run="{today.isoformat()}"' in page.text
+    # every step and every count the after-close steps returned reads in the page's language
+    for name in run.steps_done:
+        assert name in CLOSE_STEPS, name
+    for name, counts in run.summary.get("steps", {}).items():
+        assert f'data-step="{name}"' in page.text
+        assert translate(f"close.step.{name}", "zh") in page.text
+        for key in counts:
+            assert key in CLOSE_COUNTS, (name, key)
+            assert f'data-count="{key}"' in page.text
+            assert f">{translate(f'close.count.{key}', 'zh')} " in page.text, key
+            assert f">{key} " not in page.text, key
     english = client.get("/console/risk/close?lang=en")
     assert "Daily close" in english.text
     assert "NPL ratio" in english.text
+    for name, counts in run.summary.get("steps", {}).items():
+        assert translate(f"close.step.{name}", "en") in english.text
+        for key in counts:
+            assert f">{translate(f'close.count.{key}', 'en')} " in english.text, key
     client.get("/console/risk/close?lang=zh")
 
     again = client.post(  # closed already: nothing runs again
@@ -85,6 +105,39 @@ def test_run_todays_close_from_the_console_and_read_its_summary(demo_site: DemoS
     with Session(demo_site.bank.engine) as s:
         rerun = s.scalars(select(CloseRun).where(CloseRun.as_of == today)).one()
     assert rerun.attempts == run.attempts
+
+
+def test_every_close_step_and_count_reads_in_both_languages() -> None:
+    """The close's stages (the per-loan pass, the summary, each after-close step) and what each
+    after-close step counts have a Chinese and an English label; an unknown one reads as its key."""
+    assert set(CLOSE_STEPS) == {"loans", SUMMARY_STEP, *(name for name, _ in AFTER_CLOSE)}
+    closing = {"cured", *(s.value for s in (LoanStatus.SETTLED, LoanStatus.WRITTEN_OFF,
+                                           LoanStatus.TRANSFERRED))}  # fmt: skip
+    counted = {
+        # risk.collections_close.after_close
+        "ladder_seeded", "opened", "promises_recorded", "placed", "moved", "assigned",
+        *(f"promises_{p.value}" for p in PromiseStatus if p is not PromiseStatus.OPEN),
+        *(f"closed_{outcome}" for outcome in closing),
+        # risk.monitoring.after_close
+        "behaviour_scores", "purpose_checks", "large_loan_reviews",
+        # risk.warnings.after_close
+        "rules_seeded", "rules", "firings", "raised",
+    }  # fmt: skip
+    assert counted == set(CLOSE_COUNTS)
+    for prefix, names in (("close.step", CLOSE_STEPS), ("close.count", CLOSE_COUNTS)):
+        for name in names:
+            entry = MESSAGES[f"{prefix}.{name}"]
+            assert entry["zh"].strip(), name
+            assert entry["en"].strip(), name
+            assert entry["zh"] != entry["en"], name
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in entry["zh"]), name
+            assert not any("\u4e00" <= ch <= "\u9fff" for ch in entry["en"]), name
+    assert step_label("collections", "zh") == "催收"
+    assert step_label("collections", "en") == "Collections"
+    assert count_label("promises_broken", "zh") == "承诺未兑现"
+    assert count_label("promises_broken", "en") == "Promises broken"
+    assert step_label("a_new_step", "zh") == "a_new_step"
+    assert count_label("a_new_count", "en") == "a_new_count"
 
 
 def test_who_may_see_and_run_the_close(demo_site: DemoSite) -> None:

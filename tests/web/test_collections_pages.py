@@ -10,6 +10,7 @@ Times are the application's clock (``app.state.now``), set by each test and put 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -30,6 +31,7 @@ from loanpilot.lending.models import Guarantor, Loan
 from loanpilot.risk import collections_close
 from loanpilot.risk.models import CollectionAction, CollectionCase
 from loanpilot.team.models import Branch, Role, Staff
+from loanpilot.web.i18n import MESSAGES
 
 AS_OF = date(2026, 11, 29)
 #: A day after the demo's as-of date, so no demo contact counts against today's cap.
@@ -106,6 +108,21 @@ def test_a_contact_within_hours_is_recorded(
     assert 'data-contacts-today="0"' in page.text
     assert 'data-in-hours="1"' in page.text
     assert "****" in page.text  # the debtor's phone, masked
+    allowed = re.search(r'data-allowed-kinds="([^"]*)">([^<]*)<', page.text)
+    assert allowed, "the kinds the rung allows"
+    kinds = allowed.group(1).split()
+    assert "phone" in kinds
+    assert '<option value="phone"' in page.text  # the form's kinds are codes still
+    assert allowed.group(2) == "本阶段允许：" + "、".join(
+        MESSAGES[f"coll.kind.{k}"]["zh"] for k in kinds
+    )
+    english = client.get(f"/console/collections/cases/{case['id']}?lang=en").text
+    allowed = re.search(r'data-allowed-kinds="[^"]*">([^<]*)<', english)
+    assert allowed
+    assert allowed.group(1) == "Allowed on this rung: " + ", ".join(
+        MESSAGES[f"coll.kind.{k}"]["en"] for k in kinds
+    )
+    client.get(f"/console/collections/cases/{case['id']}?lang=zh")
     answer = client.post(
         f"/console/collections/cases/{case['id']}/contacts",
         data={"kind": "phone", "party": "debtor", "result": "promise_to_pay",

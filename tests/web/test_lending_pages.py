@@ -13,9 +13,12 @@ from sqlalchemy.orm import Session
 from tests.api.test_lending_api import approved, big_referral
 from tests.conftest import DemoSite
 
+from loanpilot.access.models import StaffAccount
 from loanpilot.customers.models import Customer
 from loanpilot.kit.masking import mask_name
 from loanpilot.lending.models import Application, ApplicationStatus, Loan
+from loanpilot.team.models import Staff
+from loanpilot.web.i18n import MESSAGES
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -64,6 +67,33 @@ def test_an_application_is_taken_to_disbursement_on_the_console(demo_site: DemoS
     for kind in ("approve", "accept_offer", "sign", "disburse"):
         assert f'data-kind="{kind}"' in page
     assert 'data-span="end_to_end"' in page
+    # the automatic decision's actor reads in the page's language, staff by their name
+    approve_row = page.split('data-kind="approve"')[1].split("</tr>")[0]
+    assert 'data-system-actor="system">系统<' in approve_row
+    sla_head = page.split('class="data sla"')[1].split("</thead>")[0]
+    assert ">环节<" in sla_head
+    assert "超时环节" not in sla_head
+    english = client.get(f"{url}?lang=en").text
+    assert 'data-system-actor="system">System<' in english
+    with Session(engine) as s:
+        service_name = s.scalars(
+            select(Staff.name).join(StaffAccount, StaffAccount.staff_id == Staff.id)
+            .where(StaffAccount.username == "service")
+        ).one()  # fmt: skip
+    loan_page = client.get(f"/console/loans/{loan.id}?lang=zh").text
+    timeline = loan_page.split('id="timeline"')[1]
+    disbursed = timeline.split('data-action="start_repaying"')[1].split("</tr>")[0]
+    assert f'{service_name} <code class="muted">service</code>' in disbursed
+    assert re.search(r'<tr data-action="start_repaying"[^>]*data-actor="service"', timeline)
+    assert "user:service" not in loan_page
+
+
+@pytest.mark.parametrize("label", ["portal", "system", "demo", "cli", "scheduler"])
+def test_every_system_actor_has_a_label_in_both_languages(label: str) -> None:
+    entry = MESSAGES[f"lending.actor.{label}"]
+    assert entry["zh"]
+    assert entry["en"]
+    assert entry["zh"] != label
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

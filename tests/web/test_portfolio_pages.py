@@ -4,8 +4,10 @@ and a role without risk:read is refused."""
 
 from __future__ import annotations
 
+import json
 import re
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -14,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from loanpilot.lending.models import Loan, LoanStatus
 from loanpilot.risk.models import DelinquencySnapshot, FiveClass
+from loanpilot.web.i18n import MESSAGES
+from loanpilot.web.render import format_wan
 
 if TYPE_CHECKING:
     from tests.conftest import DemoSite
@@ -129,6 +133,76 @@ def test_roll_rates_and_vintages_read_the_demo_history(demo_site: DemoSite) -> N
     ).text
     assert 'data-chart="vintage-curves"' in page
     assert 'data-chart="fpd"' in page
+
+
+def _island(page: str) -> dict[str, Any]:
+    found = re.search(
+        r'<script type="application/json" id="portfolio-data">(.*?)</script>', page, re.S
+    )
+    assert found
+    return dict(json.loads(found.group(1)))
+
+
+def test_the_overview_draws_the_small_classes_and_buckets_on_their_own_axis(
+    demo_site: DemoSite,
+) -> None:
+    """The book's mix (shares) above bar charts of the classes other than normal and the
+    buckets past M0, whose captions give their total; the tables keep every row."""
+    client = login(demo_site, "risk")
+    page = client.get("/console/portfolio", params={"lang": "zh"}).text
+    for chart in ("by-class-mix", "by-class", "by-bucket-mix", "by-bucket"):
+        assert f'data-chart="{chart}"' in page, chart
+    data = _island(page)["data"]
+    normal = sum(c["balance_fen"] for c in data["by_class"] if c["class"] == "normal")
+    current = sum(b["balance_fen"] for b in data["by_bucket"] if b["bucket"] == "M0")
+    assert 0 < normal < data["balance_fen"]
+    assert f"合计 {format_wan(data['balance_fen'] - normal)}）" in page
+    assert f"合计 {format_wan(data['balance_fen'] - current)}）" in page
+    assert 'data-class="normal"' in page
+    assert 'data-bucket="M0"' in page
+    english = client.get("/console/portfolio", params={"lang": "en"}).text
+    assert "Balance not classed normal" in english
+
+
+def test_the_vintages_show_the_last_24_months_unless_asked_for_all(demo_site: DemoSite) -> None:
+    client = login(demo_site, "risk")
+    recent = client.get("/console/portfolio/vintages", params={"lang": "zh"}).text
+    data = _island(recent)["data"]
+    as_of = date.fromisoformat(data["as_of"])
+    back = as_of.year * 12 + as_of.month - 1 - 23
+    since = f"{back // 12:04d}-{back % 12 + 1:02d}"
+    assert data["cohorts"]["since"] == since
+    keys = [g["key"] for g in data["groups"]]
+    assert keys
+    assert len(keys) <= 24
+    assert all(k >= since for k in keys)
+    assert all(r["cohort"] >= since for r in data["fpd"])
+    everything = client.get(
+        "/console/portfolio/vintages", params={"lang": "zh", "months": "all"}
+    ).text
+    every = _island(everything)["data"]
+    all_keys = [g["key"] for g in every["groups"]]
+    assert set(keys) == {k for k in all_keys if k >= since}
+    assert len(all_keys) == every["cohorts"]["total"] == every["cohorts"]["shown"]
+    shown = re.search(r'data-cohorts-shown="(\d+)" data-cohorts-total="(\d+)"', recent)
+    assert shown
+    assert (int(shown.group(1)), int(shown.group(2))) == (len(keys), len(all_keys))
+    if len(all_keys) > len(keys):  # the demo bank lends since 2020: a link to see them all
+        assert 'data-months="all"' in recent
+        assert "data-no-legend" in everything  # too many months for a legend
+    assert 'data-months="recent"' in everything
+    assert '<option value="all" selected>' in everything
+    pooled = _island(client.get("/console/portfolio/vintages", params={"by": "product"}).text)
+    assert all(r["cohort"] >= since for r in pooled["data"]["fpd"])
+
+
+def test_chinese_headings_carry_no_english_gloss() -> None:
+    """A Chinese text keeps established abbreviations (APR, MOB, FPD30, PSI, M1+) but no English
+    word in brackets: "滚动率", not "滚动率（Flow rate）"."""
+    gloss = re.compile(r"[（(][A-Z]?[a-z]+[A-Za-z ]*[）)]")
+    for key, entry in MESSAGES.items():
+        if key.split(".")[0] in ("portfolio", "alerts", "close", "coll", "lending", "servicing"):
+            assert not gloss.search(entry["zh"]), (key, entry["zh"])
 
 
 def test_concentration_and_applicants(demo_site: DemoSite) -> None:

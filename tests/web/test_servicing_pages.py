@@ -25,6 +25,7 @@ from loanpilot.customers.models import Customer
 from loanpilot.kit.clock import business_today
 from loanpilot.lending.events import transition
 from loanpilot.lending.models import Loan, LoanStatus, Repayment, ScheduleLine
+from loanpilot.lending.pages_servicing import note_text
 from loanpilot.lending.servicing import ledger_breaks
 from loanpilot.lending.workflow import Action, Stage
 from loanpilot.products.models import RepaymentMethod
@@ -153,6 +154,15 @@ def test_a_loan_page_in_chinese_and_english(demo_site: DemoSite) -> None:
     assert _fen(zh.text, "penalty") > 0  # accrued to today on the overdue lines
     assert 'data-stage="in_collections">催收中<' in zh.text
     assert 'data-status="repaying"' in zh.text
+    # the badge beside the number says the stage, not the status column's 还款中
+    head = zh.text.split('<div class="page-head">')[1].split("</h1>")[0]
+    assert "status-in_collections" in head
+    assert "催收中" in head
+    assert "还款中" not in head
+    listing = client.get("/console/loans", params={"q": loan.loan_no}).text
+    row = listing.split(f'data-loan="{loan.loan_no}"')[1].split("</tr>")[0]
+    assert 'data-stage="in_collections">催收中<' in row
+    assert "还款中" not in row
     assert 'data-action="transfer_to_collections"' in zh.text
     assert f'href="/console/lending/applications/{loan.application_id}"' in zh.text
     en = client.get(f"/console/loans/{loan.id}?lang=en")
@@ -161,6 +171,14 @@ def test_a_loan_page_in_chinese_and_english(demo_site: DemoSite) -> None:
     assert ">In collections<" in en.text
     assert 'data-form="repayment"' in en.text
     assert 'data-form="write-off"' in en.text
+
+
+def test_the_closes_timeline_notes_read_in_the_page_language() -> None:
+    assert note_text("22 days past due", "zh") == "逾期 22 天"
+    assert note_text("22 days past due", "en") == "22 days past due"
+    assert note_text("no longer past due", "zh") == "已不再逾期"
+    assert note_text("61+ days past due", "zh") == "61+ days past due"  # a person's note
+    assert note_text(None, "zh") == ""
 
 
 def test_risk_posts_a_repayment_and_reverses_it(demo_site: DemoSite) -> None:

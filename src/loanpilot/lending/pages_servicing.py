@@ -13,6 +13,7 @@ state and audit; the request's session commits.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import date
@@ -30,6 +31,7 @@ from loanpilot.kit.masking import mask_name
 from loanpilot.lending import repository_servicing as repo
 from loanpilot.lending import servicing, servicing_prepay, servicing_reversal, servicing_views
 from loanpilot.lending.api_servicing import actor_of, policy_of, scoped
+from loanpilot.lending.events import current_stage
 from loanpilot.lending.ledger_prepay import PrepayOption
 from loanpilot.lending.models import Loan, LoanStatus
 from loanpilot.lending.servicing_errors import invalid, message_key, message_params, missing
@@ -86,6 +88,30 @@ def _choice(value: str, allowed: list[str]) -> str | None:
     return value if value in allowed else None
 
 
+_DAYS_PAST_DUE = re.compile(r"(\d+) days past due")
+
+
+def note_text(note: str | None, lang: Lang) -> str:
+    """A timeline note in ``lang``: the notes the daily close writes when it moves a loan into
+    or out of collections are translated; a person's note is shown as written."""
+    if not note:
+        return ""
+    found = _DAYS_PAST_DUE.fullmatch(note)
+    if found:
+        return translate("servicing.timeline.note.days_past_due", lang, days=found.group(1))
+    if note == "no longer past due":
+        return translate("servicing.timeline.note.no_longer_past_due", lang)
+    return note
+
+
+def _stage(session: Session, loan: Loan) -> str:
+    """The workflow stage a repaying loan is in (``in_collections`` while the status column says
+    repaying); other loans' stage is their status."""
+    if loan.status is not LoanStatus.REPAYING:
+        return loan.status.value
+    return current_stage(session, "loan", loan.id, loan.status.value).value
+
+
 @router.get("/console/loans")
 def loans_page(
     request: Request,
@@ -116,7 +142,8 @@ def loans_page(
     lang = request_lang(request)
     rows = [
         {"loan": r[0], "customer": mask_name(r[1]), "product": r[4] if lang == "zh" else r[5],
-         "product_code": r[2], "branch": r[3], "bucket": dpd_bucket(r[0].dpd)}
+         "product_code": r[2], "branch": r[3], "bucket": dpd_bucket(r[0].dpd),
+         "stage": _stage(session, r[0])}
         for r in found.rows
     ]  # fmt: skip
     return render(request, "console/lending/loans.html", {
@@ -185,6 +212,7 @@ def loan_page(
         "preview": preview, "error": error, "form": form or {},
         "new_ref": new_ref(today), "channels": servicing.CHANNELS,
         "done": done if done in DONE else "", "ref": ref,
+        "note_text": lambda note: note_text(note, request_lang(request)),
     }, status_code=status_code)  # fmt: skip
 
 

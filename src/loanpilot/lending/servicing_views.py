@@ -2,7 +2,7 @@
 
 ``loan_view``: the customer's name (the surface masks it), the product and branch, the loan's
 workflow stage (from its last recorded transition: ``in_collections`` while the status column
-says repaying) and its timeline, the current schedule with penalty accrued to ``today``, what
+says repaying) and its timeline with the staff who made each step, the current schedule with penalty accrued to ``today``, what
 is due today, and the payments (newest first) with the one that may be reversed now.
 """
 
@@ -20,6 +20,7 @@ from loanpilot.lending import repository_servicing as repo
 from loanpilot.lending.events import current_stage, history
 from loanpilot.lending.ledger import Amounts, Line
 from loanpilot.lending.models import Loan, Repayment, WorkflowEvent
+from loanpilot.lending.repository_lifecycle import staff_labels
 from loanpilot.lending.servicing import Policy, accrued, get_loan
 from loanpilot.lending.servicing_errors import missing
 from loanpilot.lending.servicing_reversal import reversal_refusal
@@ -35,6 +36,7 @@ class LoanView:
     branch_name: str
     stage: Stage
     events: list[WorkflowEvent]
+    staff: dict[int, tuple[str, str]]  # staff id -> (name, user name) of the events' actors
     lines: tuple[Line, ...]
     due_today: Amounts
     repayments: list[Repayment]
@@ -86,11 +88,13 @@ def loan_view(
     _, lines = accrued(session, loan, today, policy)
     latest = repo.latest_standing(session, loan.id)
     reversible = latest is not None and reversal_refusal(session, loan, latest) is None
+    events = history(session, "loan", loan.id)
     return LoanView(
         loan=loan, customer_name=customer.name, product=product,
         branch_name=repo.branch_name(session, loan.branch_id) or "",
         stage=current_stage(session, "loan", loan.id, loan.status.value),
-        events=history(session, "loan", loan.id), lines=lines,
+        events=events, lines=lines,
+        staff=staff_labels(session, [e.actor_id for e in events if e.actor_id is not None]),
         due_today=ledger.amount_due(lines, today), repayments=repo.repayments_of(session, loan.id),
         reversible_id=latest.id if reversible and latest else None, today=today,
     )  # fmt: skip

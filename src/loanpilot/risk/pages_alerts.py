@@ -95,11 +95,12 @@ def alerts_page(
     )
     rows = repo.alerts(session, filters, viewer=principal)
     today = today_for(request)
+    labels = warnings_digest.AlertLabels(session, rows, request_lang(request))
     return render(request, "console/risk/alerts.html", {
-        "alerts": rows,
+        "alerts": rows, "words": {a.id: labels.words(a) for a in rows},
+        "rule_names": {c: labels.rule_name(c) for c in repo.alert_rule_codes(session)},
         "names": staff_names(session, [a.owner_id for a in rows if a.owner_id]),
         "overdue": {a.id for a in rows if a.due_on and a.due_on < today and a.status is not AlertStatus.CLOSED},
-        "rule_codes": repo.alert_rule_codes(session),
         "statuses": [s.value for s in AlertStatus],
         "severities": wr.SEVERITIES,
         "chosen": {"status": status, "severity": severity, "rule": rule, "owner": owner},
@@ -300,6 +301,7 @@ def _alert_page(
     detail = alert.detail or {}
     series = detail.get("series") or []
     rule = repo.rule_by_code(session, alert.rule_code)
+    words = warnings_digest.AlertLabels(session, [alert], lang).words(alert)
     ids = [alert.owner_id] + [a.get("by_id") for a in alert.actions or []]
     metric = wr.METRICS.get(alert.metric)
     chart = {
@@ -317,7 +319,7 @@ def _alert_page(
         "overdue": alert.due_on is not None and alert.due_on < today_for(request)
         and alert.status is not AlertStatus.CLOSED,
         "can_work": principal.can(Permission.ALERTS_WORK) and alert.status is not AlertStatus.CLOSED,
-        "fields": fields or [], "error": error, "explain": detail.get(f"explain_{lang}"),
+        "fields": fields or [], "error": error, "explain": words.explain, "words": words,
     }, status_code=status_code)  # fmt: skip
 
 

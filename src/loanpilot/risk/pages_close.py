@@ -26,7 +26,7 @@ from loanpilot.risk.models_post import CloseRun, CloseStatus
 from loanpilot.risk.rules import FIVE_CLASSES, five_class_floor
 from loanpilot.team.repository import staff_names
 from loanpilot.web.auth import clock, require
-from loanpilot.web.i18n import Lang, translate
+from loanpilot.web.i18n import MESSAGES, Lang, translate
 from loanpilot.web.render import render, request_lang
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +36,28 @@ _ERRORS = {"close.running": "close.error.running", "close.backdated": "close.err
 
 def _stage(run: CloseRun) -> str:
     return (run.error or "").split(":", 1)[0]
+
+
+def step_label(name: str, lang: Lang) -> str:
+    """A close step's name (``steps_done``, a failed run's stage) in ``lang``; an unknown one
+    as it is stored."""
+    key = f"close.step.{name}"
+    return translate(key, lang) if key in MESSAGES else name
+
+
+def count_label(name: str, lang: Lang) -> str:
+    """What an after-close step counted, in ``lang``; an unknown key as the step returned it."""
+    key = f"close.count.{name}"
+    return translate(key, lang) if key in MESSAGES else name
+
+
+def _labels(request: Request) -> dict[str, Any]:
+    lang = request_lang(request)
+    return {
+        "stage_of": lambda run: step_label(_stage(run), lang),
+        "step_label": lambda name: step_label(name, lang),
+        "count_label": lambda name: count_label(name, lang),
+    }
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -82,7 +104,7 @@ def _close_page(
             "today": today_for(request),
             "can_run": principal.can(Permission.PORTFOLIO_CLOSE),
             "error": error,
-            "stage_of": _stage,
+            **_labels(request),
             **_progress_context(request, session),
         },
         status_code=status_code,
@@ -110,7 +132,7 @@ def close_progress(
     return render(
         request,
         "console/risk/close_progress.html",
-        {**_progress_context(request, session), "stage_of": _stage},
+        {**_progress_context(request, session), **_labels(request)},
     )
 
 

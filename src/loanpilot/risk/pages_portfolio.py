@@ -6,6 +6,7 @@ as the API (``api_portfolio``); charts (ECharts, ``static/js/portfolio.js``) rea
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 import pydantic
@@ -30,6 +31,8 @@ router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, require(Permission.RISK_READ)]
 _SLICE_FIELDS = ("product_id", "channel", "branch_id", "segment", "campaign_id")
 _METRICS = ("m1_share", "m3_share", "m1_balance_share", "m3_balance_share")
+#: Origination months the vintage page shows unless asked for all (``?months=all``).
+RECENT_COHORTS = 24
 
 
 def _slice(request: Request) -> tuple[Filters, dict[str, str], list[dict[str, str]]]:
@@ -114,15 +117,40 @@ def vintages_page(request: Request, session: SessionDep, _principal: Reader) -> 
     by = by if by in DIMENSIONS else ""
     metric = request.query_params.get("metric", "")
     metric = metric if metric in _METRICS else _METRICS[0]
+    months = "all" if request.query_params.get("months", "") == "all" else ""
     report = service.vintage_report(session, today_for(request), f, by or None)
-    data = views.vintage_data(session, report, lang)
+    data = recent_cohorts(views.vintage_data(session, report, lang), by, months, report.as_of)
     data["metric"] = metric
     data["mob_label"] = translate("portfolio.vintage.mob", lang)
-    form = {**form, "by": by, "metric": metric}
+    form = {**form, "by": by, "metric": metric, "months": months}
     return _page(
         request, session, "portfolio_vintages.html", "vintages", data, form, problems,
         dimensions=DIMENSIONS, metrics=_METRICS,
     )  # fmt: skip
+
+
+def recent_cohorts(data: dict[str, Any], by: str, months: str, as_of: date) -> dict[str, Any]:
+    """The vintage figures narrowed to the origination months of the last ``RECENT_COHORTS``
+    calendar months up to ``as_of`` (the curves when grouped by month, and first-payment
+    default) unless ``months`` is ``all``; ``cohorts`` tells how many months there are, how many
+    are shown and the first one shown."""
+    fpd = data.get("fpd") or []
+    cohorts = sorted({str(r["cohort"]) for r in fpd} | (
+        {str(g["key"]) for g in data["groups"]} if not by else set()))  # fmt: skip
+    back = as_of.year * 12 + as_of.month - 1 - (RECENT_COHORTS - 1)
+    since = f"{back // 12:04d}-{back % 12 + 1:02d}"
+    keep = set(cohorts if months == "all" else [c for c in cohorts if c >= since])
+    out = dict(data)
+    if not by:
+        out["groups"] = [g for g in data["groups"] if str(g["key"]) in keep]
+    out["fpd"] = [r for r in fpd if str(r["cohort"]) in keep]
+    out["cohorts"] = {
+        "total": len(cohorts),
+        "shown": len(keep),
+        "recent": RECENT_COHORTS,
+        "since": since,
+    }
+    return out
 
 
 @router.get("/console/portfolio/concentration")

@@ -266,6 +266,28 @@ def alert_rule_codes(session: Session) -> list[str]:
     return sorted(session.scalars(select(RiskAlert.rule_code).distinct()))
 
 
+def key_names(
+    session: Session, dimension: str, keys: Collection[str]
+) -> dict[str, tuple[str, str]]:
+    """(Chinese, English) names of the branch or product codes an alert's dimension value
+    holds; other dimensions (and unknown codes) are named by the caller."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    if dimension == "branch":
+        rows = session.execute(
+            select(Branch.code, Branch.name, Branch.name).where(Branch.code.in_(wanted))
+        )
+    elif dimension == "product":
+        rows = session.execute(
+            select(LoanProduct.code, LoanProduct.name_zh, LoanProduct.name_en)
+            .where(LoanProduct.code.in_(wanted))
+        )  # fmt: skip
+    else:
+        return {}
+    return {str(code): (str(zh), str(en)) for code, zh, en in rows}
+
+
 def unclosed_alerts(session: Session, viewer: Principal | None = None) -> list[RiskAlert]:
     query = select(RiskAlert).where(RiskAlert.status != AlertStatus.CLOSED, alert_scope(viewer))
     return list(session.scalars(query.order_by(RiskAlert.due_on, RiskAlert.id)))

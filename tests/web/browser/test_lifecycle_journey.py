@@ -157,14 +157,14 @@ def test_an_application_goes_from_the_portal_to_settlement(
         expect(clerk.locator('[data-figure="stage"]')).to_have_attribute("data-stage", "settled")
         assert clerk.locator('form[data-form="prepay-preview"]').count() == 0  # closed
 
-        # the loan's timeline: paid out and settled, both by service
+        # the loan's timeline: paid out and settled, both by service (named, as on the application)
         loan_steps = clerk.locator("#timeline table.timeline tbody tr")
-        assert loan_steps.evaluate_all("rows => rows.map(r => r.dataset.action)") == [
-            "start_repaying",
-            "settle",
-        ]
+        shown = loan_steps.evaluate_all(
+            "rows => rows.map(r => [r.dataset.action, r.dataset.actor])"
+        )
+        assert shown == [["start_repaying", "service"], ["settle", "service"]], shown
         for i in range(2):
-            expect(loan_steps.nth(i).locator("code")).to_have_text("user:service")
+            expect(loan_steps.nth(i).locator("code")).to_have_text("service")
 
         # the application's timeline: every step with who did it
         with clerk.expect_navigation():

@@ -59,6 +59,7 @@ _M: dict[str, tuple[str, str]] = {
     "alerts.dimension.channel": ("渠道", "Channel"),
     "alerts.dimension.segment": ("客群（职业）", "Segment (occupation)"),
     "alerts.dimension.loan": ("贷款", "Loan"),
+    "alerts.pp": (" 个百分点", " pp"),
     "alerts.back": ("返回预警列表", "Back to the alerts"),
     "alerts.detail.explain": ("触发说明", "Why it fired"),
     "alerts.detail.series": ("指标走势", "The measured series"),

@@ -8,6 +8,42 @@ def _labels(prefix: str, pairs: dict[str, tuple[str, str]]) -> dict[str, dict[st
     return {f"{prefix}.{key}": {"zh": zh, "en": en} for key, (zh, en) in pairs.items()}
 
 
+#: The close's stages as ``close_runs.steps_done`` and ``error`` name them: the per-loan pass, the
+#: summary and each after-close step of ``risk.close_steps.AFTER_CLOSE``.
+CLOSE_STEPS: dict[str, tuple[str, str]] = {
+    "loans": ("逐笔计算逾期与分类", "Days past due and classes per loan"),
+    "summary": ("汇总与账务核对", "Summary and ledger check"),
+    "collections": ("催收", "Collections"),
+    "monitoring": ("贷后监控", "Post-loan monitoring"),
+    "warnings": ("风险预警", "Early warning"),
+}
+
+#: What the after-close steps count (the keys of the dicts their ``after_close`` returns).
+CLOSE_COUNTS: dict[str, tuple[str, str]] = {
+    # risk.collections_close
+    "ladder_seeded": ("初始化催收阶梯", "Ladder seeded"),
+    "opened": ("新开催收案件", "Cases opened"),
+    "promises_recorded": ("登记还款承诺", "Promises recorded"),
+    "promises_kept": ("承诺已兑现", "Promises kept"),
+    "promises_broken": ("承诺未兑现", "Promises broken"),
+    "closed_cured": ("结案（恢复正常）", "Closed: cured"),
+    "closed_settled": ("结案（已结清）", "Closed: settled"),
+    "closed_written_off": ("结案（已核销）", "Closed: written off"),
+    "closed_transferred": ("结案（已转让）", "Closed: transferred"),
+    "placed": ("进入催收阶梯", "Placed on the ladder"),
+    "moved": ("调整催收阶段", "Moved on the ladder"),
+    "assigned": ("分派催收员", "Assigned to a collector"),
+    # risk.monitoring
+    "behaviour_scores": ("刷新行为评分", "Behaviour scores refreshed"),
+    "purpose_checks": ("抽取用途检查", "Purpose-of-funds checks sampled"),
+    "large_loan_reviews": ("安排大额贷款检查", "Large-loan reviews scheduled"),
+    # risk.warnings
+    "rules_seeded": ("初始化预警规则", "Warning rules seeded"),
+    "rules": ("评估规则", "Rules evaluated"),
+    "firings": ("触发", "Firings"),
+    "raised": ("新增预警", "Alerts raised"),
+}
+
 CLOSE: dict[str, dict[str, str]] = {
     "close.title": {"zh": "日终批处理", "en": "Daily close"},
     "close.subtitle": {
@@ -102,6 +138,8 @@ CLOSE: dict[str, dict[str, str]] = {
         "en": "{count} loan(s) out of balance: look into them.",
     },
     "close.steps": {"zh": "日终后步骤", "en": "After-close steps"},
+    **_labels("close.step", CLOSE_STEPS),
+    **_labels("close.count", CLOSE_COUNTS),
     "close.bucket.M0": {"zh": "M0 未逾期", "en": "M0 current"},
     "close.bucket.M1": {"zh": "M1 1–30天", "en": "M1 1–30 days"},
     "close.bucket.M2": {"zh": "M2 31–60天", "en": "M2 31–60 days"},

@@ -59,6 +59,16 @@ LENDING: dict[str, dict[str, str]] = {
         },
     ),
     **_pairs(
+        "lending.actor",
+        {
+            "portal": ("门户（系统）", "Portal (system)"),
+            "system": ("系统", "System"),
+            "demo": ("演示数据", "Demo data"),
+            "cli": ("命令行", "Command line"),
+            "scheduler": ("定时任务", "Scheduler"),
+        },
+    ),
+    **_pairs(
         "lending.sla",
         {
             "to_decision": ("提交至审批", "Submission to approval"),
@@ -92,6 +102,7 @@ LENDING: dict[str, dict[str, str]] = {
             "col.stage": ("阶段", "Stage"),
             "col.submitted": ("提交时间", "Submitted"),
             "col.span": ("超时环节", "Span"),
+            "col.sla_step": ("环节", "Step"),
             "col.over": ("超出", "Over by"),
             "col.at": ("时间", "When"),
             "col.step": ("环节", "Step"),

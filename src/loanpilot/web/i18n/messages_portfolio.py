@@ -55,6 +55,16 @@ PORTFOLIO: dict[str, dict[str, str]] = {
     ),
     "portfolio.by_class": _m("五级分类余额", "Balance by five-category class"),
     "portfolio.by_bucket": _m("逾期账龄余额", "Balance by DPD bucket"),
+    "portfolio.by_class_mix": _m("五级分类构成（占余额）", "Five-category mix (share of balance)"),
+    "portfolio.by_class_other": _m(
+        "正常类以外的余额（关注、次级、可疑、损失；合计 {amount}）",
+        "Balance not classed normal (special mention to loss; {amount} in all)",
+    ),
+    "portfolio.by_bucket_mix": _m("逾期账龄构成（占余额）", "DPD bucket mix (share of balance)"),
+    "portfolio.by_bucket_overdue": _m(
+        "逾期贷款余额（M1 及以上；合计 {amount}）",
+        "Balance past due (M1 and worse; {amount} in all)",
+    ),
     "portfolio.trend": _m("月末趋势", "Month-end trend"),
     "portfolio.col.class": _m("分类", "Class"),
     "portfolio.col.bucket": _m("账龄", "Bucket"),
@@ -88,7 +98,7 @@ PORTFOLIO: dict[str, dict[str, str]] = {
     ),
     "portfolio.state.settled": _m("结清", "Settled"),
     "portfolio.state.written_off": _m("核销/转让", "Written off / transferred"),
-    "portfolio.flow.title": _m("滚动率（Flow rate）", "Flow rates"),
+    "portfolio.flow.title": _m("滚动率", "Flow rates"),
     "portfolio.flow.note": _m(
         "某账龄余额一个月后进入下一账龄的比例。",
         "Share of a bucket's balance in the next bucket a month later.",
@@ -100,7 +110,7 @@ PORTFOLIO: dict[str, dict[str, str]] = {
     "portfolio.col.rate": _m("滚动率（余额）", "Flow rate (balance)"),
     "portfolio.col.loan_rate": _m("滚动率（笔数）", "Flow rate (loans)"),
     # vintages
-    "portfolio.vintage.title": _m("账龄曲线（Vintage）", "Vintage curves"),
+    "portfolio.vintage.title": _m("账龄曲线", "Vintage curves"),
     "portfolio.vintage.note": _m(
         "各放款月份的贷款在每个账龄月（MOB）末累计曾经逾期 30+（M1+）或 90+（M3+）的比例。",
         "Cumulative share of each origination month's loans that had been 30+ (M1+) or 90+ (M3+) by the end of each month on book.",
@@ -114,6 +124,23 @@ PORTFOLIO: dict[str, dict[str, str]] = {
     "portfolio.vintage.m3_balance": _m("M3+ 金额占比", "M3+ share of principal"),
     "portfolio.vintage.mob": _m("账龄月（MOB）", "Months on book"),
     "portfolio.vintage.group": _m("分组", "Group"),
+    "portfolio.vintage.months": _m("放款月份范围", "Origination months"),
+    "portfolio.vintage.months_recent": _m("最近 {n} 个月", "The last {n} months"),
+    "portfolio.vintage.months_all": _m("全部", "All"),
+    "portfolio.vintage.showing_recent": _m(
+        "显示最近 {n} 个月（{since} 起）的放款月份：{shown} 个，共 {total} 个。",
+        "Showing the origination months of the last {n} months (from {since}): {shown} of {total}.",
+    ),
+    "portfolio.vintage.showing_all": _m(
+        "显示全部 {total} 个放款月份。", "Showing all {total} origination months."
+    ),
+    "portfolio.vintage.show_all": _m("查看全部", "Show all"),
+    "portfolio.vintage.show_recent": _m("只看最近 {n} 个月", "Only the last {n} months"),
+    "portfolio.vintage.many_hint": _m(
+        "放款月份较多，图中不列图例：线条颜色由浅到深表示放款月份由早到晚，鼠标悬停可看月份与数值。",
+        "Too many months for a legend: lines run from light (earlier months) to dark (later "
+        "months); hover a line for its month and value.",
+    ),
     "portfolio.vintage.latest": _m("最新 M1+", "Latest M1+"),
     "portfolio.vintage.latest_m3": _m("最新 M3+", "Latest M3+"),
     "portfolio.fpd.title": _m("首期逾期（FPD30）", "First-payment default (FPD30)"),

@@ -138,6 +138,8 @@ _PAGES: dict[str, tuple[str, str]] = {
     "timeline.step": ("环节", "Step"),
     "timeline.who": ("经办人", "By"),
     "timeline.note": ("说明", "Note"),
+    "timeline.note.days_past_due": ("逾期 {days} 天", "{days} days past due"),
+    "timeline.note.no_longer_past_due": ("已不再逾期", "No longer past due"),
     "done.posted": ("还款 {ref} 已入账。", "Repayment {ref} posted."),
     "done.replayed": ("流水号 {ref} 已入账过，未重复入账。", "{ref} was posted before: not again."),
     "done.prepaid": ("提前还款 {ref} 已入账。", "Prepayment {ref} posted."),

@@ -47,20 +47,73 @@
 
   var PAGES = {};
 
+  /* Five classes from normal to loss, buckets from M0 to M7+: green through amber to dark red. */
+  var CLASS_COLORS = ["#059669", "#d97706", "#ea580c", "#b91c1c", "#7f1d1d"];
+  var BUCKET_COLORS = ["#059669", "#eab308", "#f59e0b", "#f97316", "#ea580c", "#dc2626", "#b91c1c", "#7f1d1d"];
+
+  /* One 100 % bar of the whole book split into its parts (items: {label, balance_fen}); the
+   * tooltip gives each part's share and balance, the bar labels the parts of 5 % or more. */
+  function mix(d, items, colors) {
+    var total = items.reduce(function (s, x) { return s + (x.balance_fen || 0); }, 0);
+    return {
+      color: colors,
+      animation: false,
+      tooltip: {
+        trigger: "item",
+        formatter: function (p) {
+          var fen = items[p.seriesIndex].balance_fen;
+          return p.seriesName + ": " + pct(p.value) + " (" + wan(fen) + " " + d.labels.wan + ")";
+        }
+      },
+      legend: { top: 0, type: "scroll", itemWidth: 14, itemHeight: 10 },
+      grid: { left: 4, right: 4, top: 34, bottom: 4 },
+      xAxis: { type: "value", max: 1, show: false },
+      yAxis: { type: "category", data: [d.labels.share], show: false },
+      series: items.map(function (x) {
+        var share = total ? x.balance_fen / total : 0;
+        return {
+          name: x.label, type: "bar", stack: "mix", barWidth: 30, data: [share],
+          label: { show: share >= 0.05, color: "#fff", formatter: function (p) { return pct(p.value, 1); } }
+        };
+      })
+    };
+  }
+
+  /* Bars of the parts other than ``skip`` (normal, M0), on their own axis. */
+  function rest(d, items, colors, skip) {
+    var o = base([]);
+    var names = [];
+    var data = [];
+    items.forEach(function (x, i) {
+      if (x.key !== skip) {
+        names.push(x.label);
+        data.push({ value: wan(x.balance_fen), itemStyle: { color: colors[i % colors.length] } });
+      }
+    });
+    o.xAxis.data = names;
+    o.legend = { show: false };
+    o.yAxis = { type: "value", name: d.labels.wan };
+    o.tooltip.valueFormatter = function (v) { return v + " " + d.labels.wan; };
+    o.series = [{
+      name: d.labels.balance, type: "bar", data: data,
+      label: { show: true, position: "top", fontSize: 10, formatter: function (p) { return p.value ? Number(p.value).toLocaleString() : ""; } }
+    }];
+    return o;
+  }
+
+  function classItems(d) {
+    return d.by_class.map(function (c) { return { key: c["class"], label: c.label, balance_fen: c.balance_fen }; });
+  }
+
+  function bucketItems(d) {
+    return d.by_bucket.map(function (b) { return { key: b.bucket, label: b.bucket, balance_fen: b.balance_fen }; });
+  }
+
   PAGES.overview = {
-    "by-class": function (d) {
-      var o = base(d.by_class.map(function (c) { return c.label; }));
-      o.yAxis = { type: "value", name: d.labels.wan };
-      o.series = [{ name: d.labels.balance, type: "bar", data: d.by_class.map(function (c) { return wan(c.balance_fen); }) }];
-      return o;
-    },
-    "by-bucket": function (d) {
-      var o = base(d.by_bucket.map(function (b) { return b.bucket; }));
-      o.yAxis = { type: "value", name: d.labels.wan };
-      o.color = [COLORS[1]];
-      o.series = [{ name: d.labels.balance, type: "bar", data: d.by_bucket.map(function (b) { return wan(b.balance_fen); }) }];
-      return o;
-    },
+    "by-class-mix": function (d) { return mix(d, classItems(d), CLASS_COLORS); },
+    "by-class": function (d) { return rest(d, classItems(d), CLASS_COLORS, "normal"); },
+    "by-bucket-mix": function (d) { return mix(d, bucketItems(d), BUCKET_COLORS); },
+    "by-bucket": function (d) { return rest(d, bucketItems(d), BUCKET_COLORS, "M0"); },
     "trend-balance": function (d) {
       var o = base(d.trend.map(function (t) { return t.as_of; }));
       o.yAxis = { type: "value", name: d.labels.wan };
@@ -111,20 +164,55 @@
     }
   };
 
+  /* Up to this many curves get a legend (wrapped over as many lines as it needs, never paged);
+   * more are told apart by shade, light for the earliest group to dark for the latest. */
+  var LEGEND_MAX = 24;
+
+  function shade(i, n) {
+    var t = n > 1 ? i / (n - 1) : 1;
+    var from = [191, 219, 254];
+    var to = [30, 58, 138];
+    var c = from.map(function (f, k) { return Math.round(f + (to[k] - f) * t); });
+    return "rgb(" + c.join(",") + ")";
+  }
+
   PAGES.vintages = {
-    "vintage-curves": function (d) {
+    "vintage-curves": function (d, element) {
       var longest = 0;
       d.groups.forEach(function (g) { longest = Math.max(longest, g.mob.length ? g.mob[g.mob.length - 1] + 1 : 0); });
       var mobs = [];
       for (var k = 0; k < longest; k++) { mobs.push(k); }
       var o = base(mobs);
+      var many = d.groups.length > LEGEND_MAX;
       o.xAxis.name = d.labels.mob;
+      o.xAxis.nameLocation = "middle";
+      o.xAxis.nameGap = 28;
       o.yAxis = pctAxis();
       o.tooltip.valueFormatter = function (v) { return pct(v); };
-      o.series = d.groups.map(function (g) {
+      if (many) {
+        o.legend = { show: false };
+        o.tooltip = {
+          trigger: "item",
+          formatter: function (p) { return p.seriesName + " · " + d.labels.mob + " " + p.dataIndex + ": " + pct(p.value); }
+        };
+        o.grid.top = 16;
+      } else {
+        var width = (element && element.clientWidth) || 800;
+        var perLine = Math.max(1, Math.floor((width - 40) / 86));
+        var lines = Math.ceil(d.groups.length / perLine);
+        o.legend = { type: "plain", top: 0, left: "center", itemWidth: 16, itemGap: 8 };
+        o.grid.top = 16 + lines * 22;
+        element.style.height = (300 + lines * 22) + "px";
+      }
+      o.series = d.groups.map(function (g, i) {
         var values = mobs.map(function () { return null; });
-        g.mob.forEach(function (m, i) { values[m] = g[d.metric][i]; });
-        return { name: g.label, type: "line", showSymbol: false, data: values };
+        g.mob.forEach(function (m, j) { values[m] = g[d.metric][j]; });
+        var line = { name: g.label, type: "line", showSymbol: false, data: values, emphasis: { focus: "series" } };
+        if (many) {
+          line.lineStyle = { width: 1.2, color: shade(i, d.groups.length) };
+          line.itemStyle = { color: shade(i, d.groups.length) };
+        }
+        return line;
       });
       return o;
     },
@@ -197,8 +285,9 @@
       if (!build) {
         continue;
       }
+      var option = build(data, element);
       var chart = window.echarts.init(element, null, { renderer: "canvas" });
-      chart.setOption(build(data));
+      chart.setOption(option);
       element.setAttribute("data-rendered", "1");
       charts.push(chart);
     }
