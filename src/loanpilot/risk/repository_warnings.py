@@ -24,7 +24,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from loanpilot.access.rules import Principal, ScopeKind
 from loanpilot.customers.models import Customer
-from loanpilot.lending.models import Loan, LoanStatus, ScheduleLine
+from loanpilot.lending.models import Loan, LoanStatus
 from loanpilot.products.models import LoanProduct, LprRate
 from loanpilot.risk.models import (
     NON_PERFORMING,
@@ -35,7 +35,6 @@ from loanpilot.risk.models import (
     RiskAlert,
 )
 from loanpilot.risk.models_post import (
-    BehaviourScore,
     MonitoringTask,
     TaskKind,
     TaskStatus,
@@ -88,18 +87,22 @@ def _key(dimension: str) -> ColumnElement[Any] | None:
     }[dimension]
 
 
-def metric_sums(
-    session: Session, periods: Sequence[date], gaps: dict[date, int], dimension: str
-) -> list[MetricSums]:
-    """The balances behind every portfolio metric, per period and value of ``dimension``.
+def metric_sums_many(
+    session: Session, periods: Sequence[date], gaps: dict[date, int], dimensions: Collection[str]
+) -> dict[str, list[MetricSums]]:
+    """The balances behind every portfolio metric, per period and value of each of ``dimensions``,
+    in one pass over the snapshots: grouped by the period and the key of every dimension asked
+    for, then added up per dimension (and for the whole bank, ``all``).
 
     ``gaps`` gives each period's days since the previous one: a loan 1 to that many days past due
     fell behind within the period (new delinquency)."""
-    if not periods:
-        return []
+    out: dict[str, dict[tuple[date, str], list[int]]] = {d: {} for d in dimensions}
+    if not periods or not dimensions:
+        return {d: [] for d in dimensions}
     bal = S.outstanding_principal_fen
     gap = case(*((S.as_of == p, g) for p, g in gaps.items()), else_=31)
-    key = _key(dimension)
+    names = [d for d in dimensions if d != "all"]
+    keys = [k for k in (_key(d) for d in names) if k is not None]
     sums = (
         func.sum(bal),
         func.sum(case((S.dpd >= 1, bal), else_=0)),
@@ -107,24 +110,26 @@ def metric_sums(
         func.sum(case((S.five_class.in_(sorted(NON_PERFORMING)), bal), else_=0)),
         func.sum(case((and_(S.dpd >= 1, S.dpd <= gap), bal), else_=0)),
     )
-    query = select(S.as_of, *((key,) if key is not None else ()), *sums).join(
-        Loan, Loan.id == S.loan_id
-    )
-    if dimension == "branch":
+    query = select(S.as_of, *keys, *sums).join(Loan, Loan.id == S.loan_id)
+    if "branch" in names:
         query = query.join(Branch, Branch.id == Loan.branch_id)
-    elif dimension == "product":
+    if "product" in names:
         query = query.join(LoanProduct, LoanProduct.id == Loan.product_id)
-    elif dimension == "segment":
+    if "segment" in names:
         query = query.join(Customer, Customer.id == Loan.customer_id)
-    query = query.where(S.as_of.in_(list(periods)))
-    query = query.group_by(S.as_of, key) if key is not None else query.group_by(S.as_of)
-    out = []
+    query = query.where(S.as_of.in_(list(periods))).group_by(S.as_of, *keys)
     for row in session.execute(query):
-        values = list(row)
-        period = values.pop(0)
-        k = _text(values.pop(0)) if key is not None else "all"
-        out.append(MetricSums(period, k, *(int(v or 0) for v in values)))
-    return out
+        period, values = row[0], [int(v or 0) for v in row[1 + len(keys) :]]
+        groups = [(d, _text(row[1 + i])) for i, d in enumerate(names)]
+        if "all" in out:
+            groups.append(("all", "all"))
+        for d, k in groups:
+            acc = out[d].setdefault((period, k), [0, 0, 0, 0, 0])
+            for i, v in enumerate(values):
+                acc[i] += v
+    return {
+        d: [MetricSums(p, k, *v) for (p, k), v in sorted(rows.items())] for d, rows in out.items()
+    }
 
 
 def lpr_history(session: Session) -> list[tuple[date, str, Decimal]]:
@@ -393,54 +398,3 @@ def large_loans(session: Session, min_fen: int, as_of: date) -> list[tuple[int, 
 
 
 # --- behavioural score inputs ------------------------------------------------------------------------
-
-
-def loans_to_score(
-    session: Session, month: date, as_of: date
-) -> list[tuple[int, int, int, int, date]]:
-    """Repaying loans without a score for ``month``: (id, dpd, outstanding, principal, disbursed)."""
-    done = select(BehaviourScore.loan_id).where(BehaviourScore.month == month)
-    query = select(
-        Loan.id, Loan.dpd, Loan.outstanding_principal_fen, Loan.principal_fen, Loan.disbursed_on
-    ).where(Loan.status == LoanStatus.REPAYING, Loan.disbursed_on <= as_of, Loan.id.not_in(done))
-    return [
-        (int(a), int(b), int(c), int(d), e)
-        for a, b, c, d, e in session.execute(query.order_by(Loan.id))
-    ]
-
-
-def max_dpd_since(session: Session, since: date, until: date) -> dict[int, int]:
-    query = (
-        select(S.loan_id, func.max(S.dpd))
-        .where(S.as_of > since, S.as_of <= until)
-        .group_by(S.loan_id)
-    )
-    return {int(a): int(b or 0) for a, b in session.execute(query)}
-
-
-def last_delinquent_day(session: Session, until: date) -> dict[int, date]:
-    query = (
-        select(S.loan_id, func.max(S.as_of)).where(S.dpd > 0, S.as_of <= until).group_by(S.loan_id)
-    )
-    return {int(a): b for a, b in session.execute(query)}
-
-
-def instalment_counts(session: Session, as_of: date) -> dict[int, tuple[int, int]]:
-    """Per loan: (instalments due by ``as_of``, of which paid late or still unpaid past due), over
-    the schedule version in force."""
-    late = or_(
-        and_(ScheduleLine.settled_on.is_not(None), ScheduleLine.settled_on > ScheduleLine.due_on),
-        and_(ScheduleLine.settled_on.is_(None), ScheduleLine.due_on < as_of),
-    )
-    query = (
-        select(
-            ScheduleLine.loan_id, func.count(ScheduleLine.id), func.sum(case((late, 1), else_=0))
-        )
-        .join(
-            Loan,
-            and_(Loan.id == ScheduleLine.loan_id, Loan.schedule_version == ScheduleLine.version),
-        )
-        .where(ScheduleLine.due_on <= as_of, Loan.status == LoanStatus.REPAYING)
-        .group_by(ScheduleLine.loan_id)
-    )
-    return {int(a): (int(b), int(c or 0)) for a, b, c in session.execute(query)}

@@ -5,7 +5,7 @@ alerts with their owner, due date and contingency actions (the daily digest is
 **Series.** Each portfolio metric (``warning_rules.METRICS``) is measured at the month-ends of the
 last 13 months and at the latest snapshot day up to the business date, from
 ``delinquency_snapshots`` joined to loans (branch, product, channel) and customers (occupation as
-the segment), by SQL aggregates (``repository_warnings.metric_sums``). The market signal
+the segment), by SQL aggregates (``repository_warnings.metric_sums_many``, one pass for every dimension). The market signal
 ``lpr_change_bp`` is the size of any LPR change (per term) that took effect in the rule's last
 ``window`` days.
 
@@ -90,24 +90,8 @@ def portfolio_points_many(
     periods = series_periods(session, as_of)
     gaps = {p: (p - (periods[i - 1] if i else p.replace(day=1) - timedelta(days=1))).days
             for i, p in enumerate(periods)}  # fmt: skip
-    sums = {d: repo.metric_sums(session, periods, gaps, d) for d in dimensions if d != "all"}
-    if "all" in dimensions:
-        sums["all"] = (
-            _whole_bank(next(iter(sums.values())))
-            if sums
-            else repo.metric_sums(session, periods, gaps, "all")
-        )
+    sums = repo.metric_sums_many(session, periods, gaps, list(dimensions))
     return {d: _points(sums[d]) for d in dimensions}
-
-
-def _whole_bank(rows: list[repo.MetricSums]) -> list[repo.MetricSums]:
-    """The bank-wide sums per period from the sums of the values of one dimension."""
-    total: dict[date, list[int]] = {}
-    for r in rows:
-        acc = total.setdefault(r.period, [0, 0, 0, 0, 0])
-        for i, v in enumerate((r.balance, r.m1plus, r.dpd30plus, r.npl, r.new_delinquent)):
-            acc[i] += v
-    return [repo.MetricSums(p, "all", *v) for p, v in sorted(total.items())]
 
 
 def _points(rows: list[repo.MetricSums]) -> dict[str, list[wr.Point]]:
