@@ -34,6 +34,7 @@ from loanpilot.products.models import ProductType
 from loanpilot.products.rules import parse_yuan
 from loanpilot.team.models import Role
 from loanpilot.web.auth import clock, require
+from loanpilot.web.forms import optional_yuan
 from loanpilot.web.i18n import MESSAGES, Lang, translate
 from loanpilot.web.render import render, request_lang
 
@@ -177,19 +178,6 @@ def application_page(
     return _application_page(request, session, principal, application_id)
 
 
-def _yuan_field(text: str, name: str, problems: list[FieldProblem], lang: Lang) -> int | None:
-    if not text.strip():
-        return None
-    try:
-        fen = parse_yuan(text)
-    except ValueError:
-        fen = 0
-    if fen <= 0:
-        problems.append(FieldProblem(name, translate("lending.error.amount", lang)))
-        return None
-    return fen
-
-
 @router.post("/console/lending/applications/{application_id}/actions/{action}")
 def application_action(
     application_id: EntityId,
@@ -212,8 +200,10 @@ def application_action(
             error=translate("lending.error.forbidden", lang), status_code=403,
         )  # fmt: skip
     problems: list[FieldProblem] = []
-    amount_fen = _yuan_field(amount, "amount", problems, lang)
-    collateral_fen = _yuan_field(collateral, "collateral", problems, lang)
+    amount_fen = optional_yuan(amount, "amount", problems, translate("lending.error.amount", lang))
+    collateral_fen = optional_yuan(
+        collateral, "collateral", problems, translate("lending.error.amount", lang)
+    )
     if problems:
         return _application_page(
             request, session, principal, application_id, form=form,

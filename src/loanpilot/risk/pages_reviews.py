@@ -26,12 +26,12 @@ from loanpilot.lending import authority
 from loanpilot.lending import repository as lending
 from loanpilot.lending.models import Application, ApplicationStatus
 from loanpilot.products.models import CollateralKind
-from loanpilot.products.rules import parse_yuan
 from loanpilot.products.service import get_product
 from loanpilot.risk import review as reviews
 from loanpilot.risk import service, views
 from loanpilot.risk.features import RATIO_FEATURES, feature_label
 from loanpilot.web.auth import clock, require
+from loanpilot.web.forms import optional_yuan
 from loanpilot.web.i18n import MESSAGES, Lang, translate
 from loanpilot.web.render import render, request_lang
 
@@ -179,19 +179,6 @@ def review_page(
     return _review_page(request, session, principal, views.application(session, application_id))
 
 
-def _amount(text: str, field: str, problems: list[FieldProblem], lang: Lang) -> int | None:
-    if not text.strip():
-        return None
-    try:
-        fen = parse_yuan(text)
-    except ValueError:
-        fen = 0
-    if fen <= 0:
-        problems.append(FieldProblem(field, translate("risk.review.error.amount", lang)))
-        return None
-    return fen
-
-
 @router.post("/console/risk/reviews/{application_id}")
 def review(
     application_id: EntityId,
@@ -211,8 +198,12 @@ def review(
     problems: list[FieldProblem] = []
     if decision not in ("approve", "decline"):
         problems.append(FieldProblem("decision", translate("risk.review.error.decision", lang)))
-    amount_fen = _amount(amount, "amount", problems, lang)
-    collateral_fen = _amount(collateral, "collateral", problems, lang)
+    amount_fen = optional_yuan(
+        amount, "amount", problems, translate("risk.review.error.amount", lang)
+    )
+    collateral_fen = optional_yuan(
+        collateral, "collateral", problems, translate("risk.review.error.amount", lang)
+    )
     if not note.strip():
         problems.append(FieldProblem("note", translate("risk.review.error.note", lang)))
     if problems:
