@@ -422,3 +422,18 @@ def test_a_branch_head_sees_and_works_their_branches_only(
     officer = demo_site.login("risk").get("/console/alerts?rule=scope_test")
     assert scoped.inside.alert_no in officer.text
     assert scoped.outside.alert_no in officer.text
+
+
+def test_a_tasks_reason_reads_in_the_page_language() -> None:
+    from loanpilot.risk.pages_alerts import task_reason
+
+    sampled = "sampled:0.35:0.0129:1200000"
+    assert task_reason(sampled, "zh") == "按风险抽检：抽中概率 35%（PD 1.29%，金额 1,200,000 元）"
+    assert task_reason(sampled, "en") == (
+        "Sampled by risk: probability 35% (PD 1.29%, amount ¥1,200,000)"
+    )
+    assert task_reason("large_loan:6", "zh") == "大额贷款：每 6 个月复查一次"
+    assert task_reason("large_loan:6", "en") == "Large loan: reviewed every 6 months"
+    # text stored before the codes, or anything else, is shown as it is
+    assert task_reason("sampled: p=1.00", "zh") == "sampled: p=1.00"
+    assert task_reason(None, "en") == ""

@@ -141,7 +141,9 @@ def sample_purpose_checks(session: Session, as_of: date) -> int:
         if not behaviour.sampled([loan_id], [p], [principal], behaviour.seed_of(disbursed_on))[0]:
             continue
         prob = float(behaviour.check_probability([p], [principal])[0])
-        reason = f"sampled: p={prob:.2f} (pd {p:.4f}, amount {principal // 100} yuan)"
+        reason = (
+            f"sampled:{prob:.2f}:{p:.4f}:{principal // 100}"  # shown by pages_alerts.task_reason
+        )
         _add_task(session, TaskKind.PURPOSE_CHECK, loan_id, as_of,
                   disbursed_on + timedelta(days=CHECK_DUE_DAYS), manager, reason)  # fmt: skip
         created += 1
@@ -158,7 +160,7 @@ def schedule_reviews(session: Session, as_of: date) -> int:
         day = due[loan_id]
         if (day - as_of).days > REVIEW_LEAD_DAYS or (loan_id, day) in taken:
             continue
-        reason = f"large loan: review every {behaviour.REVIEW_EVERY_MONTHS} months"
+        reason = f"large_loan:{behaviour.REVIEW_EVERY_MONTHS}"  # shown by pages_alerts.task_reason
         _add_task(session, TaskKind.LARGE_LOAN_REVIEW, loan_id, as_of, day, manager, reason)
         created += 1
     return created

@@ -214,6 +214,27 @@ def switch_rule(
 # --- tasks and digest ----------------------------------------------------------------------------
 
 
+def task_reason(reason: str | None, lang: Lang) -> str:
+    """Why a monitoring task was raised, in ``lang``, from the code ``risk.monitoring`` stores
+    (``sampled:<probability>:<pd>:<amount in yuan>`` or ``large_loan:<months>``); any other text
+    is shown as stored."""
+    if not reason:
+        return ""
+    code, *params = reason.split(":")
+    try:
+        if code == "sampled" and len(params) == 3:
+            prob, pd, yuan = float(params[0]), float(params[1]), int(params[2])
+            return translate(
+                "alerts.task_reason.sampled", lang,
+                prob=f"{prob:.0%}", pd=f"{pd:.2%}", amount=f"{yuan:,}",
+            )  # fmt: skip
+        if code == "large_loan" and len(params) == 1:
+            return translate("alerts.task_reason.large_loan", lang, months=int(params[0]))
+    except ValueError:
+        return reason
+    return reason
+
+
 def _tasks_page(
     request: Request, session: Session, principal: Principal, status: str, kind: str,
     error: str | None = None, status_code: int = 200,
@@ -228,7 +249,7 @@ def _tasks_page(
         "names": staff_names(session, [t.assigned_to_id for t, _ in rows if t.assigned_to_id]),
         "findings": wr.FINDINGS, "kinds": [k.value for k in TaskKind],
         "statuses": [s.value for s in TaskStatus], "chosen": {"status": status, "kind": kind},
-        "error": error,
+        "error": error, "reasons": {t.id: task_reason(t.reason, request_lang(request)) for t, _ in rows},
     }, status_code=status_code)  # fmt: skip
 
 

@@ -37,6 +37,14 @@ _M: dict[str, tuple[str, str]] = {
     "alerts.col.loan": ("贷款", "Loan"),
     "alerts.col.task": ("任务", "Task"),
     "alerts.col.reason": ("原因", "Reason"),
+    "alerts.task_reason.sampled": (
+        "按风险抽检：抽中概率 {prob}（PD {pd}，金额 {amount} 元）",
+        "Sampled by risk: probability {prob} (PD {pd}, amount ¥{amount})",
+    ),
+    "alerts.task_reason.large_loan": (
+        "大额贷款：每 {months} 个月复查一次",
+        "Large loan: reviewed every {months} months",
+    ),
     "alerts.col.finding": ("检查结论", "Finding"),
     "alerts.col.assigned": ("经办人", "Assigned to"),
     "alerts.overdue": ("已逾期", "Overdue"),
