@@ -205,6 +205,16 @@ def test_refusals_change_nothing(session_factory: sessionmaker[Session]):
         assert again.repayment.txn_ref == "T-C1"
         with pytest.raises(ValidationError, match="date order"):
             post(s, loan, 100, first.due_on - timedelta(days=1), "T-C5")
+    # the same reference on another loan tells nothing of the first posting (its loan may be
+    # out of the caller's scope)
+    with transaction(session_factory) as s:
+        other_id = build_loan(s, "SV-A2").id
+    with pytest.raises(ConflictError) as caught, transaction(session_factory) as s:
+        post(s, s.get(Loan, other_id), 5_000, first.due_on, "T-C1")
+    assert caught.value.code == "repayment.txn_ref_used"
+    assert "already used; use a new reference" in str(caught.value)
+    assert "50.00" not in str(caught.value)
+    assert str(first.due_on) not in str(caught.value)
 
 
 def _pay_periods(s: Session, loan: Loan, n: int, tag: str) -> None:

@@ -175,6 +175,13 @@ def replay(found: Repayment, loan: Loan, *, prepayment: bool, principal_fen: int
         and (amount_fen is None or found.amount_fen == amount_fen)
         and (principal_fen is None or found.principal_fen == principal_fen)
     )
+    if not same and found.loan_id != loan.id:
+        # another loan's posting, which the caller may not see: nothing of it is told
+        raise refused(
+            "repayment.txn_ref_used",
+            f"The reference {found.txn_ref} was already used; use a new reference",
+            variant="elsewhere", txn_ref=found.txn_ref,
+        )  # fmt: skip
     if not same:
         raise refused(
             "repayment.txn_ref_used",

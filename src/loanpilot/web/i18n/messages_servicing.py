@@ -191,6 +191,10 @@ _ERRORS: dict[str, tuple[str, str]] = {
         "交易流水号须为 1–32 位字母、数字、“-”或“_”，且不得以 {prefix} 开头。",
         "The reference must be 1–32 letters, digits, '-' or '_', not starting with {prefix}.",
     ),
+    "repayment.txn_ref_used.elsewhere": (
+        "流水号 {txn_ref} 已被使用，请使用新的流水号。",
+        "The reference {txn_ref} was already used; use a new reference.",
+    ),
     "repayment.txn_ref_used": (
         "流水号 {txn_ref} 已用于另一笔入账（{paid_on}，{amount}），请使用新的流水号。",
         "The reference {txn_ref} was already used for another posting ({amount} on {paid_on}); "
