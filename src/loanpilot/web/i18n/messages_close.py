@@ -3,10 +3,7 @@ classification overrides."""
 
 from __future__ import annotations
 
-
-def _labels(prefix: str, pairs: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
-    return {f"{prefix}.{key}": {"zh": zh, "en": en} for key, (zh, en) in pairs.items()}
-
+from loanpilot.web.i18n.labels import labels
 
 #: The close's stages as ``close_runs.steps_done`` and ``error`` name them: the per-loan pass, the
 #: summary and each after-close step of ``risk.close_steps.AFTER_CLOSE``.
@@ -62,7 +59,7 @@ CLOSE: dict[str, dict[str, str]] = {
         "zh": "尚未运行过日终。",
         "en": "No close has run yet.",
     },
-    **_labels(
+    **labels(
         "close.col",
         {
             "date": ("业务日期", "Business date"),
@@ -94,7 +91,7 @@ CLOSE: dict[str, dict[str, str]] = {
             "counts": ("结果", "Result"),
         },
     ),
-    **_labels(
+    **labels(
         "close.status",
         {
             "running": ("运行中", "Running"),
@@ -138,8 +135,8 @@ CLOSE: dict[str, dict[str, str]] = {
         "en": "{count} loan(s) out of balance: look into them.",
     },
     "close.steps": {"zh": "日终后步骤", "en": "After-close steps"},
-    **_labels("close.step", CLOSE_STEPS),
-    **_labels("close.count", CLOSE_COUNTS),
+    **labels("close.step", CLOSE_STEPS),
+    **labels("close.count", CLOSE_COUNTS),
     "close.bucket.M0": {"zh": "M0 未逾期", "en": "M0 current"},
     "close.bucket.M1": {"zh": "M1 1–30天", "en": "M1 1–30 days"},
     "close.bucket.M2": {"zh": "M2 31–60天", "en": "M2 31–60 days"},
@@ -148,7 +145,7 @@ CLOSE: dict[str, dict[str, str]] = {
     "close.bucket.M5": {"zh": "M5 121–150天", "en": "M5 121–150 days"},
     "close.bucket.M6": {"zh": "M6 151–180天", "en": "M6 151–180 days"},
     "close.bucket.M7+": {"zh": "M7+ 180天以上", "en": "M7+ over 180 days"},
-    **_labels(
+    **labels(
         "close.class",
         {
             "normal": ("正常", "Normal"),

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from typing import Final
 
-
-def _labels(prefix: str, pairs: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
-    return {f"{prefix}.{key}": {"zh": zh, "en": en} for key, (zh, en) in pairs.items()}
-
+from loanpilot.web.i18n.labels import labels
 
 COLLECTIONS: Final[dict[str, dict[str, str]]] = {
-    **_labels("coll.tab", {"queue": ("催收队列", "Queue"), "ladder": ("催收阶梯", "Ladder")}),
-    **_labels(
+    **labels("coll.tab", {"queue": ("催收队列", "Queue"), "ladder": ("催收阶梯", "Ladder")}),
+    **labels(
         "coll.rung",
         {
             "any": ("全部", "All"),
@@ -22,7 +19,7 @@ COLLECTIONS: Final[dict[str, dict[str, str]]] = {
             "legal": ("法律诉讼", "Legal action"),
         },
     ),
-    **_labels(
+    **labels(
         "coll.kind",
         {
             "sms": ("短信", "SMS"),
@@ -33,7 +30,7 @@ COLLECTIONS: Final[dict[str, dict[str, str]]] = {
             "lawsuit": ("起诉", "Lawsuit"),
         },
     ),
-    **_labels(
+    **labels(
         "coll.party",
         {
             "debtor": ("借款人本人", "Debtor"),
@@ -44,7 +41,7 @@ COLLECTIONS: Final[dict[str, dict[str, str]]] = {
             "none": ("—", "—"),
         },
     ),
-    **_labels(
+    **labels(
         "coll.result",
         {
             "no_answer": ("无人接听", "No answer"),
@@ -58,11 +55,11 @@ COLLECTIONS: Final[dict[str, dict[str, str]]] = {
             "note": ("备注", "Note"),
         },
     ),
-    **_labels(
+    **labels(
         "coll.promise",
         {"open": ("待兑现", "Open"), "kept": ("已兑现", "Kept"), "broken": ("未兑现", "Broken")},
     ),
-    **_labels(
+    **labels(
         "coll.outcome",
         {
             "cured": ("已结清逾期", "Cured"),
@@ -72,7 +69,7 @@ COLLECTIONS: Final[dict[str, dict[str, str]]] = {
             "legal": ("诉讼", "Legal"),
         },
     ),
-    **_labels(
+    **labels(
         "coll.class",
         {
             "normal": ("正常", "Normal"),
@@ -82,11 +79,11 @@ COLLECTIONS: Final[dict[str, dict[str, str]]] = {
             "loss": ("损失", "Loss"),
         },
     ),
-    **_labels(
+    **labels(
         "coll.view",
         {"mine": ("我的案件", "My cases"), "all": ("全部案件", "All cases")},
     ),
-    **_labels(
+    **labels(
         "coll.col",
         {
             "case": ("案件", "Case"),
@@ -100,7 +97,7 @@ COLLECTIONS: Final[dict[str, dict[str, str]]] = {
             "next_action": ("下次行动", "Next action"),
         },
     ),
-    **_labels(
+    **labels(
         "coll.filter",
         {
             "rung": ("阶段", "Rung"),
@@ -144,7 +141,7 @@ COLLECTIONS: Final[dict[str, dict[str, str]]] = {
         "en": "Reveal the phone of guarantor {name} (recorded in the audit log)",
     },
     "coll.case.revealed_note": {"zh": "（已记入审计日志）", "en": "(recorded in the audit log)"},
-    **_labels(
+    **labels(
         "coll.part",
         {
             "principal": ("本金", "Principal"),

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-
-def _labels(prefix: str, pairs: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
-    return {f"{prefix}.{key}": {"zh": zh, "en": en} for key, (zh, en) in pairs.items()}
-
+from loanpilot.web.i18n.labels import labels
 
 CUSTOMERS: Final[dict[str, dict[str, str]]] = {
     "customers.title": {"zh": "客户", "en": "Customers"},
@@ -129,7 +126,7 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
     "customers.ticket.status": {"zh": "状态", "en": "Status"},
     "customers.ticket.received": {"zh": "受理时间", "en": "Received"},
     "customers.ticket.resolved": {"zh": "办结时间", "en": "Resolved"},
-    **_labels(
+    **labels(
         "customers.segment",
         {
             "young": ("青年（35岁以下）", "Young (under 35)"),
@@ -137,7 +134,7 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "senior": ("中老年（55岁及以上）", "Senior (55+)"),
         },
     ),
-    **_labels(
+    **labels(
         "customers.income",
         {
             "low": ("5千元以下", "Under ¥5,000"),
@@ -145,7 +142,7 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "high": ("2万元以上", "Over ¥20,000"),
         },
     ),
-    **_labels(
+    **labels(
         "customers.occupation",
         {
             "civil_servant": ("公务员 / 事业单位", "Civil servant"),
@@ -156,8 +153,8 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "retired": ("退休人员", "Retired"),
         },
     ),
-    **_labels("customers.gender", {"M": ("男", "Male"), "F": ("女", "Female")}),
-    **_labels(
+    **labels("customers.gender", {"M": ("男", "Male"), "F": ("女", "Female")}),
+    **labels(
         "customers.education",
         {
             "below_high_school": ("初中及以下", "Below high school"),
@@ -167,7 +164,7 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "postgraduate": ("研究生及以上", "Postgraduate"),
         },
     ),
-    **_labels(
+    **labels(
         "customers.marital",
         {
             "single": ("未婚", "Single"),
@@ -176,7 +173,7 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "widowed": ("丧偶", "Widowed"),
         },
     ),
-    **_labels(
+    **labels(
         "customers.channel",
         {
             "online": ("网上银行 / 门户", "Online"),
@@ -195,7 +192,7 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "portal": ("网上门户", "Portal"),
         },
     ),
-    **_labels(
+    **labels(
         "customers.consent_kind",
         {
             "data_processing": ("个人信息处理授权", "Personal-data processing"),
@@ -203,7 +200,7 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "credit_inquiry": ("征信查询授权", "Credit bureau inquiry"),
         },
     ),
-    **_labels(
+    **labels(
         "customers.loan_status",
         {
             "repaying": ("还款中", "Repaying"),
@@ -212,7 +209,7 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "transferred": ("已转让", "Transferred"),
         },
     ),
-    **_labels(
+    **labels(
         "customers.app_status",
         {
             "draft": ("草稿", "Draft"),
@@ -227,11 +224,11 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "withdrawn": ("已撤回", "Withdrawn"),
         },
     ),
-    **_labels(
+    **labels(
         "customers.group",
         {"treatment": ("实验组", "Treatment"), "control": ("对照组（不触达）", "Control")},
     ),
-    **_labels(
+    **labels(
         "customers.survey_kind",
         {
             "csat": ("满意度 CSAT", "CSAT"),
@@ -239,7 +236,7 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "general": ("综合", "General"),
         },
     ),
-    **_labels(
+    **labels(
         "customers.ticket_type",
         {
             "complaint": ("投诉", "Complaint"),
@@ -247,7 +244,7 @@ CUSTOMERS: Final[dict[str, dict[str, str]]] = {
             "inquiry": ("咨询", "Inquiry"),
         },
     ),
-    **_labels(
+    **labels(
         "customers.ticket_status",
         {
             "open": ("待处理", "Open"),

@@ -3,13 +3,10 @@ and approval authorities."""
 
 from __future__ import annotations
 
-
-def _pairs(prefix: str, entries: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
-    return {f"{prefix}.{k}": {"zh": zh, "en": en} for k, (zh, en) in entries.items()}
-
+from loanpilot.web.i18n.labels import labels
 
 LENDING: dict[str, dict[str, str]] = {
-    **_pairs(
+    **labels(
         "lending.stage",
         {
             "draft": ("草稿", "Draft"),
@@ -28,7 +25,7 @@ LENDING: dict[str, dict[str, str]] = {
             "in_collections": ("催收中", "In collections"),
         },
     ),
-    **_pairs(
+    **labels(
         "lending.action",
         {
             "submit": ("提交申请", "Submit"),
@@ -48,7 +45,7 @@ LENDING: dict[str, dict[str, str]] = {
             "reopen": ("重新进入还款", "Reopened"),
         },
     ),
-    **_pairs(
+    **labels(
         "lending.kind.approval",
         {
             "request": ("超权限审批，待复核", "Approval above authority: waiting for a checker"),
@@ -58,7 +55,7 @@ LENDING: dict[str, dict[str, str]] = {
             "pending": ("待复核", "Pending"),
         },
     ),
-    **_pairs(
+    **labels(
         "lending.actor",
         {
             "portal": ("门户（系统）", "Portal (system)"),
@@ -68,7 +65,7 @@ LENDING: dict[str, dict[str, str]] = {
             "scheduler": ("定时任务", "Scheduler"),
         },
     ),
-    **_pairs(
+    **labels(
         "lending.sla",
         {
             "to_decision": ("提交至审批", "Submission to approval"),
@@ -77,7 +74,7 @@ LENDING: dict[str, dict[str, str]] = {
             "end_to_end": ("全流程", "End to end"),
         },
     ),
-    **_pairs(
+    **labels(
         "lending",
         {
             "title": ("贷款流程", "Lending pipeline"),
@@ -216,7 +213,7 @@ LENDING: dict[str, dict[str, str]] = {
             "duration.minutes": ("{minutes} 分钟", "{minutes} min"),
         },
     ),
-    **_pairs(
+    **labels(
         "lending.error",
         {
             "workflow.illegal": ("当前阶段不允许此操作", "This stage does not allow that action"),

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
-
-def _labels(prefix: str, pairs: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
-    return {f"{prefix}.{key}": {"zh": zh, "en": en} for key, (zh, en) in pairs.items()}
-
+from loanpilot.web.i18n.labels import labels
 
 RISK: Final[dict[str, dict[str, str]]] = {
     "nav.risk": {"zh": "风险", "en": "Risk"},
@@ -17,7 +14,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
     "nav.alerts": {"zh": "风险预警", "en": "Alerts"},
     "nav.collections": {"zh": "催收", "en": "Collections"},
     "risk.title": {"zh": "风险控制", "en": "Risk control"},
-    **_labels(
+    **labels(
         "risk.tab",
         {
             "models": ("评分模型", "Models"),
@@ -31,7 +28,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
     "risk.no": {"zh": "否", "en": "No"},
     "risk.by_system": {"zh": "系统", "en": "System"},
     # shared columns
-    **_labels(
+    **labels(
         "risk.col",
         {
             "model": ("模型", "Model"),
@@ -59,11 +56,11 @@ RISK: Final[dict[str, dict[str, str]]] = {
             "versions": ("模型 / 政策版本", "Model / policy"),
         },
     ),
-    **_labels(
+    **labels(
         "risk.metric",
         {"auc": ("AUC", "AUC"), "ks": ("KS", "KS"), "gini": ("Gini", "Gini")},
     ),
-    **_labels(
+    **labels(
         "risk.sample",
         {
             "development": ("开发样本", "Development"),
@@ -71,12 +68,12 @@ RISK: Final[dict[str, dict[str, str]]] = {
             "challenger": ("挑战者 LightGBM（验证）", "Challenger LightGBM (hold-out)"),
         },
     ),
-    **_labels("risk.kind", {"scorecard": ("评分卡", "Scorecard"), "gbm": ("LightGBM", "LightGBM")}),
-    **_labels(
+    **labels("risk.kind", {"scorecard": ("评分卡", "Scorecard"), "gbm": ("LightGBM", "LightGBM")}),
+    **labels(
         "risk.var_kind",
         {"numeric": ("数值型", "Numeric"), "categorical": ("类别型", "Categorical")},
     ),
-    **_labels(
+    **labels(
         "risk.model.status",
         {
             "challenger": ("挑战者", "Challenger"),
@@ -84,7 +81,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
             "retired": ("已退役", "Retired"),
         },
     ),
-    **_labels(
+    **labels(
         "risk.event",
         {
             "registered": ("登记", "Registered"),
@@ -212,7 +209,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
         "zh": "模型文件校验失败（可能被篡改），无法评分：",
         "en": "The artefact fails its check (it may have been tampered with) and cannot score:",
     },
-    **_labels(
+    **labels(
         "risk.bin",
         {
             "label": ("分箱", "Bin"),
@@ -242,7 +239,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
         "zh": "还没有用 {model} 评分的申请。",
         "en": "No application has been scored with {model} yet.",
     },
-    **_labels(
+    **labels(
         "risk.psi.col",
         {
             "month": ("月份", "Month"),
@@ -251,7 +248,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
             "band": ("判断", "Reading"),
         },
     ),
-    **_labels(
+    **labels(
         "risk.psi.band",
         {
             "stable": ("稳定", "Stable"),
@@ -269,7 +266,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
     "risk.policies.new": {"zh": "新建政策版本", "en": "New policy version"},
     "risk.policies.empty": {"zh": "尚无政策版本。", "en": "No policy version yet."},
     "risk.policies.back": {"zh": "返回政策列表", "en": "Back to the policy versions"},
-    **_labels(
+    **labels(
         "risk.policy.status",
         {
             "draft": ("草稿", "Draft"),
@@ -425,7 +422,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
         "en": "unknown collateral kind {kind}",
     },
     # decisions
-    **_labels(
+    **labels(
         "risk.outcome",
         {
             "approve": ("批准", "Approve"),
@@ -433,7 +430,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
             "decline": ("拒绝", "Decline"),
         },
     ),
-    **_labels(
+    **labels(
         "risk.binding",
         {
             "product_max": ("产品最高额度", "product maximum"),
@@ -442,7 +439,7 @@ RISK: Final[dict[str, dict[str, str]]] = {
             "loan_to_value": ("抵押率", "loan-to-value"),
         },
     ),
-    **_labels(
+    **labels(
         "risk.offer",
         {
             "amount": ("批准金额", "Amount"),

@@ -5,10 +5,7 @@ filled from the error's ``params``; see ``lending.servicing_errors``)."""
 
 from __future__ import annotations
 
-
-def _pairs(prefix: str, entries: dict[str, tuple[str, str]]) -> dict[str, dict[str, str]]:
-    return {f"{prefix}.{k}": {"zh": zh, "en": en} for k, (zh, en) in entries.items()}
-
+from loanpilot.web.i18n.labels import labels
 
 _PAGES: dict[str, tuple[str, str]] = {
     "title": ("贷款", "Loans"),
@@ -306,8 +303,8 @@ _ERRORS: dict[str, tuple[str, str]] = {
 }
 
 SERVICING: dict[str, dict[str, str]] = {
-    **_pairs("servicing", _PAGES),
-    **_pairs("servicing.status", _STATUS),
-    **_pairs("servicing.action", _ACTION),
-    **_pairs("servicing.error", _ERRORS),
+    **labels("servicing", _PAGES),
+    **labels("servicing.status", _STATUS),
+    **labels("servicing.action", _ACTION),
+    **labels("servicing.error", _ERRORS),
 }
