@@ -229,6 +229,18 @@ ROUTER_MODULES: tuple[str, ...] = (
     "loanpilot.risk.pages_alerts",
     "loanpilot.risk.api_collections",
     "loanpilot.risk.pages_collections",
+    "loanpilot.customers.api_segments",
+    "loanpilot.customers.pages_segments",
+    "loanpilot.products.api_offers",
+    "loanpilot.products.pages_offers",
+    "loanpilot.products.pages_models",
+    "loanpilot.campaigns.pages_uplift",  # /console/campaigns/uplift before /console/campaigns/{id}
+    "loanpilot.campaigns.api",
+    "loanpilot.campaigns.pages",
+    "loanpilot.campaigns.api_planning",
+    "loanpilot.campaigns.pages_planning",
+    "loanpilot.campaigns.api_results",
+    "loanpilot.campaigns.pages_results",
 )
 
 

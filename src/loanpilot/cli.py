@@ -59,9 +59,14 @@ def db_current() -> None:
 
 def _register_subcommands() -> None:
     from loanpilot.access.cli import user_app
+    from loanpilot.campaigns.cli import campaign_app
+    from loanpilot.campaigns.cli_uplift import uplift_app
+    from loanpilot.customers.cli_segments import segments_app
     from loanpilot.demo.cli import demo_app
     from loanpilot.imports.cli import import_app
     from loanpilot.lending.cli import loans_app
+    from loanpilot.products.cli_offers import offers_app
+    from loanpilot.products.cli_propensity import propensity_app
     from loanpilot.risk.cli import risk_app, scorecard_app
     from loanpilot.risk.cli_alerts import alerts_app
     from loanpilot.risk.cli_close import close_app
@@ -77,6 +82,11 @@ def _register_subcommands() -> None:
     app.add_typer(close_app, name="close")
     app.add_typer(portfolio_app, name="portfolio")
     app.add_typer(alerts_app, name="alerts")
+    app.add_typer(segments_app, name="segments")
+    app.add_typer(propensity_app, name="propensity")
+    app.add_typer(offers_app, name="offers")
+    app.add_typer(uplift_app, name="uplift")
+    app.add_typer(campaign_app, name="campaign")
     register_web(app)
 
 

@@ -101,6 +101,15 @@ class Settings(BaseSettings):
     contact_daily_cap: int = Field(
         default=3, ge=1, description="Collection contacts per debtor per day, all channels"
     )
+    marketing_cooloff_days: int = Field(
+        default=30, ge=0, description="Days after a declined application without marketing offers"
+    )
+    marketing_contact_cap: int = Field(
+        default=4, ge=1, description="Marketing contacts per customer within the contact window"
+    )
+    marketing_contact_window_days: int = Field(
+        default=30, ge=1, description="The window (days) the marketing contact cap counts over"
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -36,6 +36,9 @@ class Permission(StrEnum):
     PORTFOLIO_CLOSE = "portfolio:close"  # run the daily close; override a five-category class
     ALERTS_WORK = "alerts:work"  # work early-warning alerts and monitoring tasks; edit the rules
     COLLECTIONS_WORK = "collections:work"  # work the collections queue and its cases
+    MARKETING_READ = "marketing:read"  # segments, next-best-offers, campaigns and their results
+    SEGMENTS_WRITE = "segments:write"  # band edges; build segments, offers and marketing models
+    CAMPAIGNS_WRITE = "campaigns:write"  # plan and optimise campaigns, record spend, export lists
 
 
 class ScopeKind(StrEnum):
@@ -49,7 +52,7 @@ class ScopeKind(StrEnum):
 P = Permission
 _EVERYONE: Final = frozenset({P.DASHBOARD_VIEW, P.PRODUCTS_READ})
 _CUSTOMER_WORK: Final = _EVERYONE | {P.CUSTOMERS_READ, P.PII_VIEW, P.LOANS_READ}
-_SELLING: Final = _CUSTOMER_WORK | {P.LOANS_SERVICE}
+_SELLING: Final = _CUSTOMER_WORK | {P.LOANS_SERVICE, P.MARKETING_READ}
 
 #: The matrix the database starts with; an administrator's later changes to the stored matrix win.
 DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
@@ -65,11 +68,20 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
             P.RISK_READ,
             P.LOANS_READ,
             P.PORTFOLIO_CLOSE,
+            P.MARKETING_READ,
         }
     ),
     Role.MARKETING_MANAGER: _EVERYONE
-    | {P.CUSTOMERS_READ, P.PRODUCTS_WRITE, P.STAFF_READ, P.LOANS_READ},
-    Role.MARKET_ANALYST: _EVERYONE | {P.CUSTOMERS_READ},
+    | {
+        P.CUSTOMERS_READ,
+        P.PRODUCTS_WRITE,
+        P.STAFF_READ,
+        P.LOANS_READ,
+        P.MARKETING_READ,
+        P.SEGMENTS_WRITE,
+        P.CAMPAIGNS_WRITE,
+    },
+    Role.MARKET_ANALYST: _EVERYONE | {P.CUSTOMERS_READ, P.MARKETING_READ, P.SEGMENTS_WRITE},
     Role.CUSTOMER_MANAGER: _SELLING,
     Role.SENIOR_CUSTOMER_MANAGER: _SELLING,
     Role.SALES_CONSULTANT: _SELLING,
@@ -97,8 +109,9 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
         P.AUDIT_EXPORT,
         P.RISK_READ,
         P.LOANS_READ,
+        P.MARKETING_READ,
     },
-    Role.BRANCH_HEAD: _CUSTOMER_WORK | {P.STAFF_READ, P.RISK_READ, P.ALERTS_WORK},
+    Role.BRANCH_HEAD: _CUSTOMER_WORK | {P.STAFF_READ, P.RISK_READ, P.ALERTS_WORK, P.MARKETING_READ},
 }
 
 #: Whose customers each role sees; roles not named see the whole bank.
@@ -125,6 +138,8 @@ WRITE_PERMISSIONS: Final = frozenset(
         P.PORTFOLIO_CLOSE,
         P.ALERTS_WORK,
         P.COLLECTIONS_WORK,
+        P.SEGMENTS_WRITE,
+        P.CAMPAIGNS_WRITE,
     }
 )
 #: Cells nobody can take away: the administrator always keeps the matrix in hand (no lock-out).

@@ -49,6 +49,8 @@ class PlaceKind(StrEnum):
     ENTERPRISE = "enterprise"  # 企业 / 代发单位
     PARTNER_SITE = "partner_site"  # 合作方现场 (售楼处、4S 店)
     ONLINE = "online"  # 线上
+    UNIVERSITY = "university"  # 高校
+    INDUSTRIAL_PARK = "industrial_park"  # 产业园区
 
 
 class Campaign(IdMixin, TimestampMixin, Base):
@@ -74,6 +76,10 @@ class Campaign(IdMixin, TimestampMixin, Base):
     ends_on: Mapped[date] = mapped_column(Date)
     control_share: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal("0.1"))
     contact_cost_fen: Mapped[int] = mapped_column(Money, default=0)
+    # issue 6: the total budget the budget lines share, and the segmentation run the audience uses
+    budget_fen: Mapped[int | None] = mapped_column(Money)
+    segment_run_id: Mapped[int | None] = mapped_column(FK, ForeignKey("segment_runs.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CampaignGoal(IdMixin, Base):
@@ -127,6 +133,8 @@ class Expense(IdMixin, Base):
     amount_fen: Mapped[int] = mapped_column(Money)
     vendor: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class TargetGroup(StrEnum):
@@ -151,3 +159,110 @@ class CampaignTarget(IdMixin, Base):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     application_id: Mapped[int | None] = mapped_column(FK, ForeignKey("applications.id"))
     contact_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # issue 6: the arm (offer × channel) of a multi-arm or A/B campaign, the plan that chose the
+    # customer, the segmentation run of ``segment_code``, and what the plan expected
+    arm: Mapped[str | None] = mapped_column(String(16))
+    plan_id: Mapped[int | None] = mapped_column(FK, ForeignKey("campaign_plans.id"), index=True)
+    segment_run_id: Mapped[int | None] = mapped_column(FK, ForeignKey("segment_runs.id"))
+    expected_uplift: Mapped[float | None] = mapped_column(Numeric(10, 8, asdecimal=False))
+    expected_profit_fen: Mapped[int | None] = mapped_column(Money)
+
+
+class CampaignOffer(IdMixin, Base):
+    """One arm of a campaign: a product offered through a channel, with its terms.
+
+    A campaign with two arms of the same channel is an A/B test of two offers; arms of different
+    channels are the treatments of a multi-treatment uplift experiment.
+    """
+
+    __tablename__ = "campaign_offers"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "arm"),
+        CheckConstraint("rate_discount_bp >= 0", name="discount_not_negative"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(FK, ForeignKey("campaigns.id"), index=True)
+    arm: Mapped[str] = mapped_column(String(16))
+    product_id: Mapped[int] = mapped_column(FK, ForeignKey("loan_products.id"))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    headline_zh: Mapped[str] = mapped_column(String(200))
+    headline_en: Mapped[str | None] = mapped_column(String(200))
+    rate_discount_bp: Mapped[int] = mapped_column(Integer, default=0)  # off the priced rate
+    fee_waived: Mapped[bool] = mapped_column(Boolean, default=False)
+    seasonal_offer_id: Mapped[int | None] = mapped_column(FK, ForeignKey("seasonal_offers.id"))
+    contact_cost_fen: Mapped[int] = mapped_column(Money, default=0)
+    share: Mapped[Decimal] = mapped_column(Numeric(5, 4), default=Decimal(1))  # of the treated
+
+
+class CampaignWindow(IdMixin, Base):
+    """When an audience is contacted: dates, weekdays (ISO 1–7) and local hours."""
+
+    __tablename__ = "campaign_windows"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="window_ordered"),
+        CheckConstraint("end_hour > start_hour", name="hours_ordered"),
+    )
+
+    campaign_id: Mapped[int] = mapped_column(FK, ForeignKey("campaigns.id"), index=True)
+    label: Mapped[str] = mapped_column(String(64))  # e.g. 周末 (上班族), 开学季 (学生)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    weekdays: Mapped[str] = mapped_column(String(7), default="1234567")
+    start_hour: Mapped[int] = mapped_column(Integer, default=9)
+    end_hour: Mapped[int] = mapped_column(Integer, default=21)
+    segment_code: Mapped[str | None] = mapped_column(String(64))  # the audience it suits
+
+
+class CampaignSegment(IdMixin, Base):
+    """A segment of one segmentation run that a campaign targets."""
+
+    __tablename__ = "campaign_segments"
+    __table_args__ = (UniqueConstraint("campaign_id", "segment_run_id", "segment_code"),)
+
+    campaign_id: Mapped[int] = mapped_column(FK, ForeignKey("campaigns.id"), index=True)
+    segment_run_id: Mapped[int] = mapped_column(FK, ForeignKey("segment_runs.id"))
+    segment_code: Mapped[str] = mapped_column(String(64))
+
+
+class PlanStatus(StrEnum):
+    SOLVED = "solved"  # optimal or within the reported gap
+    INFEASIBLE = "infeasible"  # ``infeasible_reason`` says which constraint cannot be met
+    APPLIED = "applied"  # its list was written to the campaign's targets
+
+
+class CampaignPlan(IdMixin, Base):
+    """One run of the budget and offer optimiser: the constraints, the method and the outcome."""
+
+    __tablename__ = "campaign_plans"
+
+    campaign_id: Mapped[int | None] = mapped_column(FK, ForeignKey("campaigns.id"), index=True)
+    offer_run_id: Mapped[int | None] = mapped_column(FK, ForeignKey("offer_runs.id"))
+    status: Mapped[PlanStatus] = mapped_column(enum_column(PlanStatus, 16))
+    constraints: Mapped[dict[str, Any]] = mapped_column(Json)  # budget, capacities, coverage, caps
+    method: Mapped[str] = mapped_column(String(32))  # milp (HiGHS) or lagrangian
+    objective_fen: Mapped[int] = mapped_column(Money, default=0)
+    bound_fen: Mapped[int] = mapped_column(Money, default=0)  # the LP bound
+    gap: Mapped[float | None] = mapped_column(Numeric(12, 8, asdecimal=False))
+    candidates: Mapped[int] = mapped_column(Integer, default=0)
+    selected: Mapped[int] = mapped_column(Integer, default=0)
+    cost_fen: Mapped[int] = mapped_column(Money, default=0)
+    summary: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)  # by channel, product...
+    infeasible_reason: Mapped[str | None] = mapped_column(Text)
+    solved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+
+
+class BudgetAlert(IdMixin, Base):
+    """The moment a campaign's spend first reached a share of its budget (80 %, 100 %)."""
+
+    __tablename__ = "campaign_budget_alerts"
+    __table_args__ = (UniqueConstraint("campaign_id", "threshold_pct"),)
+
+    campaign_id: Mapped[int] = mapped_column(FK, ForeignKey("campaigns.id"), index=True)
+    threshold_pct: Mapped[int] = mapped_column(Integer)
+    spent_fen: Mapped[int] = mapped_column(Money)
+    budget_fen: Mapped[int] = mapped_column(Money)
+    crossed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expense_id: Mapped[int | None] = mapped_column(FK, ForeignKey("campaign_expenses.id"))
+    acknowledged_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.customers.models import Channel
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
-from loanpilot.db.types import FK, BlindIndex, Cipher, Rate, UTCDateTime, enum_column
+from loanpilot.db.types import FK, BlindIndex, Cipher, Money, Rate, UTCDateTime, enum_column
 
 
 class PartnerKind(StrEnum):
@@ -70,3 +70,11 @@ class Lead(IdMixin, TimestampMixin, Base):
     status: Mapped[LeadStatus] = mapped_column(enum_column(LeadStatus), default=LeadStatus.NEW)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # issue 6: UTM-style tags of online traffic, and the referrer's credit once the lead converts
+    utm_source: Mapped[str | None] = mapped_column(String(64))
+    utm_medium: Mapped[str | None] = mapped_column(String(64))
+    utm_campaign: Mapped[str | None] = mapped_column(String(64), index=True)
+    utm_content: Mapped[str | None] = mapped_column(String(64))
+    utm_term: Mapped[str | None] = mapped_column(String(64))
+    referrer_credit_fen: Mapped[int | None] = mapped_column(Money)
+    credited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

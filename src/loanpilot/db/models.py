@@ -10,11 +10,13 @@ from loanpilot.audit import models as audit_models
 from loanpilot.campaigns import models as campaign_models
 from loanpilot.channels import models as channel_models
 from loanpilot.customers import models as customer_models
+from loanpilot.customers import models_segments as segment_models
 from loanpilot.db.base import Base
 from loanpilot.evaluation import models as evaluation_models
 from loanpilot.lending import models as lending_models
 from loanpilot.market import models as market_models
 from loanpilot.products import models as product_models
+from loanpilot.products import models_offers as offer_models
 from loanpilot.risk import models as risk_models
 from loanpilot.risk import models_post as risk_post_models
 from loanpilot.service import models as service_models
@@ -23,7 +25,9 @@ from loanpilot.team import models as team_models
 AREA_MODULES = (
     market_models,
     customer_models,
+    segment_models,
     product_models,
+    offer_models,
     channel_models,
     team_models,
     campaign_models,

@@ -164,6 +164,18 @@ ADMIN: Final[dict[str, dict[str, str]]] = {
         "zh": "处理催收队列与案件",
         "en": "Work the collections queue and cases",
     },
+    "admin.perm.marketing:read": {
+        "zh": "查看客群、下一最佳产品推荐、营销活动及其效果",
+        "en": "See segments, next-best-offers, campaigns and their results",
+    },
+    "admin.perm.segments:write": {
+        "zh": "维护客群分档，生成客群细分、产品推荐与营销模型",
+        "en": "Edit the segment bands; build segments, offers and marketing models",
+    },
+    "admin.perm.campaigns:write": {
+        "zh": "策划与优化营销活动、登记费用、导出名单",
+        "en": "Plan and optimise campaigns, record spend, export target lists",
+    },
     # audit log
     "admin.audit.subtitle": {
         "zh": "谁在何时、从何处做了什么：登录、查看敏感信息、变更与导出。",

@@ -13,6 +13,9 @@ RISK: Final[dict[str, dict[str, str]]] = {
     "nav.portfolio": {"zh": "资产质量", "en": "Portfolio"},
     "nav.alerts": {"zh": "风险预警", "en": "Alerts"},
     "nav.collections": {"zh": "催收", "en": "Collections"},
+    "nav.segments": {"zh": "客群细分", "en": "Segments"},
+    "nav.offers": {"zh": "产品推荐", "en": "Offers"},
+    "nav.campaigns": {"zh": "营销活动", "en": "Campaigns"},
     "risk.title": {"zh": "风险控制", "en": "Risk control"},
     **labels(
         "risk.tab",
