@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from loanpilot.app import ErrorRead, SessionDep, today_for
+from loanpilot.channels import attribution
 from loanpilot.channels import portal_service as portal
 from loanpilot.channels.schemas import (
     ApplicationCreate,
@@ -77,6 +78,13 @@ def submit(
     idempotency_key: Annotated[
         str, Header(alias="Idempotency-Key", description="8-64 characters, unique per application")
     ],
+    utm_source: Annotated[str | None, Query(max_length=64)] = None,
+    utm_medium: Annotated[str | None, Query(max_length=64)] = None,
+    utm_campaign: Annotated[
+        str | None, Query(max_length=64, description="a campaign code attributes the lead")
+    ] = None,
+    utm_content: Annotated[str | None, Query(max_length=64)] = None,
+    utm_term: Annotated[str | None, Query(max_length=64)] = None,
 ) -> JSONResponse:
     """Apply for a loan. 201 the first time; the same key again returns the same application
     with 200. Every problem with the application is listed at once (422)."""
@@ -91,6 +99,14 @@ def submit(
         today=today_for(request),
         client_address=client_address(request),
     )
+    tags = attribution.parse_tags({
+        "utm_source": utm_source, "utm_medium": utm_medium, "utm_campaign": utm_campaign,
+        "utm_content": utm_content, "utm_term": utm_term,
+    })  # fmt: skip
+    if not done.replayed:
+        attribution.attach_lead(
+            session, done.application, tags, now=clock(request), today=today_for(request)
+        )
     decision = portal.decide_submitted(session, done, now=clock(request), today=today_for(request))
     read = ApplicationSubmittedRead.from_submitted(done, decision)
     return JSONResponse(read.model_dump(mode="json"), status_code=200 if done.replayed else 201)

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
 from loanpilot.app import SessionDep, today_for
+from loanpilot.channels import attribution
 from loanpilot.channels import portal_service as portal
-from loanpilot.config import Settings
+from loanpilot.config import Environment, Settings
 from loanpilot.customers.models import Occupation
 from loanpilot.kit.errors import DomainError, FieldProblem, NotFoundError, ValidationError
 from loanpilot.kit.money import yuan_to_fen
@@ -39,6 +40,22 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
+def _landing(request: Request, response: HTMLResponse) -> HTMLResponse:
+    """Keep the visit's UTM tags in the short-lived cookie when the URL carries any
+    (``channels.attribution``)."""
+    tags, fresh = _tags(request)
+    if fresh:
+        production = _settings(request).environment is Environment.PRODUCTION
+        attribution.remember(response, tags, secure=production)
+    return response
+
+
+def _tags(request: Request) -> tuple[attribution.UtmTags, bool]:
+    return attribution.landing_tags(
+        request.query_params, request.cookies.get(attribution.UTM_COOKIE)
+    )
+
+
 def _problems(request: Request, exc: DomainError) -> list[dict[str, Any]]:
     """Field problems in the visitor's language (codes of the application rules translated)."""
     lang = request_lang(request)
@@ -57,14 +74,16 @@ def _problems(request: Request, exc: DomainError) -> list[dict[str, Any]]:
 def home(request: Request, session: SessionDep) -> HTMLResponse:
     """Active products by line, each with its "from" rate and APR side by side."""
     lines = portal.catalogue(session, today_for(request))
-    return render(request, "portal/home.html", {"lines": lines})
+    return _landing(request, render(request, "portal/home.html", {"lines": lines}))
 
 
 @router.get("/products/{code}", response_class=HTMLResponse)
 def product_page(request: Request, session: SessionDep, code: str) -> HTMLResponse:
     product = portal.active_product(session, code)
     card = portal.card(session, product, today_for(request))
-    return render(request, "portal/product.html", {"card": card, "product": product})
+    return _landing(
+        request, render(request, "portal/product.html", {"card": card, "product": product})
+    )
 
 
 @router.get("/calculator", response_class=HTMLResponse)
@@ -168,10 +187,11 @@ def apply_form(request: Request, session: SessionDep, code: str) -> HTMLResponse
         values={"term_months": str(portal.example_for(product).term_months), "method": ""},
         fields=[],
         idempotency_key=secrets.token_urlsafe(24),
+        utm=_tags(request)[0].as_dict(),
     )
     response = render(request, "portal/apply.html", context)
     set_anon_csrf_cookie(request, response)
-    return response
+    return _landing(request, response)
 
 
 @router.post("/apply/{code}", response_class=HTMLResponse, dependencies=[Depends(verify_anon_csrf)])
@@ -192,8 +212,19 @@ def apply_submit(
     branch_id: FormText = "",
     consent_data: FormText = "",
     consent_marketing: FormText = "",
+    utm_source: FormText = "",
+    utm_medium: FormText = "",
+    utm_campaign: FormText = "",
+    utm_content: FormText = "",
+    utm_term: FormText = "",
 ) -> HTMLResponse:
     product = portal.active_product(session, code)
+    utm = attribution.parse_tags({
+        "utm_source": utm_source, "utm_medium": utm_medium, "utm_campaign": utm_campaign,
+        "utm_content": utm_content, "utm_term": utm_term,
+    })  # fmt: skip
+    if not utm.any():
+        utm = attribution.decode_cookie(request.cookies.get(attribution.UTM_COOKIE))
     form = ApplicationForm(
         name=name,
         id_number=id_number,
@@ -231,8 +262,13 @@ def apply_submit(
             values=values,
             fields=_problems(request, exc),
             idempotency_key=idempotency_key or secrets.token_urlsafe(24),
+            utm=utm.as_dict(),
         )
         return render(request, "portal/apply.html", context, status_code=422)
+    if not done.replayed:
+        attribution.attach_lead(
+            session, done.application, utm, now=clock(request), today=today_for(request)
+        )
     decision = portal.decide_submitted(session, done, now=clock(request), today=today_for(request))
     return render(
         request, "portal/applied.html", {"product": product, "done": done, "decision": decision}

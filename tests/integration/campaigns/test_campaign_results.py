@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import typer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from tests.results_bank import generate_before_arms
 from typer.testing import CliRunner
 
 from loanpilot.campaigns import results
-from loanpilot.campaigns.cli_report import report
+from loanpilot.campaigns.cli_report import credit_referrals, report
 from loanpilot.campaigns.models import BudgetLine, Campaign, CampaignTarget, Expense
 from loanpilot.campaigns.report import render_report
 from loanpilot.campaigns.results_rules import newcombe_interval
@@ -189,3 +189,23 @@ def test_the_cli_writes_html_and_json(bank, tmp_path, monkeypatch) -> None:
     assert json.loads(done.stdout)["campaign"]["id"] == 1
     assert runner.invoke(app, ["report", "NOPE"]).exit_code == 1
     assert runner.invoke(app, ["report", "1", "--lang", "fr"]).exit_code == 2
+
+
+def test_the_credit_command_commits_once(bank, monkeypatch) -> None:
+    url, engine = bank
+    monkeypatch.setenv("LOANPILOT_DATABASE_URL", url)
+    app = typer.Typer()
+    app.command("credit-referrals")(credit_referrals)
+    app.command("other")(lambda: None)
+    runner = CliRunner()
+    first = runner.invoke(app, ["credit-referrals"])
+    assert first.exit_code == 0, first.output
+    with Session(engine) as s:
+        credited = s.scalar(
+            select(func.count()).select_from(Lead).where(Lead.credited_at.is_not(None))
+        )
+    assert credited > 0
+    assert f"credited {credited} referrers" in first.stdout
+    assert "credited 0 referrers" in runner.invoke(app, ["credit-referrals"]).stdout
+    with Session(engine) as s, s.begin():  # leave the module's bank as it was
+        s.execute(update(Lead).values(credited_at=None, referrer_credit_fen=None))
