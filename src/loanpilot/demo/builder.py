@@ -65,6 +65,7 @@ def _steps() -> list[tuple[str, Callable[[DemoContext], None]]]:
     from loanpilot.demo import (
         aftercare,
         applications,
+        campaign_arms,
         campaigns,
         customers,
         debt_collection,
@@ -85,6 +86,8 @@ def _steps() -> list[tuple[str, Callable[[DemoContext], None]]]:
         ("collections and alerts 催收与预警", debt_collection.collections),
         ("service and feedback 服务与反馈", aftercare.service),
         ("team and market 团队与市场", aftercare.team_and_market),
+        # last: its A/B tests' leads would otherwise change the applications step's draws
+        ("campaign arms and A/B tests 活动方案与 A/B 测试", campaign_arms.campaign_arms),
     ]
 
 

@@ -131,6 +131,7 @@ def _add_ab_campaign(
             "ends_on": np.array([end], dtype="M8[D]"),
             "control_share": np.array([0.1], dtype=object),
             "contact_cost_fen": np.array([cost], dtype=object),
+            "budget_fen": np.array([None], dtype=object),  # measured against its lines
         },
     )
     for arm, (headline, discount, waived) in (("A", arm_a), ("B", arm_b)):

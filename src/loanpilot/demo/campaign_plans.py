@@ -1,5 +1,5 @@
 """Demo step parts of ``campaigns``: where each campaign runs (its places), what it aims for
-(goals for applications, response rate and amount disbursed) and what it costs (budget lines by
+(goals for applications, responses and amount disbursed) and what it costs (budget lines by
 category and the expenses booked against them)."""
 
 from __future__ import annotations
@@ -103,16 +103,14 @@ class CampaignPlans:
         expected_apps = float(p.sum())
         for metric, target in (
             ("applications", round(expected_apps * rng.uniform(0.9, 1.3))),
+            ("responses", round(float(p.sum()) * rng.uniform(1.0, 1.3))),
             (
-                "response_rate",
-                round(float(p.mean() if size else 0.0) * rng.uniform(1.0, 1.3), 4),
-            ),
-            (
-                "disbursed_yuan",
+                "disbursed_fen",
                 round(
                     expected_apps * 0.6 * PRODUCTS[product_id - 1].typical_amount_yuan,
                     -3,
-                ),
+                )
+                * 100,
             ),
         ):
             goals["campaign_id"].append(cid)

@@ -233,6 +233,13 @@ def campaigns(ctx: DemoContext) -> None:
             )
 
     ids = np.arange(1, len(rows["code"]) + 1)
+    # the budget: the planned lines plus a 10 % reserve, rounded to ¥1,000
+    planned = np.bincount(
+        np.array(plans.budget["campaign_id"], dtype=int),
+        weights=np.array(plans.budget["planned_fen"], dtype=float),
+        minlength=len(ids) + 1,
+    )[1:]
+    rows["budget_fen"] = list((np.round(planned * 1.1 / 100_000) * 100_000).astype(np.int64))
     ctx.add(
         "campaigns",
         {

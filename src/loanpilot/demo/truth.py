@@ -27,6 +27,11 @@ Response (marketing). A targeted customer applies within the campaign window wit
 where ``treated`` is 1 for the contacted (treatment) group and 0 for the randomised control group:
 ``uplift`` is the true treatment effect on the logit scale, by age band (young < 30 ≤ middle < 50 ≤
 senior) and channel.
+
+A/B arms (``demo/campaign_arms.py``): a treated target of arm B responds with logit(p) +
+``ARM_B_EXTRA_LOGIT[test]`` (+0.35 for AB01, a fee waiver against a rate discount; 0 for AB02, an
+SMS wording test that should find nothing); its ``p_treatment`` in
+``demo-truth-campaign_targets.csv`` is that of its own arm.
 """
 
 from __future__ import annotations
