@@ -75,8 +75,13 @@ CATEGORICAL_FEATURES: tuple[str, ...] = (
 )
 #: Yes/no features (0.0 / 1.0).
 FLAG_FEATURES: tuple[str, ...] = ("has_provident_fund", "owns_home", "salary_account")
-#: Columns that say whether the customer may be marketed to; not model features.
-POLICY_COLUMNS: tuple[str, ...] = ("marketing_consent", "opted_out", "is_blacklisted")
+#: Columns that say whether the customer may be marketed to or lent to; not model features.
+POLICY_COLUMNS: tuple[str, ...] = (
+    "marketing_consent",
+    "opted_out",
+    "is_blacklisted",
+    "current_overdue",  # the bureau shows an arrear now (a hard decline rule); 0/1, 0 if no report
+)
 #: Every column of ``marketing_frame``.
 MARKETING_COLUMNS: tuple[str, ...] = (
     NUMERIC_FEATURES + CATEGORICAL_FEATURES + FLAG_FEATURES + POLICY_COLUMNS + ("home_branch_id",)
@@ -139,6 +144,7 @@ def marketing_frame(
         frame[column] = frame[column].fillna("unknown").astype(str)
     for column in FLAG_FEATURES:
         frame[column] = frame[column].fillna(False).astype(float)
+    frame["current_overdue"] = frame["current_overdue"].fillna(0.0).astype(float)
     return frame[list(MARKETING_COLUMNS)]
 
 
@@ -202,6 +208,7 @@ def _bureau(session: Session, as_of: date, ids: list[int] | None) -> pd.DataFram
         b.delinquent_accounts,
         b.max_dpd_24m,
         b.inquiries_6m,
+        _raw(b.current_overdue),
     ).join(latest, and_(b.customer_id == latest.c.customer_id, b.as_of == latest.c.as_of))
     frame = _read(session, query).set_index("customer_id")
     frame["total_debt_yuan"] = frame.pop("total_debt_fen").astype(float) / _YUAN
