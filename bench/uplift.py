@@ -1,0 +1,380 @@
+"""Uplift targeting on the demo bank, whose true response and default models are known.
+
+Fits our uplift learners on the bank's campaign history (every campaign with a randomised control
+group), then for every contactable customer × product type × channel option computes
+
+    estimated incremental profit = estimated uplift × value(estimated PD) − contact cost
+
+and chooses at most one option per customer under a budget. Three lists, one budget:
+
+* ours      — estimated uplift (the learner with the better hold-out Qini) and estimated PD;
+* oracle    — the TRUE uplift (``demo.truth.response_probability`` treated − untreated) and the
+              TRUE PD (``demo.truth.pd12``);
+* response  — targeting by response: estimated P(respond | contacted) × value − cost (the same
+              value, PD, solver and budget; only uplift is replaced by response).
+
+Each list is then scored with the TRUE parameters (true uplift × true value − cost). Value is
+``products.offer_rules.risk_adjusted_value`` (net interest and fees over the expected life minus
+PD × LGD × EAD) of the typical loan of each product type (median principal, term and rate of the
+bank's booked loans of that type; funding rate 2.0 %; LGD of the truth, a policy parameter).
+Our PD is a ``PropensityModel`` (logistic) fitted on the bank's booked loans (90+ DPD within 12
+months of disbursement) with the marketing features and the product type. Contact policy:
+marketing consent, not opted out, not blacklisted. Choice: ``analytics.optimize.solve`` when it is
+installed, else a greedy by profit per fen of cost.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/uplift.py [--db /tmp/d6/demo.db] [--customers 20000]
+        [--budget-yuan 100000] [--seed 0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+import loanpilot.db.models  # noqa: F401  (every mapper)
+from loanpilot.analytics.uplift import TwoModelUplift, arm_column
+from loanpilot.campaigns import uplift as svc
+from loanpilot.customers.features import marketing_frame
+from loanpilot.db.session import make_engine, make_session_factory
+from loanpilot.demo.campaign_plans import CONTACT_COST_FEN
+from loanpilot.demo.truth import DefaultModel, ResponseModel, pd12, response_probability
+from loanpilot.lending.models import Loan
+from loanpilot.products.models import LoanProduct
+from loanpilot.products.offer_rules import instalment_fen, risk_adjusted_value
+
+CHANNELS = tuple(CONTACT_COST_FEN)
+FUNDING_RATE = 0.02
+TARGET_SHARE = 0.90
+
+
+def build_bank(customers: int, seed: int, as_of: date, tmp: Path) -> str:
+    from loanpilot.db import migrate
+    from loanpilot.demo import builder
+    from loanpilot.kit.crypto import FieldCipher, generate_key
+
+    url = f"sqlite:///{tmp / 'uplift.db'}"
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    builder.build(
+        engine,
+        n_customers=customers,
+        seed=seed,
+        as_of=as_of,
+        cipher=FieldCipher(generate_key()),
+        truth_dir=tmp,
+        reset=True,
+    )
+    engine.dispose()
+    return url
+
+
+def loan_terms(session: Any) -> pd.DataFrame:
+    """Median principal, term and rate of the booked loans of each product type."""
+    rows = session.execute(
+        select(
+            LoanProduct.product_type,
+            Loan.principal_fen,
+            Loan.term_months,
+            Loan.annual_rate,
+            Loan.customer_id,
+            Loan.disbursed_on,
+            Loan.first_dpd90_on,
+        )
+        .join(LoanProduct, LoanProduct.id == Loan.product_id)
+        .where(Loan.parent_loan_id.is_(None))
+    ).all()
+    frame = pd.DataFrame(
+        rows, columns=["ptype", "principal", "term", "rate", "customer_id", "on", "dpd90"]
+    )
+    frame["ptype"] = frame["ptype"].map(lambda v: str(getattr(v, "value", v)))
+    frame["rate"] = frame["rate"].astype(float)
+    return frame
+
+
+def estimated_pd(session: Any, loans: pd.DataFrame, as_of: date, features: pd.DataFrame) -> Any:
+    """Our PD: a logistic PropensityModel on booked loans (90+ DPD within 12 months)."""
+    from loanpilot.analytics.propensity import PropensityModel
+
+    on = pd.to_datetime(loans["on"])
+    seasoned = loans[on <= pd.Timestamp(as_of - timedelta(days=365))].copy()
+    dpd90 = pd.to_datetime(seasoned["dpd90"])
+    seasoned["bad"] = (
+        dpd90.notna() & (dpd90 <= pd.to_datetime(seasoned["on"]) + pd.Timedelta(days=365))
+    ).astype(int)
+    cols = [c for c in svc.FEATURES if c not in ("product_type", "channel")]
+    X = features.loc[seasoned["customer_id"].to_numpy(), cols].reset_index(drop=True)
+    X["product_type"] = seasoned["ptype"].to_numpy()
+    model = PropensityModel(candidates=("logistic",), cv=3, random_state=0)
+    model.fit(X, seasoned["bad"].to_numpy())
+    return model, cols, float(seasoned["bad"].mean()), len(seasoned)
+
+
+def true_pd(features: pd.DataFrame, ptype: np.ndarray, instalment: np.ndarray) -> np.ndarray:
+    income = features["monthly_income_yuan"].to_numpy() * 100.0
+    debt = np.nan_to_num(features["monthly_debt_payment_yuan"].to_numpy()) * 100.0
+    return pd12(
+        DefaultModel(),
+        monthly_income_fen=income,
+        dti=(debt + instalment) / np.maximum(income, 1.0),
+        occupation=features["occupation"].to_numpy(),
+        delinquent_accounts=np.nan_to_num(features["delinquent_accounts"].to_numpy()),
+        max_dpd_24m=np.nan_to_num(features["max_dpd_24m"].to_numpy()),
+        inquiries_6m=np.nan_to_num(features["inquiries_6m"].to_numpy()),
+        age=features["age"].to_numpy(),
+        card_utilisation=np.nan_to_num(features["card_utilisation"].to_numpy()),
+        product_type=ptype,
+    )
+
+
+def choose(
+    customer: np.ndarray, profit: np.ndarray, cost: np.ndarray, budget: float, solver: str
+) -> tuple[np.ndarray, str]:
+    """At most one option per customer, total cost ≤ budget, maximising estimated profit."""
+    try:
+        from loanpilot.analytics import optimize
+    except ImportError:
+        optimize = None
+    keep = np.flatnonzero(profit > 0)
+    if solver == "optimize" and optimize is not None and hasattr(optimize, "solve"):
+        _, codes = np.unique(customer[keep], return_inverse=True)
+        options = optimize.Options(
+            customer=codes,
+            value=profit[keep],
+            cost=cost[keep],
+            channel=np.zeros(len(keep), dtype=int),
+            product=np.zeros(len(keep), dtype=int),
+            channel_usage=np.ones(len(keep)),
+        )
+        constraints = optimize.Constraints(
+            budget=budget, channel_capacity={}, segment_min={}, product_cap={}
+        )
+        sol = optimize.solve(options, constraints, method="lagrangian", time_limit=60.0)
+        return keep[
+            np.asarray(sol.chosen, dtype=int)
+        ], f"optimize.solve ({sol.method}, gap {sol.gap:.2%})"
+    return _lagrangian(customer[keep], profit[keep], cost[keep], budget, keep)
+
+
+def _lagrangian(
+    customer: np.ndarray, profit: np.ndarray, cost: np.ndarray, budget: float, index: np.ndarray
+) -> tuple[np.ndarray, str]:
+    """Fallback while helper D's solver is not installed: price the budget at λ per fen; each
+    customer takes the option of highest profit − λ·cost if positive; bisect λ to the budget,
+    then fill what is left greedily by profit per fen."""
+
+    def pick(lam: float) -> np.ndarray:
+        score = profit - lam * cost
+        order = np.lexsort((-score, customer))
+        first = order[np.r_[True, customer[order][1:] != customer[order][:-1]]]
+        return first[score[first] > 0]
+
+    lo, hi = 0.0, float(np.max(profit / np.maximum(cost, 1e-9))) + 1.0
+    if cost[pick(0.0)].sum() <= budget:
+        return index[pick(0.0)], "Lagrangian (budget not binding)"
+    for _ in range(60):
+        mid = (lo + hi) / 2.0
+        lo, hi = (lo, mid) if cost[pick(mid)].sum() <= budget else (mid, hi)
+    chosen = pick(hi)
+    spent, taken = float(cost[chosen].sum()), set(customer[chosen].tolist())
+    rest = np.flatnonzero(~np.isin(customer, list(taken)))
+    rest = rest[np.argsort(-profit[rest] / np.maximum(cost[rest], 1e-9), kind="mergesort")]
+    extra: list[int] = []
+    for i in rest:  # fill the budget left by the last λ step
+        if customer[i] not in taken and spent + cost[i] <= budget:
+            taken.add(int(customer[i]))
+            extra.append(int(i))
+            spent += float(cost[i])
+    return index[
+        np.r_[chosen, np.asarray(extra, dtype=int)]
+    ], f"Lagrangian + greedy fill (λ {hi:.3g})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", default="", help="an existing demo bank (SQLite file); read only")
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=20261129)
+    parser.add_argument("--as-of", default="2026-11-29")
+    parser.add_argument("--budget-yuan", type=float, default=100_000.0)
+    parser.add_argument("--base", default="logistic", choices=("logistic", "lightgbm"))
+    parser.add_argument(
+        "--solver",
+        default="optimize",
+        choices=("optimize", "local"),
+        help="analytics.optimize.solve, or the local Lagrangian of this script",
+    )
+    args = parser.parse_args()
+    as_of = date.fromisoformat(args.as_of)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = (
+            f"sqlite:///{Path(args.db).resolve()}"
+            if args.db
+            else build_bank(args.customers, args.seed, as_of, Path(tmp))
+        )
+        built = time.perf_counter() - started
+        factory = make_session_factory(make_engine(url))
+        with factory() as session:
+            data = svc.uplift_data(session, as_of)
+            features = marketing_frame(session, as_of)
+            loans = loan_terms(session)
+            pd_model, pd_cols, bad_rate, n_pd = estimated_pd(session, loans, as_of, features)
+    print(
+        f"demo bank: {len(features):,} customers ({'given' if args.db else f'built in {built:.0f} s'}), "
+        f"{len(data.y):,} experiment rows from {len(set(data.campaign.tolist()))} campaigns"
+    )
+
+    # -- learners: hold-out Qini of each, then the better one refitted on all rows ------------------
+    from sklearn.model_selection import train_test_split
+
+    strata = np.char.add(data.labels.astype(str), data.y.astype(str))
+    train, test = train_test_split(
+        np.arange(len(data.y)), test_size=0.3, stratify=strata, random_state=0
+    )
+    ptype_rows = data.X["product_type"].to_numpy()
+    truth_rows = response_probability(
+        ResponseModel(),
+        channel=data.X["channel"].to_numpy(),
+        occupation=data.X["occupation"].to_numpy(),
+        product_type=ptype_rows,
+        age=data.X["age"].to_numpy(),
+        treated=np.ones(len(data.y)),
+    )
+    truth_rows = truth_rows - response_probability(
+        ResponseModel(),
+        channel=data.X["channel"].to_numpy(),
+        occupation=data.X["occupation"].to_numpy(),
+        product_type=ptype_rows,
+        age=data.X["age"].to_numpy(),
+        treated=np.zeros(len(data.y)),
+    )
+    yt, tt = data.y[test], data.treated[test]
+    print(
+        f"\nhold-out ({len(test):,} rows, 30 % stratified): Qini coefficient (ours = scikit-uplift scale; causalml scale)"
+    )
+    qinis: dict[str, float] = {}
+    variants = [(n, b, True) for b in ("logistic", "lightgbm") for n in svc.LEARNERS]
+    variants += [("two_model", b, False) for b in ("logistic", "lightgbm")]
+    for name, base, offset in variants:
+        learner = svc.make_learner(name, base, 0)
+        if isinstance(learner, TwoModelUplift):
+            learner.baseline_offset = offset
+        learner = svc._fit(learner, data, train)
+        m = svc.score_metrics(
+            yt, tt, svc.own_arm_scores(learner, data.X.iloc[test], data.arm[test])
+        )
+        if offset:
+            qinis[f"{name}/{base}"] = m["qini"]
+        label = name if offset or name != "two_model" else "two_model (no offset)"
+        if True:
+            print(
+                f"  {label:<22} {base:<9} Qini {m['qini']:+.4f}  causalml {m['qini_gain']:+.4f}  "
+                f"AUUC {m['auuc']:+.4f}  uplift@10% {m['uplift_at']['10']:+.4f}  @30% {m['uplift_at']['30']:+.4f}"
+            )
+    m = svc.score_metrics(yt, tt, truth_rows[test])
+    print(
+        f"  {'true uplift (oracle)':<32} Qini {m['qini']:+.4f}  causalml {m['qini_gain']:+.4f}  AUUC {m['auuc']:+.4f}"
+    )
+    best = max((k for k in qinis if k.endswith(args.base)), key=lambda k: qinis[k])
+    name = best.split("/")[0]
+    learner = svc._fit(svc.make_learner(name, args.base, 0), data, np.arange(len(data.y)))
+    response_model = svc._fit(
+        svc.make_learner("two_model", args.base, 0), data, np.arange(len(data.y))
+    )
+    assert isinstance(response_model, TwoModelUplift)
+
+    # -- options: contactable customers × product types × channels -------------------------------
+    ok = (
+        features["marketing_consent"].astype(bool)
+        & ~features["opted_out"].astype(bool)
+        & ~features["is_blacklisted"].astype(bool)
+    )
+    f = features[ok]
+    ptypes = sorted(loans["ptype"].unique())
+    terms = loans.groupby("ptype").agg(
+        amount=("principal", "median"), term=("term", "median"), rate=("rate", "median")
+    )
+    n_c, n_p, n_ch = len(f), len(ptypes), len(CHANNELS)
+    cust = np.repeat(np.arange(n_c), n_p * n_ch)
+    ptype = np.tile(np.repeat(np.array(ptypes), n_ch), n_c)
+    channel = np.tile(np.array(CHANNELS), n_c * n_p)
+    X = svc.option_frame(f, f.index.to_numpy()[cust], ptype, channel)
+    amount, term, rate = (
+        terms.loc[ptype, k].to_numpy(dtype=float) for k in ("amount", "term", "rate")
+    )
+    lgd = np.array([DefaultModel().lgd[p] for p in ptype])
+    cost = np.array([CONTACT_COST_FEN[c] for c in channel], dtype=float)
+    fr = f.iloc[cust]
+    pd_true = true_pd(fr, ptype, instalment_fen(amount, rate, term))
+    Xpd = fr[pd_cols].reset_index(drop=True)
+    Xpd["product_type"] = ptype
+    pd_ours = pd_model.predict_proba(Xpd)
+    value_true = risk_adjusted_value(amount, rate, term, pd_true, lgd, FUNDING_RATE)
+    value_ours = risk_adjusted_value(amount, rate, term, pd_ours, lgd, FUNDING_RATE)
+    treated = {
+        k: response_probability(
+            ResponseModel(),
+            channel=channel,
+            occupation=fr["occupation"].to_numpy(),
+            product_type=ptype,
+            age=fr["age"].to_numpy(),
+            treated=np.full(len(channel), k),
+        )
+        for k in (0.0, 1.0)
+    }
+    uplift_true = treated[1.0] - treated[0.0]
+    col = arm_column(learner, channel)
+    uplift_ours = np.where(
+        col >= 0, learner.predict_uplift(X)[np.arange(len(col)), np.maximum(col, 0)], 0.0
+    )
+    rcol = np.maximum(arm_column(response_model, channel), 0)
+    response_ours = response_model.predict_response(X)[np.arange(len(rcol)), rcol]
+    true_profit = uplift_true * value_true - cost
+    budget = args.budget_yuan * 100.0
+    lists = {
+        "ours (uplift)": uplift_ours * value_ours - cost,
+        "oracle (true uplift, true PD)": true_profit,
+        "response targeting": response_ours * value_ours - cost,
+        "  diagnostic: our uplift, true PD": uplift_ours * value_true - cost,
+        "  diagnostic: true uplift, our PD": uplift_true * value_ours - cost,
+    }
+    print(
+        f"\noptions: {n_c:,} contactable customers × {n_p} product types × {n_ch} channels = {len(cust):,}; "
+        f"budget ¥{args.budget_yuan:,.0f}; our PD model on {n_pd:,} seasoned loans (bad rate {bad_rate:.2%}); "
+        f"chosen learner {name}/{args.base}"
+    )
+    results: dict[str, float] = {}
+    for label, est in lists.items():
+        t0 = time.perf_counter()
+        chosen, how = choose(cust, est, cost, budget, args.solver)
+        how += f", {time.perf_counter() - t0:.1f} s"
+        results[label] = float(true_profit[chosen].sum())
+        mix = pd.Series(channel[chosen]).value_counts().head(3).to_dict()
+        print(
+            f"  {label:<31} contacts {len(chosen):>6,}  spend ¥{cost[chosen].sum() / 100:>10,.0f}  "
+            f"true incremental profit ¥{results[label] / 100:>14,.0f}   [{how}; top channels {mix}]"
+        )
+    oracle = results["oracle (true uplift, true PD)"]
+    ours = results["ours (uplift)"]
+    resp = results["response targeting"]
+    share = ours / oracle
+    print(
+        f"\nours / oracle = {share:.1%} (target ≥ {TARGET_SHARE:.0%}: {'MET' if share >= TARGET_SHARE else 'MISSED'})"
+    )
+    print(
+        f"ours vs response targeting: +¥{(ours - resp) / 100:,.0f} ({ours / resp - 1:+.1%}); response targeting / oracle = {resp / oracle:.1%}"
+    )
+    print(f"wall {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
