@@ -80,11 +80,21 @@ def test_building_needs_segments_write_and_runs_in_the_background(demo_site) -> 
         assert refused.status_code == 403
         bad = client.post("/api/v1/offers/runs", json={"chunk": 5}, headers=demo_site.bearer("marketing"))  # fmt: skip
         assert bad.status_code == 422
+        empty = client.post("/api/v1/offers/runs", json={}, headers=demo_site.bearer("marketing"))
+        assert empty.status_code == 422  # as_of is required: an empty body starts nothing
+        assert "as_of" in empty.text
         started = client.post(
-            "/api/v1/offers/runs", json={"as_of": "2026-11-27", "chunk": 1000},
+            "/api/v1/offers/runs", json={"as_of": "2026-11-27", "chunk": 100},
             headers=demo_site.bearer("marketing"),
         )  # fmt: skip
         assert started.status_code == 202, started.text
+        run_id = started.json()["run_id"]
+        again = client.post(
+            "/api/v1/offers/runs", json={"as_of": "2026-11-28"}, headers=demo_site.bearer("marketing")
+        )  # fmt: skip
+        assert again.status_code == 409, again.text  # never two builds at once
+        assert again.json()["error"] == "offers.running"
+        assert f"Offer run {run_id} (as of 2026-11-27)" in again.json()["detail"]
         follow = started.json()["follow"]
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

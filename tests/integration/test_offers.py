@@ -147,3 +147,29 @@ def test_check_offer_names_every_reason(built: Built, site_bank: DemoBank) -> No
             session, offered.customer_id, offered.product_id, offered.channel.value, AS_OF,
             site_bank.settings,
         )  # fmt: skip
+
+
+def test_p_approve_is_the_policys_decision_and_the_model_keeps_its_gains(built: Built) -> None:
+    from loanpilot.customers.features import marketing_frame
+    from loanpilot.products import marketing_models
+    from loanpilot.products.offers_takeup import active_take_up
+
+    with transaction(built.factory) as session:
+        frame = marketing_frame(session, AS_OF)
+        overdue = set(frame.index[frame["current_overdue"] > 0])
+        assert overdue  # the demo bank has customers with a current bureau arrear
+        offered = _offers(session, built.run_id)
+        assert not set(offered["customer"]) & overdue  # the policy declines them: no offer
+        assert offered["pa"].between(0, 1).all()
+        assert offered["pa"].gt(0).all()
+        assert offered["pa"].mean() < 0.98  # an estimate, not a rubber stamp
+        run = session.get(OfferRun, built.run_id)
+        assert run is not None
+        assert run.params["approval_amount_quantiles"] == list(inputs_.AMOUNT_QUANTILES)
+        assert active_take_up(session) is not None
+        row = marketing_models.active(session, "take-up")
+        assert row is not None
+        metrics = row.metrics
+        assert metrics["sample_rows"] <= metrics["max_rows"]
+        assert [g["decile"] for g in metrics["gains"]] == list(range(1, 11))
+        assert metrics["gains"][-1]["cum_gains_pct"] == pytest.approx(100.0)

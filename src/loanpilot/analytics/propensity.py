@@ -50,6 +50,7 @@ from loanpilot.analytics.propensity_calibration import (
     sigmoid,
 )
 from loanpilot.analytics.propensity_features import ColumnSchema
+from loanpilot.analytics.propensity_grid import grid_scores
 from loanpilot.analytics.propensity_learners import (
     LGB_FIXED,
     fit_lightgbm,
@@ -291,6 +292,16 @@ class PropensityModel:
         """Calibrated P(positive), one per row of ``X`` (1-D)."""
         raw = self.predict_raw(X)
         return apply_calibration(self.calibration_, raw)
+
+    def predict_proba_grid(self, X: pd.DataFrame, offers: pd.DataFrame) -> FloatArray:
+        """Calibrated P(positive) of every row of ``X`` with every row of ``offers`` (two frames
+        of disjoint columns that together are the model's), n × g: ``predict_proba`` of their
+        cross join, bit for bit, without building it (``propensity_grid``)."""
+        if not hasattr(self, "chosen_"):
+            raise RuntimeError("this PropensityModel is not fitted yet; call fit(X, y) first")
+        raw = grid_scores(self.parts_, X, offers, [self.chosen_], float(self.blend_weight))
+        p = raw[self.chosen_]
+        return apply_calibration(self.calibration_, p.reshape(-1)).reshape(p.shape)
 
     # -- artefact ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from loanpilot.access.rules import Permission, Principal
-from loanpilot.app import EntityId, ErrorRead, SessionDep, today_for
+from loanpilot.app import EntityId, ErrorRead, SessionDep
 from loanpilot.config import Settings
 from loanpilot.kit.errors import PermissionDeniedError
 from loanpilot.products import offers as service
@@ -43,7 +43,7 @@ def launch_build(request: Request, principal: Principal, body: OfferBuild) -> in
     factory: sessionmaker[Session] = request.app.state.session_factory
     settings: Settings = request.app.state.settings
     run_id, work = service.begin(
-        factory, body.as_of or today_for(request), clock(request), settings, chunk=body.chunk,
+        factory, body.as_of, clock(request), settings, chunk=body.chunk,
         by_id=principal.staff_id, actor_label=f"user:{principal.username}", fit=body.fit,
     )  # fmt: skip
 
@@ -74,8 +74,9 @@ def start_build(
     principal: Annotated[Principal, require(Permission.SEGMENTS_WRITE)],
     body: OfferBuild,
 ) -> OfferBuildStarted:
-    """Build every customer's offers in the background (a stopped build of the same date is
-    resumed); 409 while one runs, 422 without a take-up model (and ``fit`` false)."""
+    """Build every customer's offers of ``as_of`` (required) in the background (a stopped build
+    of the same date is resumed); 409 naming the running run while one runs (never two at once),
+    422 without ``as_of`` or without a take-up model (and ``fit`` false)."""
     run_id = launch_build(request, principal, body)
     return OfferBuildStarted(run_id=run_id, follow=f"/api/v1/offers/runs/{run_id}")
 

@@ -10,7 +10,8 @@
 3. incremental take-up: ``uplift(rows, type_code, channel_code, p_take)`` if given, else
    ``p_take × incremental_share``;
 4. approval: ``approve(products)`` → P(approve) and the 12-month PD, both n × P
-   (``card_approval`` for the champion scorecard, ``prescreen_approval`` without one);
+   (``card_approval``: the policy's decision on the champion scorecard's score, or
+   ``prescreen_approval`` without one, averaged over amount scenarios by ``averaged_approval``);
 5. value (``offer_rules.risk_adjusted_value``, n × P) and expected incremental profit
    (n × P × C, after the channel's contact cost);
 6. per product the most profitable channel, then the ``top_n`` products per customer whose
@@ -23,7 +24,7 @@ the same function on plain arrays.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -217,6 +218,9 @@ PRESCREEN_TYPE_RISK = {"housing": 0.4, "consumer": 1.0, "business": 1.2, "privat
 PRESCREEN_NO_BUREAU_PD = 0.05
 #: Pre-screen P(approve): sigmoid((bureau score − 600) / 25), 0.5 without a bureau score.
 PRESCREEN_MID, PRESCREEN_SCALE = 600.0, 25.0
+#: The share of applications referred to manual review that reviewers approve (the demo bank's
+#: reviewers approve the better half of them).
+REFER_APPROVAL = 0.5
 
 
 def prescreen_approval(
@@ -247,15 +251,17 @@ def card_approval(
     approve_from: float,
     decline_below: float,
     policy_ok: BoolArray,
+    refer_approval: float = REFER_APPROVAL,
 ) -> Callable[[ProductArrays], tuple[FloatArray, FloatArray]]:
     """The champion scorecard on a pre-screen row per customer × product (the customer's
-    application features with the product's typical amount, term and instalment).
+    application features with the products' amounts, terms and instalments as given).
 
     The card is additive, so its customer variables are scored once per customer, the product
     type and term once per product and only the two ratios per pair. PD is the card's PD of the
-    total score; P(approve) = sigmoid((score − mid) / scale) with ``mid`` the middle of the manual
-    review band and ``scale`` a quarter of its width (so 88 % at ``approve_from`` and 12 % at
-    ``decline_below``), 0 where the policy's hard rules fail."""
+    total score; the policy's decision on that row is approve at a (rounded) score of at least
+    ``approve_from`` (1), manual review below it down to ``decline_below`` (approved with
+    probability ``refer_approval``), decline below (0), and 0 where the policy's hard rules fail
+    (``policy_ok``)."""
     own = tuple(v for v in card.variables if v.name not in PRODUCT_VARIABLES)
     per_product = tuple(v for v in card.variables if v.name in ("product_type", "term_months"))
     pairs = tuple(v for v in card.variables if v.name in ("amount_to_income", "debt_to_income"))
@@ -265,8 +271,6 @@ def card_approval(
     income = np.asarray(monthly_income_fen, dtype=float)
     debt = np.nan_to_num(np.asarray(monthly_debt_fen, dtype=float), nan=0.0)
     safe = np.where(income > 0, income, np.nan)
-    mid = (approve_from + decline_below) / 2.0
-    scale = max((approve_from - decline_below) / 4.0, 1.0)
 
     def approve(products: ProductArrays) -> tuple[FloatArray, FloatArray]:
         n, p = base.shape[0], products.size
@@ -291,7 +295,35 @@ def card_approval(
             flat = pd.DataFrame({v.name: cols[v.name].reshape(-1) for v in pairs})
             total += sub.score(flat).score.reshape(n, p)
         pd12 = card.pd_of(total)
-        return np.where(policy_ok, expit((total - mid) / scale), 0.0), pd12
+        score = np.rint(total)
+        decision = np.where(
+            score >= approve_from, 1.0, np.where(score >= decline_below, refer_approval, 0.0)
+        )
+        return np.where(policy_ok, decision, 0.0), pd12
+
+    return approve
+
+
+def averaged_approval(
+    scenarios: Sequence[ApprovalModel], amounts_fen: npt.ArrayLike
+) -> ApprovalModel:
+    """P(approve) as the mean over amount scenarios (row k of ``amounts_fen``, K × P: the amount
+    each product would be applied for in scenario k, ``scenarios[k]`` holding that scenario's
+    hard-rule verdicts) of the policy's decision; PD12 that of the products as given (their
+    typical loans, which the value is computed for)."""
+    amounts = np.asarray(amounts_fen, dtype=float)
+    if amounts.ndim != 2 or amounts.shape[0] != len(scenarios) or not scenarios:
+        raise ValueError(
+            f"amounts_fen must be K × P with one row per scenario ({len(scenarios)}), "
+            f"got shape {amounts.shape}"
+        )
+
+    def approve(products: ProductArrays) -> tuple[FloatArray, FloatArray]:
+        _, pd12 = scenarios[0](products)
+        total = np.zeros_like(pd12)
+        for k, model in enumerate(scenarios):
+            total += model(replace(products, amount_fen=amounts[k]))[0]
+        return total / len(scenarios), pd12
 
     return approve
 
@@ -306,11 +338,23 @@ def frame_take(
     channel_names: Sequence[str],
 ) -> TakeModel:
     """A ``TakeModel`` of a model fitted on ``features`` plus ``product_type`` and ``channel``
-    columns: the grid's rows as one frame, one predict."""
+    columns. When ``predict_proba`` is the method of a model that also has
+    ``predict_proba_grid`` (``PropensityModel``), the distinct customers of the grid are scored
+    with the distinct (type, channel) pairs without building their cross join (the same numbers,
+    several times faster); otherwise the grid's rows are one frame and one predict."""
     types = np.array(list(type_names), dtype=object)
     chans = np.array(list(channel_names), dtype=object)
+    grid = getattr(getattr(predict_proba, "__self__", None), "predict_proba_grid", None)
 
     def take(rows: IntArray, type_code: IntArray, channel_code: IntArray) -> FloatArray:
+        if grid is not None:
+            customers, at_row = np.unique(rows, return_inverse=True)
+            pairs, at_pair = np.unique(type_code * len(chans) + channel_code, return_inverse=True)
+            offers = pd.DataFrame({
+                "product_type": types[pairs // len(chans)], "channel": chans[pairs % len(chans)],
+            })  # fmt: skip
+            p = np.asarray(grid(features.iloc[customers].reset_index(drop=True), offers))
+            return np.asarray(p[at_row.reshape(-1), at_pair.reshape(-1)], dtype=float)
         frame = features.iloc[rows].reset_index(drop=True)
         frame["product_type"] = types[type_code]
         frame["channel"] = chans[channel_code]

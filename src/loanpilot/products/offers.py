@@ -36,25 +36,42 @@ from loanpilot.products import offer_kernel as kernel
 from loanpilot.products import offer_rules as rules
 from loanpilot.products import offers_inputs as inputs_
 from loanpilot.products import repository_offers as repo
-from loanpilot.products.models import LoanProduct, ProductStatus
+from loanpilot.products.models import LoanProduct
 from loanpilot.products.models_offers import Offer, OfferRun
+from loanpilot.products.offers_check import SUPPRESSION_TEXT, check_offer
 from loanpilot.products.offers_takeup import active_take_up, fit_take_up
 
 logger = logging.getLogger(__name__)
+__all__ = ["SUPPRESSION_TEXT", "begin", "check_offer", "customer_offers", "get_run", "run_offers"]
 
 CHUNK_CUSTOMERS = 5_000
 TOP_N = 3
+#: An offer must be expected to earn at least this (so its stored, whole-fen profit is positive).
+MIN_PROFIT_FEN = 0.5
 Progress = Callable[[int, int], None]  # (customers done, customers in the run)
 OnChunk = Callable[[int], None]  # the last customer id of a committed chunk
 
 _LOCKS: dict[str, threading.Lock] = {}
+_RUNNING: dict[str, tuple[int | None, date]] = {}  # the build holding a database's lock
 _GUARD = threading.Lock()
 
 
+def _key(factory: sessionmaker[Session]) -> str:
+    return str(getattr(factory.kw.get("bind"), "url", id(factory)))
+
+
 def _lock(factory: sessionmaker[Session]) -> threading.Lock:
-    key = str(getattr(factory.kw.get("bind"), "url", id(factory)))
     with _GUARD:
-        return _LOCKS.setdefault(key, threading.Lock())
+        return _LOCKS.setdefault(_key(factory), threading.Lock())
+
+
+def _busy(factory: sessionmaker[Session]) -> ConflictError:
+    run_id, day = _RUNNING.get(_key(factory), (None, None))
+    which = "An offer build" if run_id is None else f"Offer run {run_id}"
+    when = "" if day is None else f" (as of {day.isoformat()})"
+    return ConflictError(
+        "offers.running", f"{which}{when} is already running; wait for it to finish"
+    )
 
 
 def is_running(factory: sessionmaker[Session]) -> bool:
@@ -113,7 +130,14 @@ def begin(
         raise ValueError(f"top_n must be >= 1, got {top_n}")
     lock = _lock(factory)
     if not lock.acquire(blocking=False):
-        raise ConflictError("offers.running", "An offer build is already running; wait for it")
+        raise _busy(factory)
+    key = _key(factory)
+    _RUNNING[key] = (None, as_of)
+
+    def release() -> None:
+        _RUNNING.pop(key, None)
+        lock.release()
+
     try:
         if fit:
             with transaction(factory) as session:
@@ -123,8 +147,9 @@ def begin(
             inputs = inputs_.run_inputs(session, as_of, settings, funding_rate=funding_rate)
         _check_inputs(inputs)
         run_id = _start(factory, as_of, now, inputs, top_n, by_id, actor_label)
+        _RUNNING[key] = (run_id, as_of)
     except BaseException:
-        lock.release()
+        release()
         raise
 
     def work(
@@ -142,7 +167,7 @@ def begin(
                     return run
             return _finish(factory, run_id, clock(), by_id, actor_label)
         finally:
-            lock.release()
+            release()
 
     return run_id, work
 
@@ -224,7 +249,7 @@ def _chunks(
             result = kernel.score_chunk(
                 bound.customers, inputs.arrays, inputs.cost_fen, take=bound.take,
                 approve=bound.approve, uplift=bound.uplift, funding_rate=inputs.funding_rate,
-                top_n=top_n,
+                top_n=top_n, min_profit_fen=MIN_PROFIT_FEN,
             )  # fmt: skip
             repo.insert_offers(session, offer_columns(run_id, bound, inputs, result))
             suppressed = bound.customers.suppressed
@@ -311,80 +336,6 @@ def _finish(
             detail={"customers": run.customers_done, "offers": run.offers_count}, at=at,
         )  # fmt: skip
         return run
-
-
-# --- one offer ------------------------------------------------------------------------------------
-
-
-def check_offer(
-    session: Session,
-    customer_id: int,
-    product_id: int,
-    channel: str,
-    today: date,
-    settings: Settings,
-) -> None:
-    """Refuse (ValidationError, every reason at once) an offer of a product to a customer through
-    a channel that next-best-offer would not make: an inactive or ineligible product (with the
-    eligibility rules broken), or a contact the contact policy forbids (no consent, opted out,
-    blacklisted, within the cool-off after a decline, at the contact cap)."""
-    customer = session.get(Customer, customer_id)
-    if customer is None:
-        raise NotFoundError("customer.not_found", f"No customer with id {customer_id}")
-    product = session.get(LoanProduct, product_id)
-    if product is None:
-        raise NotFoundError("product.not_found", f"No product with id {product_id}")
-    problems: list[FieldProblem] = []
-    if channel not in rules.CONTACT_COST_FEN:
-        problems.append(FieldProblem("channel", f"must be one of {', '.join(rules.CONTACT_COST_FEN)}"))  # fmt: skip
-    where = f"customer {customer.customer_no}"
-    if product.status is not ProductStatus.ACTIVE:
-        problems.append(FieldProblem("product_id", f"product {product.code} is {product.status.value}, not active"))  # fmt: skip
-    inputs = inputs_.run_inputs(session, today, settings)
-    if product not in inputs.products:
-        if product.status is ProductStatus.ACTIVE:
-            problems.append(FieldProblem("product_id", f"product {product.code} cannot be priced on {today.isoformat()}"))  # fmt: skip
-        customers = None
-    else:
-        bound = inputs_.chunk_inputs(session, today, [customer_id], inputs)
-        customers = bound.customers
-        j = inputs.products.index(product)
-        mask = rules.ineligibility(
-            inputs.arrays.eligibility, age=customers.age,
-            has_provident_fund=customers.has_provident_fund,
-            occupation_code=customers.occupation_code,
-            monthly_income_fen=customers.monthly_income_fen,
-            financial_assets_fen=customers.financial_assets_fen, owns_home=customers.owns_home,
-            city_code=customers.city_code, monthly_debt_fen=customers.monthly_debt_fen,
-        )[0, j]  # fmt: skip
-        broken = rules.mask_codes(int(mask))
-        if broken:
-            problems.append(FieldProblem("product_id", f"{where} is not eligible for {product.code}: {', '.join(broken)}"))  # fmt: skip
-    facts = repo.policy_facts(session, [customer_id], today, settings.marketing_contact_window_days)
-    days = facts["days_since_decline"].iloc[0]
-    for code in rules.suppression_reasons(
-        consent=customer.marketing_consent, opted_out=customer.opted_out_at is not None,
-        blacklisted=customer.is_blacklisted,
-        days_since_decline=None if np.isnan(days) else float(days),
-        contacts_in_window=int(facts["contacts_in_window"].iloc[0]),
-        policy=inputs_.contact_policy(settings),
-    ):  # fmt: skip
-        problems.append(FieldProblem("customer_id", f"{where}: {SUPPRESSION_TEXT[code]}"))
-    if problems:
-        raise ValidationError(
-            "offer.not_allowed",
-            f"Offering {product.code} to {where} by {channel} is not allowed",
-            problems,
-        )
-
-
-SUPPRESSION_TEXT = {
-    "blacklisted": "is blacklisted and is never marketed to",
-    "no_consent": "has not given marketing consent",
-    "opted_out": "has opted out of marketing",
-    "cooloff": "had an application declined within the cool-off period",
-    "contact_cap": "has reached the contact cap for the contact window",
-}
 
 
 # --- reading ----------------------------------------------------------------------------------------

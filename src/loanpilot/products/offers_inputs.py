@@ -1,10 +1,17 @@
 """What an offer run reads once (products and their typical loans, models, policy) and per chunk
 (the customers' arrays, approval, take-up and uplift bound to the chunk), for ``offer_kernel``.
 
-P(approve) comes from the champion application scorecard of the active credit policy when there
-is one (``offer_kernel.card_approval`` on a pre-screen row: the customer's data with the product's
-typical amount and term), else from the documented pre-screen (``offer_kernel.prescreen_approval``);
-either way the policy's hard rules, tightened by each product's own eligibility, must hold.
+P(approve) estimates the active credit policy's decision on the application the customer would
+make. The amount is not known yet, so it is the mean over five amount scenarios, the 10/30/50/70/90 %
+quantiles of the amounts applied for the product (``AMOUNT_QUANTILES``; the typical amount without
+applications), each with the product's typical term and rate, of: 0 when a hard rule of the policy
+(tightened by the product's own eligibility) fails for that amount: age, age at maturity, income,
+occupation, provident fund, DTI after the new instalment, the bureau's current overdue
+(``current_overdue``) and the blacklist; else the decision on the champion application
+scorecard's score of that pre-screen row (``offer_kernel.card_approval``: approve 1, manual review
+``REFER_APPROVAL``, decline 0), or without a champion card the documented pre-screen
+(``offer_kernel.prescreen_approval``, a sigmoid of the bureau score). PD12 and the value are those
+of the typical loan.
 The typical loan of a product is the median amount and term of its applications (the middle of its
 range and 12 months, or the nearest allowed term, without any), priced at the basis rate in force
 plus the middle of its spread band.
@@ -40,6 +47,8 @@ from loanpilot.risk.rules import HardRules
 from loanpilot.risk.service_offer import effective_hard_rules
 
 OCCUPATIONS: tuple[str, ...] = tuple(o.value for o in Occupation)
+#: The quantiles of a product's applied amounts P(approve) averages the decision over.
+AMOUNT_QUANTILES: tuple[float, ...] = (0.1, 0.3, 0.5, 0.7, 0.9)
 
 
 def contact_policy(settings: Settings) -> rules.ContactPolicy:
@@ -57,6 +66,10 @@ class RunInputs:
     products: tuple[LoanProduct, ...]
     arrays: kernel.ProductArrays
     policy_table: rules.EligibilityTable  # the credit policy's hard rules per product
+    scenario_amounts: np.ndarray[Any, Any]  # K × P amounts P(approve) averages over
+    scenario_policy: tuple[rules.EligibilityTable, ...]  # the hard rules at those amounts
+    decline_overdue: bool  # the policy declines a current bureau arrear
+    decline_blacklisted: bool
     cities: tuple[str, ...]
     channels: tuple[str, ...]
     cost_fen: np.ndarray[Any, Any]
@@ -74,6 +87,8 @@ class RunInputs:
         """The run's parameters as recorded on it."""
         return {
             "approval": "scorecard" if self.card is not None else "prescreen",
+            "approval_amount_quantiles": list(AMOUNT_QUANTILES),
+            "refer_approval": kernel.REFER_APPROVAL,
             "uplift": "model" if self.uplift is not None else "default_share",
             "incremental_share": rules.DEFAULT_INCREMENTAL_SHARE,
             "funding_rate": self.funding_rate,
@@ -144,10 +159,20 @@ def run_inputs(
     own = [rules.Eligibility.from_json(p.eligibility) for p in products]
     cities = tuple(sorted({c for e in own if e.cities for c in e.cities}))
     instalment = rules.instalment_fen(amounts, rate, term)
+    applied = repo.amount_quantiles(session, AMOUNT_QUANTILES)
+    scenarios = np.array(
+        [
+            np.clip(applied.get(p.id, [a] * len(AMOUNT_QUANTILES)), p.min_amount_fen, p.max_amount_fen)
+            for p, a in zip(products, amounts, strict=True)
+        ],
+        dtype=float,
+    ).reshape(len(products), len(AMOUNT_QUANTILES)).T  # fmt: skip
 
-    def table(of: list[rules.Eligibility]) -> rules.EligibilityTable:
+    def table(
+        of: list[rules.Eligibility], pay: np.ndarray[Any, Any] = instalment
+    ) -> rules.EligibilityTable:
         return rules.EligibilityTable.build(
-            of, term_months=term, instalment_fen=instalment, occupations=OCCUPATIONS, cities=cities
+            of, term_months=term, instalment_fen=pay, occupations=OCCUPATIONS, cities=cities
         )
 
     stored = policy_store.active_policy(session)
@@ -161,6 +186,7 @@ def run_inputs(
         )
         if champion is not None:
             card, card_label = registry.load_scorecard(champion.artefact).card_, champion.label
+    policy = [_policy_rules(hard, p) for p in products]
     loaded = active_take_up(session)
     learner, learner_label = _active_uplift(session)
     return RunInputs(
@@ -176,7 +202,13 @@ def run_inputs(
             lgd=np.array([rules.LGD_BY_TYPE.get(p.product_type.value, 0.7) for p in products]),
             eligibility=table(own),
         ),
-        policy_table=table([_policy_rules(hard, p) for p in products]),
+        policy_table=table(policy),
+        scenario_amounts=scenarios,
+        scenario_policy=tuple(
+            table(policy, rules.instalment_fen(row, rate, term)) for row in scenarios
+        ),
+        decline_overdue=hard.decline_current_delinquency,
+        decline_blacklisted=hard.decline_blacklisted,
         cities=cities,
         channels=channels,
         cost_fen=np.array([rules.CONTACT_COST_FEN[c] for c in channels], dtype=float),
@@ -307,29 +339,27 @@ def chunk_inputs(session: Session, as_of: date, ids: list[int], inputs: RunInput
     frame = marketing_frame(session, as_of, ids)
     facts = repo.policy_facts(session, ids, as_of, inputs.policy.window_days).reindex(frame.index)
     customers = customer_arrays(frame, facts, inputs)
-    policy_ok = (
-        rules.ineligibility(
-            inputs.policy_table,
-            age=customers.age,
-            has_provident_fund=customers.has_provident_fund,
-            occupation_code=customers.occupation_code,
-            monthly_income_fen=customers.monthly_income_fen,
-            financial_assets_fen=customers.financial_assets_fen,
-            owns_home=customers.owns_home,
-            city_code=customers.city_code,
-            monthly_debt_fen=customers.monthly_debt_fen,
-        )
-        == 0
-    )
-    if inputs.card is not None:
-        approve = kernel.card_approval(
-            inputs.card, application_features(_application_raw(frame)),
-            monthly_income_fen=customers.monthly_income_fen,
-            monthly_debt_fen=customers.monthly_debt_fen,
-            approve_from=inputs.cutoffs[0], decline_below=inputs.cutoffs[1], policy_ok=policy_ok,
-        )  # fmt: skip
-    else:
-        approve = kernel.prescreen_approval(frame["bureau_score"].to_numpy(float), policy_ok)
+    blocked = np.zeros(len(frame), dtype=bool)
+    if inputs.decline_overdue:
+        blocked |= frame["current_overdue"].to_numpy(dtype=float) > 0
+    if inputs.decline_blacklisted:
+        blocked |= frame["is_blacklisted"].to_numpy(dtype=bool)
+    card = inputs.card
+    features = application_features(_application_raw(frame)) if card is not None else frame
+    scenarios: list[kernel.ApprovalModel] = []
+    for table in inputs.scenario_policy:
+        policy_ok = (_ineligible(table, customers) == 0) & ~blocked[:, None]
+        if card is not None:
+            scenarios.append(kernel.card_approval(
+                card, features, monthly_income_fen=customers.monthly_income_fen,
+                monthly_debt_fen=customers.monthly_debt_fen, approve_from=inputs.cutoffs[0],
+                decline_below=inputs.cutoffs[1], policy_ok=policy_ok,
+            ))  # fmt: skip
+        else:
+            scenarios.append(
+                kernel.prescreen_approval(frame["bureau_score"].to_numpy(float), policy_ok)
+            )
+    approve = kernel.averaged_approval(scenarios, inputs.scenario_amounts)
     take: kernel.TakeModel = _no_model
     if inputs.take is not None:
         take = kernel.frame_take(
@@ -342,6 +372,15 @@ def chunk_inputs(session: Session, as_of: date, ids: list[int], inputs: RunInput
             inputs.uplift, frame[list(CUSTOMER_COLUMNS)], inputs.arrays.type_names, inputs.channels
         )
     return ChunkInputs(frame.index.to_numpy(), frame, customers, take, approve, uplift)
+
+
+def _ineligible(table: rules.EligibilityTable, c: kernel.CustomerArrays) -> np.ndarray[Any, Any]:
+    return rules.ineligibility(
+        table, age=c.age, has_provident_fund=c.has_provident_fund,
+        occupation_code=c.occupation_code, monthly_income_fen=c.monthly_income_fen,
+        financial_assets_fen=c.financial_assets_fen, owns_home=c.owns_home,
+        city_code=c.city_code, monthly_debt_fen=c.monthly_debt_fen,
+    )  # fmt: skip
 
 
 def with_policy(inputs: RunInputs, policy: rules.ContactPolicy) -> RunInputs:

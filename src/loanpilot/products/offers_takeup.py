@@ -7,6 +7,15 @@ response never leaks into its own features) plus the offered product type and th
 label is whether they responded. The learner is ``analytics.propensity.PropensityModel`` (logistic
 regression or LightGBM chosen by cross-validation, calibrated), registered in the marketing-model
 registry as ``take-up`` (a JSON artefact). Services flush; the caller commits.
+
+Fit time: the model is fitted on at most ``MAX_TRAINING_ROWS`` (40,000) contacts, a sample
+stratified by the label (seeded by ``random_state``) when the history is longer, with ``cv`` = 3
+folds (the choice between the learners stays cross-validated). On the 20,000-customer demo
+(24,462 contacts, all used) that is about 11 s instead of 37 s; a 100,000-customer bank's ~120,000
+contacts cost what 40,000 do. The metrics record the rows available and used
+(``rows``, ``sample_rows``), the CV AUCs, and the lift and gains tables of the out-of-fold
+probabilities (``lift``, ``gains``: per decile, as ``propensity fit`` writes them), which the
+model's page shows.
 """
 
 from __future__ import annotations
@@ -17,8 +26,10 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import train_test_split
 from sqlalchemy.orm import Session
 
+from loanpilot.analytics.gains import gains_table, lift_table
 from loanpilot.analytics.propensity import PropensityModel
 from loanpilot.customers.features import (
     CATEGORICAL_FEATURES,
@@ -37,11 +48,22 @@ TARGET = "responded"
 CUSTOMER_COLUMNS: tuple[str, ...] = NUMERIC_FEATURES + CATEGORICAL_FEATURES + FLAG_FEATURES
 OFFER_COLUMNS: tuple[str, ...] = ("product_type", "channel")
 MIN_ROWS, MIN_POSITIVES = 200, 20
+#: The most contacts the take-up model is fitted on (a stratified sample beyond).
+MAX_TRAINING_ROWS = 40_000
+TAKE_UP_CV = 3
 
 
-def training_frame(session: Session, as_of: date) -> tuple[pd.DataFrame, np.ndarray[Any, Any]]:
-    """The features (``CUSTOMER_COLUMNS`` + ``OFFER_COLUMNS``) and labels of every contact."""
+def training_frame(
+    session: Session, as_of: date, max_rows: int | None = None, seed: int = 0
+) -> tuple[pd.DataFrame, np.ndarray[Any, Any]]:
+    """The features (``CUSTOMER_COLUMNS`` + ``OFFER_COLUMNS``) and labels of every contact (of
+    a ``stratified_sample`` of ``max_rows`` of them: features are read for those only)."""
     history = repo.contact_history(session, as_of)
+    if max_rows is not None and len(history) > max_rows:
+        labels = history["responded"].to_numpy(dtype=int)
+        if 0 < labels.sum() < len(labels):
+            history = history.iloc[stratified_sample(labels, max_rows, seed)]
+        history = history.reset_index(drop=True)
     if history.empty:
         return pd.DataFrame(columns=[*CUSTOMER_COLUMNS, *OFFER_COLUMNS]), np.zeros(0, dtype=int)
     parts: list[pd.DataFrame] = []
@@ -70,28 +92,36 @@ def fit_take_up(
     now: datetime,
     *,
     staff_id: int | None = None,
-    cv: int = 5,
+    cv: int = TAKE_UP_CV,
+    max_rows: int = MAX_TRAINING_ROWS,
     candidates: tuple[str, ...] = ("logistic", "lightgbm"),
     random_state: int = 0,
 ) -> MarketingModel:
     """Fit the take-up model on the contacts before ``as_of`` and register it (active)."""
-    x, y = training_frame(session, as_of)
-    positives = int(y.sum())
-    if len(y) < MIN_ROWS or positives < MIN_POSITIVES:
+    rows = repo.contact_history(session, as_of)["responded"].to_numpy(dtype=int)
+    available, positives = len(rows), int(rows.sum())
+    if available < MIN_ROWS or positives < MIN_POSITIVES:
         raise ValidationError(
             "take_up.too_little_history",
             f"The take-up model needs at least {MIN_ROWS} contacts and {MIN_POSITIVES} responses "
-            f"before {as_of.isoformat()}; the contact history has {len(y)} and {positives}",
+            f"before {as_of.isoformat()}; the contact history has {available} and {positives}",
         )
-    model = PropensityModel(candidates=candidates, cv=cv, random_state=random_state).fit(x, y)
+    xs, ys = training_frame(session, as_of, max_rows, random_state)
+    model = PropensityModel(candidates=candidates, cv=cv, random_state=random_state).fit(xs, ys)
     scores = {name: _mean_auc(v) for name, v in dict(model.cv_scores_).items()}
     metrics = {
-        "rows": len(y),
+        "rows": available,
         "positives": positives,
-        "base_rate": positives / len(y),
+        "base_rate": positives / available,
+        "sample_rows": len(ys),
+        "sample_positives": int(ys.sum()),
+        "max_rows": max_rows,
+        "cv": cv,
         "chosen": str(model.chosen_),
         "cv_auc": scores,
         "as_of": as_of.isoformat(),
+        "lift": lift_table(ys, model.oof_proba_).to_dict(orient="records"),
+        "gains": gains_table(ys, model.oof_proba_).to_dict(orient="records"),
     }
     row: MarketingModel = marketing_models.register(
         session,
@@ -100,12 +130,24 @@ def fit_take_up(
         target=TARGET,
         artefact=model.to_dict(),
         metrics=metrics,
-        data_sha256=data_sha256(x, y),
+        data_sha256=data_sha256(xs, ys),
         now=now,
         staff_id=staff_id,
         activate=True,
     )
     return row
+
+
+def stratified_sample(y: np.ndarray[Any, Any], max_rows: int, seed: int) -> np.ndarray[Any, Any]:
+    """Row positions of at most ``max_rows`` rows keeping the label's share (all rows, in order,
+    when there are no more); the positions come back sorted."""
+    if max_rows < MIN_ROWS:
+        raise ValueError(f"max_rows must be >= {MIN_ROWS}, got {max_rows}")
+    rows = np.arange(len(y))
+    if len(y) <= max_rows:
+        return rows
+    kept, _ = train_test_split(rows, train_size=max_rows, stratify=y, random_state=seed)
+    return np.sort(np.asarray(kept))
 
 
 def _mean_auc(value: Any) -> float:

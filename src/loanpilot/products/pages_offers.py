@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from loanpilot.access.rules import Permission, Principal
-from loanpilot.app import SessionDep
+from loanpilot.app import SessionDep, today_for
 from loanpilot.kit.errors import ConflictError, PermissionDeniedError, ValidationError
 from loanpilot.kit.masking import mask_name
 from loanpilot.products import offers as service
@@ -86,7 +86,7 @@ def build(
 ) -> Response:
     """Start a build in the background and come back to the page."""
     try:
-        launch_build(request, principal, OfferBuild())
+        launch_build(request, principal, OfferBuild(as_of=today_for(request)))
     except (ConflictError, ValidationError) as exc:
         return _page(request, session, principal, error=exc.message)
     return RedirectResponse("/console/offers", status_code=303)

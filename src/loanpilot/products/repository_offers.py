@@ -125,6 +125,17 @@ def typical_loans(session: Session) -> dict[int, tuple[int, int]]:
     }
 
 
+def amount_quantiles(session: Session, quantiles: Sequence[float]) -> dict[int, list[int]]:
+    """Per product the ``quantiles`` of the amounts (fen) of its applications."""
+    rows = session.execute(select(Application.product_id, Application.amount_fen)).all()
+    if not rows:
+        return {}
+    frame = pd.DataFrame(rows, columns=["product_id", "amount_fen"]).astype(float)
+    qs = np.asarray(quantiles, dtype=float)
+    table = frame.groupby("product_id")["amount_fen"].quantile(qs).unstack()
+    return {int(cast(float, pid)): [round(float(v)) for v in table.loc[pid]] for pid in table.index}
+
+
 def policy_facts(
     session: Session, ids: Sequence[int], as_of: date, window_days: int
 ) -> pd.DataFrame:

@@ -54,7 +54,9 @@ class OfferRunListRead(BaseModel):
 class OfferBuild(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    as_of: date | None = Field(default=None, description="default: today")
+    as_of: date = Field(
+        description="the business date to build the offers of (the console sends today)"
+    )
     chunk: int = Field(default=5_000, ge=100, le=100_000, description="customers per chunk")
     fit: bool = Field(default=True, description="fit the take-up model first if none is active")
 

@@ -183,3 +183,23 @@ def test_uplift_adapter_reads_the_learners_arm_per_channel() -> None:
     assert got[0] == pytest.approx(want[0, cols["sms"]])
     assert got[1] == pytest.approx(want[1, cols["branch"]])
     assert got[2] == pytest.approx(0.3 * r.DEFAULT_INCREMENTAL_SHARE)  # no mobile arm
+
+
+def test_p_approve_averages_the_policy_decision_over_the_amount_scenarios() -> None:
+    from loanpilot.products.offer_kernel import averaged_approval
+
+    n, prod = 50, _products()
+    bureau = np.random.default_rng(5).uniform(500, 850, n)
+    ok = np.ones((n, prod.size), dtype=bool)
+    half = ok.copy()
+    half[:, ::2] = False  # at the larger amount the hard rules fail for every second product
+    one = prescreen_approval(bureau, ok)
+    amounts = np.vstack([prod.amount_fen, 2 * prod.amount_fen])
+    approve = averaged_approval([one, prescreen_approval(bureau, half)], amounts)
+    p, pd12 = approve(prod)
+    p_one, pd_one = one(prod)
+    assert np.array_equal(pd12, pd_one)  # PD of the typical loan
+    assert np.allclose(p[:, ::2], p_one[:, ::2] / 2)
+    assert np.allclose(p[:, 1::2], p_one[:, 1::2])
+    with pytest.raises(ValueError, match="one row per scenario"):
+        averaged_approval([one], amounts)
