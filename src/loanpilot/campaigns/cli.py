@@ -11,8 +11,10 @@ campaign_app = typer.Typer(
 
 
 def _register() -> None:
+    from loanpilot.campaigns.cli_plan import plan
     from loanpilot.campaigns.cli_report import credit_referrals, report
 
+    campaign_app.command("plan")(plan)
     campaign_app.command("report")(report)
     campaign_app.command("credit-referrals")(credit_referrals)
 

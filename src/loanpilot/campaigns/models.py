@@ -153,7 +153,7 @@ class CampaignTarget(IdMixin, Base):
     group: Mapped[TargetGroup] = mapped_column(enum_column(TargetGroup, 12))
     offer_product_id: Mapped[int | None] = mapped_column(FK, ForeignKey("loan_products.id"))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel))
-    segment_code: Mapped[str | None] = mapped_column(String(32))
+    segment_code: Mapped[str | None] = mapped_column(String(64))
     contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responded: Mapped[bool] = mapped_column(Boolean, default=False)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -314,7 +314,11 @@ def test_a_plan_from_a_real_offer_run(
         (product_id, channel), _ = pairs.most_common(1)[0]
         code = s.get(LoanProduct, product_id).code
         campaign = new_campaign(s, arms=((code, channel.value),))
-        narrow = _solve(s, campaign.id, budget_yuan="500")
+        worth = s.scalar(select(func.sum(Offer.contact_cost_fen)).where(
+            Offer.run_id == run.id, Offer.product_id == product_id, Offer.channel == channel,
+            Offer.expected_profit_fen > 0,
+        ))  # fmt: skip
+        narrow = _solve(s, campaign.id, budget_yuan=f"{max(worth // 2, 1) / 100:.2f}")  # binding
         assert narrow.status is PlanStatus.SOLVED
         assert [r["key"] for r in narrow.summary["by_channel"]] == [channel.value]
         assert [r["key"] for r in narrow.summary["by_product"]] == [code]

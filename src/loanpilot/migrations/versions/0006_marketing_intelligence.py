@@ -626,6 +626,13 @@ def upgrade() -> None:
         )
 
     with op.batch_alter_table("campaign_targets", schema=None) as batch_op:
+        # segment codes of cluster runs are up to 64 characters
+        batch_op.alter_column(
+            "segment_code",
+            existing_type=sa.String(length=32),
+            type_=sa.String(length=64),
+            existing_nullable=True,
+        )
         batch_op.add_column(sa.Column("arm", sa.String(length=16), nullable=True))
         batch_op.add_column(
             sa.Column(
@@ -726,6 +733,12 @@ def downgrade() -> None:
         batch_op.drop_column("budget_fen")
 
     with op.batch_alter_table("campaign_targets", schema=None) as batch_op:
+        batch_op.alter_column(
+            "segment_code",
+            existing_type=sa.String(length=64),
+            type_=sa.String(length=32),
+            existing_nullable=True,
+        )
         batch_op.drop_constraint(
             batch_op.f("fk_campaign_targets_segment_run_id_segment_runs"), type_="foreignkey"
         )
