@@ -129,8 +129,14 @@ def score_chunk(
     incremental_share: float = rules.DEFAULT_INCREMENTAL_SHARE,
     top_n: int = 3,
     min_profit_fen: float = 0.0,
+    by_pair: bool = False,
 ) -> ChunkOffers:
-    """The ``top_n`` offers of each customer of the chunk (see the module docstring)."""
+    """The ``top_n`` offers of each customer of the chunk (see the module docstring).
+
+    With ``by_pair`` the ranking is over (product, channel) pairs rather than over products at
+    their best channel, so one product may come back through several channels: the options an
+    optimiser with channel capacities needs.
+    """
     if top_n < 1:
         raise ValueError(f"top_n must be >= 1, got {top_n}")
     cost = np.asarray(channel_cost_fen, dtype=float).reshape(-1)
@@ -177,6 +183,11 @@ def score_chunk(
         upfront_fee_rate=products.upfront_fee_rate[None, :],
     )
     profit = (p_approve * value)[:, :, None] * incr - cost[None, None, :]
+    if by_pair:
+        return _top_pairs(
+            profit, eligible[rows], rows, any_eligible, top_n, min_profit_fen,
+            p_take=p_take, p_approve=p_approve, incr=incr, pd12=pd12, value=value, cost=cost,
+        )  # fmt: skip
     best_c = np.argmax(profit, axis=2)  # m × P: the best channel per product (first on ties)
     best = np.take_along_axis(profit, best_c[:, :, None], axis=2)[:, :, 0]
     best = np.where(eligible[rows], best, -np.inf)
@@ -200,6 +211,52 @@ def score_chunk(
         profit_fen=top[r_idx, k_idx],
         any_eligible=any_eligible,
         eligible_pairs=int(eligible.sum()),
+    )
+
+
+def _top_pairs(
+    profit: FloatArray,
+    eligible: BoolArray,
+    rows: IntArray,
+    any_eligible: BoolArray,
+    top_n: int,
+    min_profit_fen: float,
+    *,
+    p_take: FloatArray,
+    p_approve: FloatArray,
+    incr: FloatArray,
+    pd12: FloatArray,
+    value: FloatArray,
+    cost: FloatArray,
+) -> ChunkOffers:
+    """The ``top_n`` (product, channel) pairs of each customer by expected profit."""
+    m, p, c = profit.shape
+    flat = np.where(eligible[:, :, None], profit, -np.inf).reshape(m, p * c)
+    k = min(top_n, p * c)
+    if k < p * c:
+        part = np.argpartition(-flat, k - 1, axis=1)[:, :k]
+        within = np.argsort(-np.take_along_axis(flat, part, axis=1), axis=1, kind="stable")
+        order = np.take_along_axis(part, within, axis=1)
+    else:
+        order = np.argsort(-flat, axis=1, kind="stable")
+    top = np.take_along_axis(flat, order, axis=1)
+    keep = np.isfinite(top) & (top > min_profit_fen)
+    r_idx, k_idx = np.nonzero(keep)
+    prod, chan = np.divmod(order[r_idx, k_idx], c)
+    return ChunkOffers(
+        row=rows[r_idx].astype(np.int64),
+        rank=(k_idx + 1).astype(np.int64),
+        product=prod.astype(np.int64),
+        channel=chan.astype(np.int64),
+        p_take=p_take[r_idx, prod, chan],
+        p_approve=p_approve[r_idx, prod],
+        uplift=incr[r_idx, prod, chan],
+        pd12=pd12[r_idx, prod],
+        value_fen=value[r_idx, prod],
+        cost_fen=cost[chan],
+        profit_fen=top[r_idx, k_idx],
+        any_eligible=any_eligible,
+        eligible_pairs=int(eligible.sum()) * c,
     )
 
 

@@ -203,3 +203,35 @@ def test_p_approve_averages_the_policy_decision_over_the_amount_scenarios() -> N
     assert np.allclose(p[:, 1::2], p_one[:, 1::2])
     with pytest.raises(ValueError, match="one row per scenario"):
         averaged_approval([one], amounts)
+
+
+@pytest.mark.parametrize("top_n", [1, 5, 16, 40])
+def test_by_pair_ranks_every_product_channel_pair(top_n: int) -> None:
+    """With ``by_pair`` the offers are the customer's best (product, channel) pairs: the same
+    profits as the per-product ranking computes, a product may come through several channels."""
+    n = 120
+    cust, prod = _customers(n, seed=5), _products()
+    approve = prescreen_approval(np.full(n, 760.0), np.ones((n, prod.size), dtype=bool))
+    res = score_chunk(cust, prod, COST, take=_take, approve=approve, top_n=top_n, by_pair=True)
+    best = score_chunk(cust, prod, COST, take=_take, approve=approve, top_n=4)
+    assert res.row.size > 0
+    assert res.rank.max() <= top_n
+    p_app, _ = approve(prod)
+    expected = (
+        p_app[res.row, res.product] * res.p_take * r.DEFAULT_INCREMENTAL_SHARE * res.value_fen
+        - COST[res.channel]
+    )
+    np.testing.assert_allclose(res.profit_fen, expected, rtol=1e-9)
+    for row in np.unique(res.row):
+        mine = res.row == row
+        assert res.rank[mine].tolist() == list(range(1, mine.sum() + 1))
+        assert (np.diff(res.profit_fen[mine]) <= 1e-9).all()
+        pairs = set(zip(res.product[mine].tolist(), res.channel[mine].tolist(), strict=True))
+        assert len(pairs) == mine.sum()
+        # the customer's top pair is the top product at its best channel
+        first = (best.row == row) & (best.rank == 1)
+        assert first.sum() == 1
+        top = mine & (res.rank == 1)
+        assert res.profit_fen[top][0] == pytest.approx(best.profit_fen[first][0])
+    if top_n >= 16:  # every profitable pair of an eligible product comes back
+        assert (res.rank.max()) > 4
