@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from loanpilot.config import Environment
+from loanpilot.config import Environment, Settings
 from loanpilot.demo.accounts import DemoLogin
 from loanpilot.kit.errors import DomainError
 
@@ -145,6 +145,7 @@ def build_command(
             f"model directory are {folder / credit.SAMPLE_FILE} and {folder / credit.MODEL_DIR}"
         )
     _close_demo_day(settings.database_url, day)
+    _build_marketing(settings, day)
     print_logins(report.logins)
 
 
@@ -176,6 +177,50 @@ def _close_demo_day(database_url: str, day: date) -> None:
     console.print(
         f"Daily close of {day}: {run.status.value}; NPL ratio {summary.get('npl_ratio', '-')}"
         + (f"; {run.error}" if run.error else "")
+    )
+
+
+def _build_marketing(settings: Settings, day: date) -> None:
+    """Segments, the uplift model and every customer's next-best-offers as of the demo's day, so
+    the marketing pages open on figures (each also a command: ``segments build``, ``uplift fit``,
+    ``offers build``)."""
+    from loanpilot.campaigns.uplift import fit_uplift
+    from loanpilot.customers.segments import build_segments
+    from loanpilot.db.session import make_engine, make_session_factory, transaction
+    from loanpilot.kit.clock import now_utc
+    from loanpilot.products.offers import run_offers
+
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description:<36}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("segments 客群细分", total=3)
+            with transaction(factory) as session:
+                runs = build_segments(session, as_of=day, now=now_utc(), actor_label="demo")
+            bar.update(task, completed=1, description="uplift model 增量模型")
+            with transaction(factory) as session:
+                uplift = fit_uplift(session, as_of=day, now=now_utc())
+            bar.update(task, completed=2, description="next-best-offers 产品推荐")
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=2 + done / max(total, 1))
+
+            run = run_offers(
+                factory, day, now_utc(), settings, fit=True, actor_label="demo", progress=progress
+            )
+            bar.update(task, completed=3)
+    finally:
+        engine.dispose()
+    console.print(
+        f"Marketing: {', '.join(f'{r.kind.value} v{r.version}' for r in runs)} segment runs; "
+        f"uplift model {uplift.model.name}@{uplift.model.version}; "
+        f"offer run {run.id}: {run.offers_count:,} offers for {run.customers_done:,} customers"
     )
 
 
