@@ -338,6 +338,12 @@ def chunk_inputs(session: Session, as_of: date, ids: list[int], inputs: RunInput
     """Read one chunk of customers and bind the models to it."""
     frame = marketing_frame(session, as_of, ids)
     facts = repo.policy_facts(session, ids, as_of, inputs.policy.window_days).reindex(frame.index)
+    return bind_chunk(frame, facts, inputs)
+
+
+def bind_chunk(frame: pd.DataFrame, facts: pd.DataFrame, inputs: RunInputs) -> ChunkInputs:
+    """Bind the models to a chunk already read: its marketing frame and its contact-policy facts
+    (``days_since_decline``, ``contacts_in_window``), row for row (no database)."""
     customers = customer_arrays(frame, facts, inputs)
     blocked = np.zeros(len(frame), dtype=bool)
     if inputs.decline_overdue:
