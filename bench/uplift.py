@@ -13,7 +13,9 @@ and chooses at most one option per customer under a budget. Three lists, one bud
 * response  — targeting by response: estimated P(respond | contacted) × value − cost (the same
               value, PD, solver and budget; only uplift is replaced by response).
 
-Each list is then scored with the TRUE parameters (true uplift × true value − cost). Value is
+Each list is then scored with the TRUE parameters (true uplift × true value − cost), where the true
+uplift of targeting is the demo's reach rate of the channel (``demo.channel_tests.REACH``) × (p
+treated − p untreated): a target the contact never reaches is not moved, and is paid for. Value is
 ``products.offer_rules.risk_adjusted_value`` (net interest and fees over the expected life minus
 PD × LGD × EAD) of the typical loan of each product type (median principal, term and rate of the
 bank's booked loans of that type; funding rate 2.0 %; LGD of the truth, a policy parameter).
@@ -45,6 +47,7 @@ from loanpilot.campaigns import uplift as svc
 from loanpilot.customers.features import marketing_frame
 from loanpilot.db.session import make_engine, make_session_factory
 from loanpilot.demo.campaign_plans import CONTACT_COST_FEN
+from loanpilot.demo.channel_tests import reach_probability
 from loanpilot.demo.truth import DefaultModel, ResponseModel, pd12, response_probability
 from loanpilot.lending.models import Loan
 from loanpilot.products.models import LoanProduct
@@ -109,7 +112,7 @@ def estimated_pd(session: Any, loans: pd.DataFrame, as_of: date, features: pd.Da
     seasoned["bad"] = (
         dpd90.notna() & (dpd90 <= pd.to_datetime(seasoned["on"]) + pd.Timedelta(days=365))
     ).astype(int)
-    cols = [c for c in svc.FEATURES if c not in ("product_type", "channel")]
+    cols = [c for c in svc.FEATURES if c not in svc.CONTEXT_FEATURES + svc.CROSS_FEATURES]
     X = features.loc[seasoned["customer_id"].to_numpy(), cols].reset_index(drop=True)
     X["product_type"] = seasoned["ptype"].to_numpy()
     model = PropensityModel(candidates=("logistic",), cv=3, random_state=0)
@@ -330,7 +333,8 @@ def main() -> int:
         )
         for k in (0.0, 1.0)
     }
-    uplift_true = treated[1.0] - treated[0.0]
+    # the true effect of targeting: reached with the demo's reach rate, then moved by the contact
+    uplift_true = reach_probability(channel) * (treated[1.0] - treated[0.0])
     col = arm_column(learner, channel)
     uplift_ours = np.where(
         col >= 0, learner.predict_uplift(X)[np.arange(len(col)), np.maximum(col, 0)], 0.0

@@ -4,9 +4,10 @@ both learners compared on the hold-out, the better one registered and used for o
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -98,3 +99,33 @@ def test_no_experiments_is_a_clear_error(demo_bank: DemoBank) -> None:
         ),
     ):
         svc.uplift_data(session, date(2000, 1, 1))
+
+
+def test_loans_are_read_as_of_each_campaigns_eve(demo_bank: DemoBank) -> None:
+    from loanpilot.campaigns import repository_uplift as repo
+    from loanpilot.lending.models import Loan
+
+    with Session(demo_bank.engine) as session:
+        loan = session.scalars(
+            select(Loan).where(Loan.parent_loan_id.is_(None)).order_by(Loan.disbursed_on.desc())
+        ).first()
+        assert loan is not None
+        day = loan.disbursed_on
+        rows = pd.DataFrame(
+            {"customer_id": [loan.customer_id] * 2, "as_of": [day - timedelta(days=1), day]}
+        )
+        held = repo.loans_as_of(session, rows)
+    # the day before it was booked the loan does not count; on the day it does, at full principal
+    # (the customer's other loans amortise by one day in between)
+    assert held["open_loans"].iloc[1] - held["open_loans"].iloc[0] == 1
+    added = held["loan_balance_yuan"].iloc[1] - held["loan_balance_yuan"].iloc[0]
+    assert added == pytest.approx(loan.principal_fen / 100.0, rel=0.02)
+
+
+def test_the_crosses_pair_each_category_with_the_offered_product() -> None:
+    frame = pd.DataFrame(
+        {c: ["a", "b"] for c in svc.CATEGORICAL_FEATURES} | {"product_type": ["housing", "x"]}
+    )
+    out = svc.with_crosses(frame)
+    assert out["occupation*product_type"].tolist() == ["a*housing", "b*x"]
+    assert set(svc.CROSS_FEATURES) <= set(out.columns)

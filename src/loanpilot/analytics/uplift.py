@@ -41,10 +41,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.special import expit
+from scipy.special import expit, log_expit
+from sklearn.model_selection import StratifiedKFold
 
 from loanpilot.analytics.uplift_base import Encoder, FloatArray, fit_base, log_odds
 
+#: the arm models' regularisation grid (the two-model learner picks one per arm by CV log-loss)
+EFFECT_C_GRID = (0.0003, 0.001, 0.003, 0.01)
 FORMAT = "loanpilot.uplift"
 FORMAT_VERSION = 1
 BASES = ("logistic", "lightgbm")
@@ -115,27 +118,7 @@ class _UpliftBase:
     def _check_data(
         self, X: pd.DataFrame, treatment: npt.ArrayLike, y: npt.ArrayLike, control: str
     ) -> tuple[npt.NDArray[np.str_], FloatArray]:
-        if not isinstance(X, pd.DataFrame):
-            raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}")
-        arms = np.asarray(treatment).astype(str)
-        yv = np.asarray(y)
-        problems: list[str] = []
-        if arms.ndim != 1 or len(arms) != len(X):
-            problems.append(
-                f"treatment must be 1-D with one label per row ({len(X)}), got {arms.shape}"
-            )
-        if yv.ndim != 1 or len(yv) != len(X):
-            problems.append(f"y must be 1-D with one value per row ({len(X)}), got {yv.shape}")
-        elif not np.isin(yv, (0, 1)).all():
-            problems.append("y must hold only 0 and 1 (or booleans)")
-        if not problems:
-            if not (arms == control).any():
-                problems.append(f"no control rows: no treatment label equals control={control!r}")
-            if (arms == control).all():
-                problems.append("no treated rows: every treatment label is the control label")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return arms, yv.astype(float)
+        return check_uplift_data(X, treatment, y, control)
 
     def _prepare(self, X: pd.DataFrame) -> None:
         self.encoder_ = Encoder.fit(X)
@@ -175,26 +158,59 @@ class _UpliftBase:
         }
 
 
+def check_uplift_data(
+    X: pd.DataFrame, treatment: npt.ArrayLike, y: npt.ArrayLike, control: str
+) -> tuple[npt.NDArray[np.str_], FloatArray]:
+    """Validate a learner's training data; the arm labels as strings and y as floats."""
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}")
+    arms = np.asarray(treatment).astype(str)
+    yv = np.asarray(y)
+    problems: list[str] = []
+    if arms.ndim != 1 or len(arms) != len(X):
+        problems.append(
+            f"treatment must be 1-D with one label per row ({len(X)}), got {arms.shape}"
+        )
+    if yv.ndim != 1 or len(yv) != len(X):
+        problems.append(f"y must be 1-D with one value per row ({len(X)}), got {yv.shape}")
+    elif not np.isin(yv, (0, 1)).all():
+        problems.append("y must hold only 0 and 1 (or booleans)")
+    if not problems:
+        if not (arms == control).any():
+            problems.append(f"no control rows: no treatment label equals control={control!r}")
+        if (arms == control).all():
+            problems.append("no treated rows: every treatment label is the control label")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return arms, yv.astype(float)
+
+
 class TwoModelUplift(_UpliftBase):
     """One classifier per arm and one for the control; uplift = P_arm − P_control."""
 
     method = "two_model"
+    effect_c_: dict[str, float]
 
     def __init__(
         self,
         base: str = "logistic",
         baseline_offset: bool = True,
-        effect_C: float | None = 0.003,
+        effect_C: float | Sequence[float] | None = EFFECT_C_GRID,
         pooled_baseline: bool = True,
+        cv: int = 3,
         **params: Any,
     ) -> None:
         super().__init__(base=base, **params)
         self.baseline_offset = baseline_offset
         self.effect_C = effect_C
         self.pooled_baseline = pooled_baseline
+        self.cv = cv
 
     def get_params(self) -> dict[str, Any]:
-        extra = {"baseline_offset": self.baseline_offset, "effect_C": self.effect_C}
+        effect = self.effect_C
+        if effect is not None and not isinstance(effect, int | float):
+            effect = [float(v) for v in effect]
+        extra = {"baseline_offset": self.baseline_offset, "effect_C": effect, "cv": self.cv}
         return super().get_params() | extra | {"pooled_baseline": self.pooled_baseline}
 
     def _check_params(self) -> None:
@@ -203,10 +219,18 @@ class TwoModelUplift(_UpliftBase):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be True or False, got {getattr(self, name)!r}")
         v = self.effect_C
-        if v is not None and not (
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+        values = [] if v is None else [v] if isinstance(v, int | float | str) else list(v)
+        if (v is not None and not values) or not all(
+            isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) and c > 0
+            for c in values
         ):
-            raise ValueError(f"effect_C must be a number in (0, inf) or None, got {v!r}")
+            raise ValueError(
+                "effect_C must be a number in (0, inf), a non-empty sequence of such numbers "
+                f"(chosen by cross-validation) or None, got {v!r}"
+            )
+        cv = self.cv
+        if isinstance(cv, bool) or not isinstance(cv, int | np.integer) or cv < 2:
+            raise ValueError(f"cv must be an integer >= 2, got {cv!r}")
 
     def fit(
         self,
@@ -231,16 +255,42 @@ class TwoModelUplift(_UpliftBase):
         else:
             self.models_ = {control: fit_base(params, matrix[rows], yv[rows])}
         base = self._arm_bases(matrix) if self.baseline_offset else None
+        self.effect_c_ = {}
         for j, label in enumerate(self.treatments_):
             rows = arms == label
             offset = None if base is None else base[j + 1][rows]
             arm_params = params
             if offset is not None and self.effect_C is not None:
-                arm_params = params | {"C": self.effect_C}
+                c = self._choose_effect_c(matrix[rows], yv[rows], offset)
+                arm_params, self.effect_c_[label] = params | {"C": c}, c
             self.models_[label] = fit_base(arm_params, matrix[rows], yv[rows], offset=offset)
             counts[label] = {"rows": int(rows.sum()), "positives": int(yv[rows].sum())}
-        self.training_ = {"n_rows": len(yv), "arms": counts}
+        self.training_ = {"n_rows": len(yv), "arms": counts, "effect_C": self.effect_c_}
         return self
+
+    def _choose_effect_c(self, matrix: FloatArray, y: FloatArray, offset: FloatArray) -> float:
+        """The arm model's C: the one value given, or the grid value with the least
+        ``cv``-fold cross-validated log-loss on the arm's rows (folds stratified by outcome)."""
+        v = self.effect_C
+        grid = [float(v)] if isinstance(v, int | float) else [float(c) for c in v or ()]
+        n_pos = int(y.sum())
+        folds = min(self.cv, n_pos, len(y) - n_pos)
+        if len(grid) == 1 or folds < 2 or self.base != "logistic":
+            return grid[0]
+        splits = list(
+            StratifiedKFold(folds, shuffle=True, random_state=self.random_state).split(matrix, y)
+        )
+        losses = []
+        for c in grid:
+            loss = 0.0
+            for train, test in splits:
+                model = fit_base(
+                    {"base": "logistic", "C": c}, matrix[train], y[train], offset=offset[train]
+                )
+                z = offset[test] + self._log_odds(model, matrix[test])
+                loss -= float(np.sum(y[test] * log_expit(z) + (1 - y[test]) * log_expit(-z)))
+            losses.append(loss)
+        return grid[int(np.argmin(losses))]
 
     def _arm_bases(self, matrix: FloatArray) -> list[FloatArray]:
         """Baseline log-odds of the control, then of each arm (the pooled model's arm effect)."""
@@ -341,13 +391,16 @@ def _assignment_weights(treated: npt.NDArray[np.bool_], groups: npt.NDArray[np.s
     return np.where(both, weight, 0.0)
 
 
+UpliftLearner = TwoModelUplift | ClassTransformationUplift
+
+
 _CLASSES: dict[str, type[_UpliftBase]] = {
     "two_model": TwoModelUplift,
     "class_transformation": ClassTransformationUplift,
 }
 
 
-def uplift_model_from_dict(data: Mapping[str, Any]) -> TwoModelUplift | ClassTransformationUplift:
+def uplift_model_from_dict(data: Mapping[str, Any]) -> UpliftLearner:
     """Rebuild a learner from ``to_dict()``; errors name what is wrong with the artefact."""
     if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
         raise ValueError(
@@ -365,10 +418,12 @@ def uplift_model_from_dict(data: Mapping[str, Any]) -> TwoModelUplift | ClassTra
     model.encoder_ = Encoder(data["encoder"])
     model.models_ = {str(k): dict(v) for k, v in data["models"].items()}
     model.training_ = dict(data["training"])
+    if isinstance(model, TwoModelUplift):
+        model.effect_c_ = {str(k): float(v) for k, v in model.training_.get("effect_C", {}).items()}
     return model  # type: ignore[return-value]
 
 
-def arm_column(model: _UpliftBase, arms: Sequence[str]) -> npt.NDArray[np.int64]:
+def arm_column(model: Any, arms: Sequence[str]) -> npt.NDArray[np.int64]:
     """Column index of each arm label in ``predict_uplift`` (−1 where the model lacks the arm)."""
     lookup = {t: i for i, t in enumerate(model.treatments_)}
     return np.array([lookup.get(str(a), -1) for a in arms], dtype=np.int64)

@@ -55,7 +55,13 @@ MODEL_NAME = "contact-uplift"
 CONTROL = "control"
 TARGET = "responded"
 CONTEXT_FEATURES = ("product_type", "channel")
-FEATURES = NUMERIC_FEATURES + CATEGORICAL_FEATURES + FLAG_FEATURES + CONTEXT_FEATURES
+#: who the customer is × what is offered: each categorical feature crossed with the product type,
+#: so the baseline response may differ by product for each kind of customer (main-effect models
+#: cannot say that students rarely want a mortgage but often a consumer loan)
+CROSS_FEATURES = tuple(f"{c}*product_type" for c in CATEGORICAL_FEATURES)
+FEATURES = (
+    NUMERIC_FEATURES + CATEGORICAL_FEATURES + FLAG_FEATURES + CONTEXT_FEATURES + CROSS_FEATURES
+)
 LEARNERS = ("two_model", "class_transformation")
 TOP_K = (0.1, 0.2, 0.3)
 MIN_ROWS = 40
@@ -103,10 +109,15 @@ def uplift_data(session: Session, as_of: date, progress: Progress | None = None)
         if progress is not None:
             progress("features", i, len(groups))
     features = pd.concat(parts).loc[targets.index]
+    # marketing_frame reads loans as they stand today: restate them as of each campaign's eve,
+    # or loans booked later (often from the campaign's own responders) would leak the outcome
+    eves = pd.to_datetime(targets["starts_on"]) - pd.Timedelta(days=1)
+    held = repo.loans_as_of(session, targets[["customer_id"]].assign(as_of=eves.dt.date))
+    features[list(held.columns)] = held.loc[features.index].to_numpy()
     x = features[list(NUMERIC_FEATURES + CATEGORICAL_FEATURES + FLAG_FEATURES)].copy()
     x["product_type"] = targets["product_type"].astype(str).to_numpy()
     x["channel"] = targets["channel"].astype(str).to_numpy()
-    x = x.reset_index(drop=True)
+    x = with_crosses(x.reset_index(drop=True))
     arm = targets["channel"].astype(str).to_numpy()
     treated = (targets["group"] == "treatment").to_numpy()
     y = targets["responded"].to_numpy(dtype=int)
@@ -312,7 +323,14 @@ def option_frame(
     x = x.reset_index(drop=True)
     x["product_type"] = np.asarray(product_types, dtype=object).astype(str)
     x["channel"] = np.asarray(channels, dtype=object).astype(str)
-    return x
+    return with_crosses(x)
+
+
+def with_crosses(x: pd.DataFrame) -> pd.DataFrame:
+    """``x`` with the ``CROSS_FEATURES`` columns (category "*" product type)."""
+    ptype = x["product_type"].astype(str)
+    crosses = {f"{c}*product_type": x[c].astype(str) + "*" + ptype for c in CATEGORICAL_FEATURES}
+    return x.assign(**crosses)
 
 
 def predict_uplift(

@@ -10,7 +10,11 @@ they were; it only adds rows and fills columns nobody else fills.
    the campaign on the logit scale (the documented true A/B effect: +0.35 for the fee waiver of
    the first test, 0 for the second, a test that should find nothing). Their responders become
    leads (not yet converted: the applications of the other steps are left as they were).
-3. The campaign leads that came online (online, mobile, wechat) carry UTM tags:
+3. Two randomised multi-arm channel experiments (test-and-learn, ``demo/channel_tests.py``, own
+   random stream ``ctx.rng("channel_test")``): every consenting customer (aged 20–75), assigned at
+   random to one of the seven channels × one product of each product type, 20 % held out as
+   control; responses from ``truth.response_probability``; responders become leads.
+4. The campaign leads that came online (online, mobile, wechat) carry UTM tags:
    ``utm_source``/``utm_medium`` by channel, ``utm_campaign`` the campaign code, ``utm_content``
    the arm.
 """
@@ -90,6 +94,9 @@ def campaign_arms(ctx: DemoContext) -> None:
     for test in AB_TESTS:
         if ctx.as_of64 - np.timedelta64(test[5], "D") >= ctx.start64:
             _add_ab_campaign(ctx, rng, offers, test)
+    from loanpilot.demo.channel_tests import add_channel_tests  # it uses this module's helpers
+
+    add_channel_tests(ctx, offers)
     ctx.add(
         "campaign_offers",
         {"id": np.arange(1, len(offers["arm"]) + 1)}
@@ -243,11 +250,13 @@ def _add_responder_leads(
     ctx: DemoContext,
     rng: np.random.Generator,
     cid: int,
-    channel: str,
-    product_id: int,
+    channel: Any,
+    product_id: Any,
     target_rows: np.ndarray[Any, Any],
     received: np.ndarray[Any, Any],
 ) -> None:
+    """Leads of a campaign's responders; ``channel`` and ``product_id`` are one value or one per
+    responder."""
     leads = ctx.tables["leads"]
     cust = ctx.tables["customers"]
     targets = ctx.tables["campaign_targets"]
@@ -257,7 +266,8 @@ def _add_responder_leads(
     ids = np.arange(first, first + n)
     staff = ctx.tables["staff"]
     sales = staff["id"][np.isin(staff["role"], ["customer_manager", "senior_customer_manager"])]
-    lead_channel = "call_center" if channel in ("sms", "call_center") else channel
+    channel = np.broadcast_to(np.asarray(channel, dtype=object), (n,))
+    lead_channel = np.where(np.isin(channel, ["sms", "call_center"]), "call_center", channel)
     phone_enc = np.asarray(cust["phone_enc"], dtype=object)
     arm = np.asarray(targets["arm"], dtype=object)[target_rows]
     columns: dict[str, Any] = {
@@ -267,13 +277,13 @@ def _add_responder_leads(
         "name": cust["name"][customer_id - 1],
         "phone_enc": phone_enc[customer_id - 1],
         "phone_hash": np.asarray(cust["phone_hash"], dtype=object)[customer_id - 1],
-        "source_channel": np.full(n, lead_channel, dtype=object),
+        "source_channel": lead_channel.astype(object),
         "external_ref": np.full(n, None, dtype=object),
         "partner_id": np.full(n, None, dtype=object),
         "referrer_customer_id": np.full(n, None, dtype=object),
         "referrer_staff_id": np.full(n, None, dtype=object),
         "campaign_id": np.full(n, cid, dtype=object),
-        "product_id": np.full(n, product_id, dtype=object),
+        "product_id": np.broadcast_to(np.asarray(product_id, dtype=object), (n,)).copy(),
         "assigned_to_id": pick(rng, sales, n),
         "status": pick(rng, ["new", "contacted", "qualified"], n, [0.3, 0.4, 0.3]).astype(object),
         "received_at": received,
@@ -297,8 +307,10 @@ def _add_plan(
     size: int,
     cost: int,
     expected: float,
+    vendor: str = "数联短信平台",
+    note: str = "A/B",
 ) -> None:
-    """Goals, budget lines and their spend for one A/B campaign."""
+    """Goals, budget lines and their spend for one A/B (or channel-test) campaign."""
     goal_id = ctx.count("campaign_goals") + 1
     ctx.add(
         "campaign_goals",
@@ -333,8 +345,8 @@ def _add_plan(
             "budget_line_id": lines,
             "spent_on": days.astype("M8[D]"),
             "amount_fen": spent,
-            "vendor": np.full(len(split), "数联短信平台", dtype=object),
-            "note": np.array([f"{c} A/B" for c in split], dtype=object),
+            "vendor": np.full(len(split), vendor, dtype=object),
+            "note": np.array([f"{c} {note}" for c in split], dtype=object),
         },
     )
 

