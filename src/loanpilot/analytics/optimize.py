@@ -266,6 +266,13 @@ def _code_tables(p: Problem) -> None:
     p.code_cost, p.code_use = tables
 
 
+#: Without a ``time_limit`` the MILP still stops here (seconds) and keeps its best list: HiGHS can
+#: spend many minutes proving the last 0.001 % on a knapsack of near-identical options.
+MILP_DEFAULT_SECONDS = 30.0
+#: The MILP stops at this relative gap to its own bound (0.001 %).
+MILP_REL_GAP = 1e-5
+
+
 def _milp(
     p: Problem,
     b: npt.NDArray[np.float64],
@@ -280,7 +287,7 @@ def _milp(
     assign, _ = p.assignment_matrix(opts)
     a = sparse.vstack([p.coupling_matrix(opts), assign], format="csr")
     ub = np.concatenate([b, np.ones(assign.shape[0])])
-    settings: dict[str, Any] = {"disp": False, "mip_rel_gap": 1e-6, "presolve": False}
+    settings: dict[str, Any] = {"disp": False, "mip_rel_gap": MILP_REL_GAP, "presolve": False}
     if time_limit:
         settings["time_limit"] = time_limit
     cvec = -p.val[opts].astype(np.float64) if objective else np.zeros(opts.size)
@@ -457,7 +464,7 @@ def _exact(
     stats: dict[str, float],
 ) -> tuple[npt.NDArray[np.int64] | None, str, str]:
     """MILP after reduced-cost fixing around the heuristic list (on all options without one)."""
-    left = max(deadline - time.monotonic(), 1.0) if deadline < 1e8 else None
+    left = max(deadline - time.monotonic(), 1.0) if deadline < 1e8 else MILP_DEFAULT_SECONDS
     incumbent = float(p.val[heuristic].astype(np.float64).sum()) if heuristic is not None else None
     cols, fixed = None, np.zeros(0, np.int64)
     if incumbent is not None:
