@@ -100,6 +100,8 @@ class CampaignResults:
     attribution: Attribution
     confidence: float
     net_revenue_method: str = NET_REVENUE_METHOD
+    # the screens word the rule below as results.attribution_rule_text with these days
+    attribution_days: int = repo.ATTRIBUTION_DAYS
     attribution_rule: str = (
         "target's application_id; else the customer's earliest application with this campaign_id;"
         f" else the earliest submitted from the first day to {repo.ATTRIBUTION_DAYS} days after"
@@ -161,8 +163,8 @@ def _outcomes(session: Session, c: Campaign) -> pd.DataFrame:
     dec = repo.decisions(session, ids).set_index("application_id")
     lns = repo.loans(session, ids).set_index("application_id")
     a = apps.drop_duplicates("application_id").set_index("application_id")
-    status = t["app"].map(a["status"]).fillna("")
-    outcome = t["app"].map(dec["outcome"]).fillna("")
+    status = t["app"].map(a["status"]).astype(object).fillna("")
+    outcome = t["app"].map(dec["outcome"]).astype(object).fillna("")
     has_loan = t["app"].isin(lns.index)
     t["applied"] = t["app"].notna()
     t["approved"] = (outcome == "approve") | status.isin(APPROVED_STATUSES) | has_loan

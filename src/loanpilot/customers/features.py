@@ -28,6 +28,7 @@ from sqlalchemy import (
     and_,
     case,
     func,
+    or_,
     select,
     type_coerce,
 )
@@ -133,7 +134,7 @@ def marketing_frame(
     if base.empty:
         return pd.DataFrame(columns=list(MARKETING_COLUMNS), index=pd.Index([], name="customer_id"))
     frame = base.join(_bureau(session, as_of, ids)).join(_financials(session, as_of, ids))
-    frame = frame.join(_loans(session, ids)).join(_contacts(session, as_of, ids))
+    frame = frame.join(_loans(session, as_of, ids)).join(_contacts(session, as_of, ids))
     for column in NUMERIC_FEATURES:
         if column not in frame:
             frame[column] = np.nan
@@ -246,14 +247,22 @@ def _financials(session: Session, as_of: date, ids: list[int] | None) -> pd.Data
     return frame
 
 
-def _loans(session: Session, ids: list[int] | None) -> pd.DataFrame:
+def _loans(session: Session, as_of: date, ids: list[int] | None) -> pd.DataFrame:
+    """Loans open on ``as_of`` (disbursed by then, not settled by then, not written off), so a
+    frame of an earlier date never counts a loan booked later; the balance is today's (past
+    balances are not stored)."""
     query = (
         select(
             Loan.customer_id,
             func.count().label("open_loans"),
             func.sum(Loan.outstanding_principal_fen).label("balance_fen"),
         )
-        .where(Loan.status == LoanStatus.REPAYING, Loan.parent_loan_id.is_(None))
+        .where(
+            Loan.parent_loan_id.is_(None),
+            Loan.disbursed_on <= as_of,
+            or_(Loan.settled_on.is_(None), Loan.settled_on > as_of),
+            Loan.status != LoanStatus.WRITTEN_OFF,
+        )
         .group_by(Loan.customer_id)
     )
     if ids is not None:

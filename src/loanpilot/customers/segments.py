@@ -254,7 +254,10 @@ def _clusters_run(session: Session, frame: pd.DataFrame, activity: dict[str, pd.
                               "value": round(d.value, 4)} for d in traits]  # fmt: skip
         segments.append(_segment(str(code), named.name_zh, named.name_en, profile, "", "", traits))
     params = {"k": model.k_, "k_requested": k, "criterion": "silhouette (fixed-seed sample), "
-              f"smallest cluster >= {CLUSTER_MIN_SHARE:.0%}", "k_range": list(CLUSTER_K_RANGE),
+              f"smallest cluster >= {CLUSTER_MIN_SHARE:.0%}",
+              # the screens translate segments.criterion.<code> (older runs: the text above)
+              "criterion_code": f"silhouette_min{round(CLUSTER_MIN_SHARE * 100)}",
+              "k_range": list(CLUSTER_K_RANGE),
               "k_scores": {str(kk): v for kk, v in model.k_scores_.items()},
               "features": {"numeric": numeric, "categorical": list(CLUSTER_CATEGORICAL),
                            "log": logged},

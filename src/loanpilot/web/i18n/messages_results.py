@@ -93,6 +93,13 @@ RESULTS: dict[str, dict[str, str]] = {
             "by.utm": ("按 UTM 来源 / 媒介", "By UTM source / medium"),
             "none": ("暂无数据", "No data yet"),
             "attribution_rule": ("申请归因规则", "Application attribution rule"),
+            "attribution_rule_text": (
+                "优先采用名单记录的申请；否则取该客户标记本活动的最早申请；否则取活动首日至结束后 "
+                "{days} 天内提交的最早申请（营销组与对照组口径相同）。",
+                "the application recorded on the target; else the customer's earliest application "
+                "tagged with this campaign; else the earliest submitted from the first day to {days} "
+                "days after the last (both groups alike).",
+            ),
             "back": ("返回活动", "Back to the campaign"),
             "report_link": ("下载报告", "Download the report"),
         },

@@ -30,6 +30,11 @@ SEGMENTS: dict[str, dict[str, str]] = {
             "not_current": ("这不是当前版本。", "This is not the current run."),
             "k_line": ("聚类数 k = {k}，选择标准：{criterion}", "k = {k}, chosen by {criterion}"),
             "k_scores": ("各 k 的轮廓系数", "Silhouette by k"),
+            # a clustering run's params.criterion_code (customers/segments.py)
+            "criterion.silhouette_min3": (
+                "固定种子抽样的轮廓系数最高，且最小客群占比不低于 3%",
+                "the best silhouette (fixed-seed sample) with the smallest cluster at least 3 %",
+            ),
             "cards": ("客群画像", "Segment profiles"),
             "more": (
                 "另有 {count} 个较小的客群见下表。",

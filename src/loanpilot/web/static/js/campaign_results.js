@@ -39,13 +39,13 @@
     return {
       color: COLORS, animation: false,
       tooltip: { trigger: "axis" },
-      grid: { left: 56, right: 24, top: 24, bottom: 40, containLabel: true },
+      grid: { left: 56, right: 24, top: 40, bottom: 40, containLabel: true },
       xAxis: { type: "category", data: names },
       yAxis: { type: "value", name: d.labels.lift },
       series: [
         { name: d.labels.lift, type: "scatter", symbolSize: 10,
           data: d.lift.map(function (x) { return pts(x.estimate); }) },
-        { name: "CI", type: "custom",
+        { name: "CI", type: "custom", encode: { x: 0, y: [1, 2] },
           renderItem: function (params, api) {
             var lo = api.coord([api.value(0), api.value(1)]);
             var hi = api.coord([api.value(0), api.value(2)]);
