@@ -200,7 +200,7 @@ figure{{margin:0}}figcaption{{font-size:13px;color:#6b7280}}</style></head>
 <p><code>{html.escape(c.code)}</code> · {html.escape(c.theme)} · {html.escape(period)} · {html.escape(generated)}</p>
 <div class="charts">{"".join(charts)}</div>
 {body}
-<p>{html.escape(t("results.attribution_rule"))}: {html.escape(r.attribution_rule)}</p>
+<p>{html.escape(t("results.attribution_rule"))}{"：" if lang == "zh" else ": "}{html.escape(t("results.attribution_rule_text", days=r.attribution_days))}</p>
 </body></html>
 """
 
