@@ -32,6 +32,11 @@ A/B arms (``demo/campaign_arms.py``): a treated target of arm B responds with lo
 ``ARM_B_EXTRA_LOGIT[test]`` (+0.35 for AB01, a fee waiver against a rate discount; 0 for AB02, an
 SMS wording test that should find nothing); its ``p_treatment`` in
 ``demo-truth-campaign_targets.csv`` is that of its own arm.
+
+Channel experiments (``demo/channel_tests.py``): twice, every consenting customer aged 20–75 is
+randomly given one of the seven channels × one product per product type, 20 % held out as control;
+a targeted customer is reached with probability ``channel_tests.REACH`` (0.85 for SMS, app and
+WeChat, else 0.7), and only a reached customer is treated.
 """
 
 from __future__ import annotations
