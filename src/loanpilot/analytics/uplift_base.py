@@ -95,13 +95,12 @@ class Encoder:
                 values = (np.where(np.isnan(values), med, values) - med) / np.asarray(self.scale)
             parts.append(values)
         for name, cats in self.categorical.items():
-            text = (
-                X[name]
-                .astype(object)
-                .where(X[name].notna(), None)
-                .map(lambda v: None if v is None else str(v))
-            )
-            codes = pd.Categorical(text.where(text.isin(cats), None), categories=cats).codes
+            # each distinct value is looked up once (a chunk of the offer grid has ~800,000 rows
+            # and a few dozen values); missing and unknown values get no column
+            seen, uniques = pd.factorize(X[name].astype(object), use_na_sentinel=True)
+            position = {c: i for i, c in enumerate(cats)}
+            lookup = np.array([position.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
+            codes = lookup[seen]  # the sentinel -1 picks the trailing -1
             onehot = np.zeros((len(X), len(cats)))
             known = codes >= 0
             onehot[np.flatnonzero(known), codes[known]] = 1.0

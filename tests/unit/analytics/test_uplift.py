@@ -196,3 +196,24 @@ def test_an_arm_without_responders() -> None:
     np.testing.assert_allclose(model.predict_uplift(X)[:, 1], 0.0, atol=1e-12)
     pooled = TwoModelUplift().fit(X, arm, y)  # the pooled baseline sees sms never answer
     assert pooled.predict_uplift(X)[:, 1].mean() < -0.05
+
+
+def test_the_encoder_looks_up_each_distinct_value_as_the_per_row_rule_did() -> None:
+    """One-hot codes of text, numbers stored as objects, None, NaN and unseen values equal the
+    per-row rule (``str(v)`` in the fitted categories, else no column)."""
+    import pandas as pd
+
+    from loanpilot.analytics.uplift_base import Encoder
+
+    encoder = Encoder(
+        {"numeric": [], "median": [], "scale": [], "categorical": {"c": ["a", "b", "1", "2.5"]}}
+    )
+    values = ["a", "b", None, np.nan, "z", 1, 2.5, "1", "a", None]
+    got = encoder.encode(pd.DataFrame({"c": pd.Series(values, dtype=object)}), standardise=False)
+    cats = ["a", "b", "1", "2.5"]
+    expected = np.zeros((len(values), len(cats)))
+    for i, v in enumerate(values):
+        text = None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+        if text in cats:
+            expected[i, cats.index(text)] = 1.0
+    np.testing.assert_array_equal(got, expected)
