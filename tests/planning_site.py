@@ -179,7 +179,8 @@ def form_csrf(html: str) -> str:
 class PlanningSite:
     """A copy of the SQLite demo bank with an offer run and segments (``data``), a planned
     campaign (``campaign_id``), served on a loopback port. Customer managers also hold
-    ``campaigns:write`` here, so a holder of both it and ``pii:view`` exists."""
+    ``campaigns:write`` here, so a writer with ``pii:view`` but without ``lists:unmask``, whose
+    scope is the customers they look after, exists."""
 
     url: str
     engine: Engine

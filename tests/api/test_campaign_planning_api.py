@@ -1,12 +1,15 @@
 """The campaign planning API over real HTTP on a copy of the demo bank with offers: solve, read,
 apply (and the refusals), who may do what, and the exported lists — masked for a marketing
-manager, clear for a holder of pii:view with an audit row, refused (and audited) otherwise."""
+manager, clear for a holder of lists:unmask with an audit row, refused (and audited) otherwise
+(pii:view is not enough); only the caller's customers who may still be contacted; a download
+name any browser reads."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import httpx
@@ -14,8 +17,9 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.planning_site import PlanningSite, planning_site
+from tests.planning_site import PlanningSite, new_campaign, planning_site
 
+from loanpilot.access.models import StaffAccount
 from loanpilot.audit.models import AuditLog
 from loanpilot.campaigns.models import CampaignTarget, TargetGroup
 from loanpilot.customers.models import Customer
@@ -145,35 +149,51 @@ def test_exports_are_masked_unless_permitted_and_audited(site: PlanningSite) -> 
         assert row["联系时段"].startswith("周末（上班族）")
         assert row["推荐话术"].endswith("限时优惠")
     assert _audit(site, "campaign.targets.export")[-1].detail == {
-        "list": "call_center", "format": "csv", "rows": remote, "masked": True,
+        "list": "call_center", "format": "csv", "rows": remote, "excluded": 0, "masked": True,
     }  # fmt: skip
 
-    refused = httpx.get(f"{base}/targets/export", params={"unmasked": "true"}, headers=marketing,
+    # pii:view is not enough for a clear list: it takes lists:unmask (the marketing manager's)
+    manager = site.bearer("manager")  # pii:view, and campaigns:write on this copy
+    refused = httpx.get(f"{base}/targets/export", params={"unmasked": "true"}, headers=manager,
                         timeout=30)  # fmt: skip
     assert refused.status_code == 403
+    assert "lists:unmask" in refused.text
     assert _audit(site, "access.denied")[-1].detail == {
         "code": "auth.forbidden",
-        "reason": "pii:view",
+        "reason": "lists:unmask",
     }
 
     clear_rows = httpx.get(f"{base}/targets/export", params={"unmasked": "true", "lang": "en"},
-                           headers=site.bearer("manager"), timeout=60)  # fmt: skip
+                           headers=marketing, timeout=60)  # fmt: skip
     assert clear_rows.status_code == 200
     rows = _csv_rows(clear_rows.content)
+    assert len(rows) == remote
     assert list(rows[0])[:3] == ["Customer no", "Name", "Phone"]
     for row in rows:
         person = people[row["Customer no"]]
         assert row["Name"] == person.name
         assert row["Phone"] == cipher.decrypt(person.phone_enc, field="phone")
     entry = _audit(site, "pii.export")[-1]
-    assert entry.actor_label == "user:manager"
+    assert entry.actor_label == "user:marketing"
     assert entry.detail == {
         "list": "call_center",
         "format": "csv",
         "rows": len(rows),
+        "excluded": 0,
         "masked": False,
     }
     assert not any(row["Phone"] in str(entry.detail) for row in rows)
+
+    # a customer manager's list holds only the customers they look after
+    with Session(site.engine) as s:
+        staff_id = s.scalar(select(StaffAccount.staff_id).where(StaffAccount.username == "manager"))
+    own = httpx.get(f"{base}/targets/export", headers=manager, timeout=60)
+    assert own.status_code == 200
+    mine = {no for no, c in people.items() if c.manager_id == staff_id}
+    listed = {row["客户号"] for row in _csv_rows(own.content)}
+    assert listed <= mine
+    assert listed == {row["客户号"] for row in _csv_rows(masked.content)} & mine
+    assert len(listed) < remote
 
     book = httpx.get(f"{base}/targets/export", params={"format": "xlsx", "for": "branch"},
                      headers=marketing, timeout=60)  # fmt: skip
@@ -194,3 +214,35 @@ def test_exports_are_masked_unless_permitted_and_audited(site: PlanningSite) -> 
     assert wrong.status_code == 422
     outsider = httpx.get(f"{base}/targets/export", headers=site.bearer("auditor"), timeout=30)
     assert outsider.status_code == 403
+
+
+def test_a_list_drops_whoever_opted_out_since_and_names_its_file_safely(site: PlanningSite) -> None:
+    """A customer on the applied list opts out: the next export leaves them out (and counts
+    them); a campaign code with Chinese and a quote still gives a well-formed download name."""
+    base = f"{site.url}/api/v1/campaigns/{site.campaign_id}"
+    marketing = site.bearer("marketing")
+    params = {"format": "csv", "for": "call_center", "lang": "en"}
+    before = _csv_rows(httpx.get(f"{base}/targets/export", params=params, headers=marketing,
+                                 timeout=60).content)  # fmt: skip
+    assert before
+    with Session(site.engine) as s, s.begin():
+        person = s.scalars(
+            select(Customer).where(Customer.customer_no == before[0]["Customer no"])
+        ).one()
+        person.opted_out_at = datetime.now(UTC)
+    after = httpx.get(f"{base}/targets/export", params=params, headers=marketing, timeout=60)
+    numbers = [row["Customer no"] for row in _csv_rows(after.content)]
+    assert numbers == [row["Customer no"] for row in before[1:]]
+    assert _audit(site, "campaign.targets.export")[-1].detail["excluded"] >= 1
+
+    with Session(site.engine) as s, s.begin():
+        odd = new_campaign(s)
+        odd.code = '春季"A'
+        odd_id = odd.id
+    named = httpx.get(f"{site.url}/api/v1/campaigns/{odd_id}/targets/export", headers=marketing,
+                      timeout=60)  # fmt: skip
+    assert named.status_code == 200
+    assert named.headers["content-disposition"] == (
+        'attachment; filename="A-call_center.csv"; '
+        "filename*=UTF-8''%E6%98%A5%E5%AD%A3%22A-call_center.csv"
+    )

@@ -6,13 +6,15 @@ campaign refuses spend (409); customer managers, branch heads and auditors may r
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from loanpilot.campaigns.models import BudgetLine, Campaign, CampaignStatus
+from loanpilot.campaigns.schemas import CODE_PATTERN
 from loanpilot.customers.models import Customer
 from loanpilot.customers.models_segments import (
     CustomerSegment,
@@ -131,13 +133,21 @@ def test_an_audience_without_consent_is_refused(demo_site: DemoSite) -> None:
             [CustomerSegment(run_id=run.id, customer_id=i, segment_code="NO_CONSENT") for i in ids]
         )
         run_id = run.id
-    with demo_site.client(headers=demo_site.bearer("marketing")) as client:
-        refused = client.post(API, json=plan(segment_run_id=run_id, segment_codes=["NO_CONSENT"]))
+    try:
+        with demo_site.client(headers=demo_site.bearer("marketing")) as client:
+            refused = client.post(
+                API, json=plan(segment_run_id=run_id, segment_codes=["NO_CONSENT"])
+            )
         assert refused.status_code == 422
         [problem] = refused.json()["fields"]
         assert problem["field"] == "segment_codes"
         assert problem["code"] == "audience_no_consent"
         assert "3 without marketing consent" in problem["message"]
+    finally:  # the shared bank gets its segmentation runs back (the segments pages list them)
+        with Session(demo_site.bank.engine) as s, s.begin():
+            for table in (CustomerSegment, Segment):
+                s.execute(delete(table).where(table.run_id == run_id))
+            s.execute(delete(SegmentRun).where(SegmentRun.id == run_id))
 
 
 def test_who_may_change(demo_site: DemoSite) -> None:
@@ -158,3 +168,32 @@ def test_who_may_change(demo_site: DemoSite) -> None:
         closed = client.post(f"{API}/{done}/expenses", json={"budget_line_id": line, "spent_on": "2026-11-02",
                                                              "amount_fen": 1})  # fmt: skip
         assert closed.status_code == 409
+
+
+def test_a_campaign_code_is_what_utm_campaign_can_carry_and_an_arm_fits_its_column(
+    demo_site: DemoSite,
+) -> None:
+    """Codes are URL-safe ASCII (``[A-Za-z0-9._-]{1,32}``: a lead's utm_campaign tag must match
+    them); the demo's own codes pass. An arm label is at most 16 characters (its column)."""
+    stamp = f"{datetime.now(UTC):%H%M%S%f}"
+    arm = {"product_id": 1, "channel": "sms", "headline_zh": "限时优惠"}
+    with demo_site.client(headers=demo_site.bearer("marketing")) as client:
+        for bad in ("CMP 2026", "春季活动", 'CMP"1', "CMP/AB01", "x" * 33, ""):
+            refused = client.post(API, json=plan(code=bad))
+            assert refused.status_code == 422, bad
+            assert [f["field"] for f in refused.json()["fields"]] == ["body.code"], bad
+        for good in (f"CMP2026{stamp}", f"CMP{stamp}AB01", f"spring-2027.v_{stamp}"):
+            made = client.post(API, json=plan(code=good))
+            assert made.status_code == 201, made.text
+            assert made.json()["code"] == good
+        c = made.json()["id"]
+        long = client.put(f"{API}/{c}/arms", json=[arm | {"arm": "A" * 17}])
+        assert long.status_code == 422
+        assert long.json()["fields"][0]["field"].endswith("arm")
+        ok = client.put(f"{API}/{c}/arms", json=[arm | {"arm": "B" * 16}])
+        assert ok.status_code == 200, ok.text
+        assert [a["arm"] for a in ok.json()] == ["B" * 16]
+    with Session(demo_site.bank.engine) as s:
+        demo_codes = s.scalars(select(Campaign.code).limit(500)).all()
+    assert demo_codes
+    assert all(re.fullmatch(CODE_PATTERN, code) for code in demo_codes)

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from tests.planning_site import PlanningSite, new_campaign, planning_site
 
-from loanpilot.campaigns.models import CampaignPlan, CampaignTarget
+from loanpilot.campaigns.models import Campaign, CampaignPlan, CampaignTarget
 
 if TYPE_CHECKING:
     from tests.conftest import DemoBank
@@ -35,6 +35,8 @@ def _fresh_campaign(site: PlanningSite) -> int:
 
 def test_plan_solve_and_apply_from_the_console(site: PlanningSite) -> None:
     campaign_id = _fresh_campaign(site)
+    with Session(site.engine) as s:
+        code = s.get(Campaign, campaign_id).code
     client = site.login("marketing")
     page = client.get(f"/console/campaigns/{campaign_id}/plan")
     assert page.status_code == 200
@@ -95,10 +97,14 @@ def test_plan_solve_and_apply_from_the_console(site: PlanningSite) -> None:
     book = client.get(f"/console/campaigns/{campaign_id}/export.xlsx?for=branch")
     assert book.status_code == 200
     openpyxl.load_workbook(io.BytesIO(book.content))
-    assert 'data-unmasked="1"' not in page.text  # marketing lacks pii:view
-    assert (
-        client.get(f"/console/campaigns/{campaign_id}/export.csv?unmasked=true").status_code == 403
+    assert 'data-unmasked="1"' in page.text  # marketing holds lists:unmask
+    clear = client.get(f"/console/campaigns/{campaign_id}/export.csv?unmasked=true")
+    assert clear.status_code == 200
+    assert clear.headers["content-disposition"] == (
+        f'attachment; filename="{code}-call_center-unmasked.csv"; '
+        f"filename*=UTF-8''{code}-call_center-unmasked.csv"
     )
+    assert not any("****" in line for line in clear.content.decode("utf-8").splitlines()[1:])
 
 
 def test_problems_and_infeasible_plans_are_shown_beside_their_fields(site: PlanningSite) -> None:
@@ -149,10 +155,11 @@ def test_who_may_see_plan_and_export(site: PlanningSite) -> None:
     )
     assert auditor.get(f"/console/campaigns/{campaign_id}/export.csv").status_code == 403
     assert site.login("collector").get(f"/console/campaigns/{campaign_id}/plan").status_code == 403
-    manager = site.login("manager")  # campaigns:write granted on this copy, and pii:view
-    page = manager.get(f"/console/campaigns/{campaign_id}/plan")
-    assert 'data-unmasked="1"' in page.text
+    manager = site.login("manager")  # campaigns:write granted on this copy; pii:view, which
+    page = manager.get(f"/console/campaigns/{campaign_id}/plan")  # does not unmask a list
+    assert 'data-unmasked="1"' not in page.text
     assert (
-        manager.get(f"/console/campaigns/{campaign_id}/export.csv?unmasked=true").status_code == 200
+        manager.get(f"/console/campaigns/{campaign_id}/export.csv?unmasked=true").status_code == 403
     )
+    assert manager.get(f"/console/campaigns/{campaign_id}/export.csv").status_code == 200
     assert manager.get("/console/campaigns/999999/plan").status_code == 404

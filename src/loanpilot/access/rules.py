@@ -39,6 +39,7 @@ class Permission(StrEnum):
     MARKETING_READ = "marketing:read"  # segments, next-best-offers, campaigns and their results
     SEGMENTS_WRITE = "segments:write"  # band edges; build segments, offers and marketing models
     CAMPAIGNS_WRITE = "campaigns:write"  # plan and optimise campaigns, record spend, export lists
+    LISTS_UNMASK = "lists:unmask"  # export a campaign's target lists with clear names and phones
 
 
 class ScopeKind(StrEnum):
@@ -80,7 +81,7 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
         P.MARKETING_READ,
         P.SEGMENTS_WRITE,
         P.CAMPAIGNS_WRITE,
-        P.PII_VIEW,  # hands the call centre its list with phone numbers (each such export audited)
+        P.LISTS_UNMASK,  # hands the call centre its list with phone numbers (each export audited)
     },
     Role.MARKET_ANALYST: _EVERYONE | {P.CUSTOMERS_READ, P.MARKETING_READ, P.SEGMENTS_WRITE},
     Role.CUSTOMER_MANAGER: _SELLING,
@@ -141,6 +142,7 @@ WRITE_PERMISSIONS: Final = frozenset(
         P.COLLECTIONS_WORK,
         P.SEGMENTS_WRITE,
         P.CAMPAIGNS_WRITE,
+        P.LISTS_UNMASK,
     }
 )
 #: Cells nobody can take away: the administrator always keeps the matrix in hand (no lock-out).

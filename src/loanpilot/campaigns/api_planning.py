@@ -1,8 +1,8 @@
 """The campaign planning API (issue 6): solve an optimised target list under the budget, channel
 capacities, segment minimums and product caps (``POST /campaigns/{id}/plans``), read a plan, apply
 it to the campaign's targets with a randomised hold-out, and export the lists for the call centre
-and the branches (CSV or Excel; masked unless the caller holds ``pii:view`` and asks
-``unmasked=true``, which is audited).
+and the branches (CSV or Excel; only the customers in the caller's scope who may be contacted now;
+masked unless the caller holds ``lists:unmask`` and asks ``unmasked=true``, which is audited).
 
 Planning, applying and exporting need ``campaigns:write``; reading a plan ``marketing:read``.
 An infeasible plan is a 201 with ``status: infeasible`` and the explanation (which constraint, by
@@ -24,6 +24,7 @@ from loanpilot.app import EntityId, ErrorRead, SessionDep
 from loanpilot.campaigns import exports, planning
 from loanpilot.campaigns.models import CampaignPlan
 from loanpilot.customers.api import crypto_of
+from loanpilot.customers.repository import scope_clause
 from loanpilot.kit.errors import PermissionDeniedError
 from loanpilot.web.auth import audit_denied, client_address, clock, require
 from loanpilot.web.render import request_lang
@@ -112,11 +113,12 @@ class ApplyRead(BaseModel):
 
 
 def refuse_unmasked(request: Request, principal: Principal, unmasked: bool) -> None:
-    """A clear list asked without ``pii:view``: audited as denied (own transaction), then 403."""
-    if unmasked and not principal.can(Permission.PII_VIEW):
-        audit_denied(request, principal, "auth.forbidden", Permission.PII_VIEW.value)
+    """A clear list asked without ``lists:unmask``: audited as denied (own transaction), then
+    403."""
+    if unmasked and not principal.can(Permission.LISTS_UNMASK):
+        audit_denied(request, principal, "auth.forbidden", Permission.LISTS_UNMASK.value)
         raise PermissionDeniedError(
-            "auth.forbidden", "An unmasked target list needs the pii:view permission"
+            "auth.forbidden", "An unmasked target list needs the lists:unmask permission"
         )
 
 
@@ -187,22 +189,23 @@ def export_targets(
     principal: Annotated[Principal, require(Permission.CAMPAIGNS_WRITE)],
     fmt: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
     audience: Annotated[Literal["call_center", "branch"], Query(alias="for")] = "call_center",
-    unmasked: Annotated[bool, Query(description="clear names and phones (pii:view)")] = False,
+    unmasked: Annotated[bool, Query(description="clear names and phones (lists:unmask)")] = False,
 ) -> Response:
-    """A target list of the campaign (treated customers only), masked unless asked otherwise by
-    a holder of ``pii:view``; every export is written to the audit log."""
+    """A target list of the campaign (treated customers in the caller's scope who may be contacted
+    now), masked unless asked otherwise by a holder of ``lists:unmask``; every export is written
+    to the audit log."""
     refuse_unmasked(request, principal, unmasked)
     file = exports.export_targets(
         session, campaign_id, audience=audience, fmt=fmt, crypto=crypto_of(request),
-        lang=request_lang(request), now=clock(request), unmasked=unmasked,
-        may_unmask=principal.can(Permission.PII_VIEW), client_address=client_address(request),
-        **_actor(principal),
+        lang=request_lang(request), now=clock(request), scope=scope_clause(principal),
+        unmasked=unmasked, may_unmask=principal.can(Permission.LISTS_UNMASK),
+        client_address=client_address(request), **_actor(principal),
     )  # fmt: skip
     return Response(
         file.content,
         media_type=file.media_type,
         headers={
-            "Content-Disposition": f'attachment; filename="{file.filename}"',
+            "Content-Disposition": exports.content_disposition(file.filename),
             "Cache-Control": "no-store",
             "X-Rows": str(file.rows),
         },

@@ -3,9 +3,12 @@ under a budget (and optional channel capacities, segment minimums and product ca
 plan's summary and its gap to the LP bound, optionally apply it to a campaign's targets with a
 randomised hold-out, and write the chosen list to ``--out`` (CSV or Excel).
 
-The list is masked (name ``张*明``, phone ``138****5678``) by default. The CLI runs as an
-operator with database access, so ``--unmasked`` writes clear names and phone numbers; that export
-is written to the audit log (``pii.export``, actor ``cli``), and nothing personal is printed.
+The list is masked (name ``张*明``, phone ``138****5678``) by default. It holds only customers who
+may be contacted now (consent given, not opted out, not blacklisted) and, once applied, only the
+treated ones (never the hold-out nor those dropped at apply time). The CLI runs as an operator
+with database access (the whole bank in scope), so ``--unmasked`` writes clear names and phone
+numbers; that export is written to the audit log (``pii.export``, actor ``cli``), and nothing
+personal is printed.
 
 Exit status: 0 when a plan was found (and applied, if asked), 1 when the constraints cannot be met
 (the explanation names the constraint) or the request was refused, 2 for a usage error.

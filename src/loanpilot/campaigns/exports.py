@@ -5,10 +5,13 @@ CSV (UTF-8 with BOM, for Excel) or Excel (the branch list: one sheet per branch)
 
 Each row: customer no, name, phone, product, channel, the suggested headline (the arm's), the
 contact window suited to the customer's segment, the segment. The hold-out is never on a list.
-Names and phone numbers are masked (``planning_rules.mask_row``) unless the caller holds
-``pii:view`` and asks for the clear list; every export is audited (``pii.export`` for a clear one,
-``campaign.targets.export`` for a masked one), the detail naming the campaign and the row count,
-never a person. Nothing here logs personal data.
+Only customers who may be contacted now are listed (PIPL: a customer who withdrew consent, opted
+out or was blacklisted after the list was drawn is left out, and counted as ``excluded``), and
+only those in the caller's customer scope. Names and phone numbers are masked
+(``planning_rules.mask_row``) unless the caller holds ``lists:unmask`` and asks for the clear list;
+every export is audited (``pii.export`` for a clear one, ``campaign.targets.export`` for a masked
+one), the detail naming the campaign and the row counts, never a person. Nothing here logs
+personal data.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from urllib.parse import quote
 
 import pandas as pd
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from loanpilot.audit.service import record, safe_cell
@@ -70,6 +75,7 @@ CHANNEL_NAMES: dict[str, tuple[str, str]] = {
 }
 _WEEKDAYS = {"zh": "一二三四五六日", "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_NOT_TOKEN = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,14 @@ class ExportFile:
     content: bytes
     rows: int
     masked: bool
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header any browser reads: an ASCII fallback (anything but letters, digits,
+    ``.``, ``_`` and ``-`` becomes ``_``, so no quote or line break can end the value) and the
+    name itself as RFC 5987 ``filename*`` (UTF-8, percent-encoded)."""
+    fallback = _NOT_TOKEN.sub("_", filename).strip("._") or "list"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def parse_request(audience: str, fmt: str) -> tuple[Audience, Format]:
@@ -129,10 +143,17 @@ def _windows_by_segment(
 
 
 def list_frame(
-    session: Session, campaign: Campaign, audience: Audience, crypto: Crypto, lang: str
-) -> pd.DataFrame:
-    """The rows of a list, unmasked (the callers mask), with the headline and window."""
-    rows = repo.export_rows(session, campaign.id, LIST_CHANNELS[audience])
+    session: Session,
+    campaign: Campaign,
+    audience: Audience,
+    crypto: Crypto,
+    lang: str,
+    scope: ColumnElement[bool] | None = None,
+) -> tuple[pd.DataFrame, int]:
+    """The rows of a list, unmasked (the callers mask), with the headline and window, and how
+    many treated targets were left out because they may not be contacted now."""
+    found = repo.export_rows(session, campaign.id, LIST_CHANNELS[audience], scope)
+    rows = found.rows
     blobs = rows["phone_enc"].tolist()
     present = [b for b in blobs if b is not None]
     clear = iter(crypto.cipher.decrypt_many(present, field="phone")) if present else iter(())
@@ -149,7 +170,7 @@ def list_frame(
         return f"{campaign.theme} · {product}" if product else campaign.theme
 
     product = rows["product_name_zh" if zh else "product_name_en"]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "branch_code": rows["branch_code"],
             "branch": rows["branch_name"],
@@ -165,6 +186,7 @@ def list_frame(
             "segment": rows["segment_code"],
         }
     )
+    return frame, found.excluded
 
 
 def _sheet_name(code: object, name: object, used: set[str]) -> str:
@@ -220,20 +242,23 @@ def export_targets(
     crypto: Crypto,
     lang: str,
     now: datetime,
+    scope: ColumnElement[bool] | None,
     unmasked: bool = False,
     may_unmask: bool = False,
     staff_id: int | None = None,
     actor_label: str = "system",
     client_address: str | None = None,
 ) -> ExportFile:
-    """One target list of a campaign as a file; masked unless ``unmasked`` and ``may_unmask``
-    (the caller holds ``pii:view``: PermissionDeniedError otherwise). Audited; flushes."""
+    """One target list of a campaign as a file, only the customers in ``scope`` (the caller's:
+    ``customers.repository.scope_clause``; None: the whole bank); masked unless ``unmasked`` and
+    ``may_unmask`` (the caller holds ``lists:unmask``: PermissionDeniedError otherwise).
+    Audited; flushes."""
     if unmasked and not may_unmask:
         raise PermissionDeniedError(
-            "auth.forbidden", "An unmasked target list needs the pii:view permission"
+            "auth.forbidden", "An unmasked target list needs the lists:unmask permission"
         )
     found = get_campaign(session, campaign_id)
-    frame = list_frame(session, found, audience, crypto, lang)
+    frame, excluded = list_frame(session, found, audience, crypto, lang, scope)
     if not unmasked:
         masking = crypto.masking
         rule = rules.MaskRule(
@@ -248,7 +273,13 @@ def export_targets(
         actor_label=actor_label,
         entity="campaign",
         entity_id=str(campaign_id),
-        detail={"list": audience, "format": fmt, "rows": len(frame), "masked": not unmasked},
+        detail={
+            "list": audience,
+            "format": fmt,
+            "rows": len(frame),
+            "excluded": excluded,
+            "masked": not unmasked,
+        },
         client_address=client_address,
         at=now,
     )
@@ -283,16 +314,24 @@ def plan_file(
     unmasked: bool = False,
     actor_label: str = "cli",
 ) -> tuple[bytes, int]:
-    """A solved plan's list (every chosen customer; with the group once applied) as CSV or
-    Excel, masked unless ``unmasked``; audited like a campaign's export. Flushes."""
+    """A solved plan's list as CSV or Excel, masked unless ``unmasked``; audited like a
+    campaign's export. Flushes. Only customers who may be contacted now are listed; once the plan
+    is applied, only its treated targets (neither the hold-out nor those dropped at apply time).
+    The CLI runs as an operator, so the whole bank is in scope."""
     selection = (plan.summary or {}).get("selection") or {}
     ids = [int(i) for i in selection.get("offer_ids", [])]
     segments = dict(zip(ids, selection.get("segments", []), strict=False))
-    rows = repo.plan_rows(session, ids)
+    found = repo.plan_rows(session, ids)
+    groups = repo.groups_of(session, plan.campaign_id, plan.id) if plan.campaign_id else {}
+    rows, held_out, not_on_list = found.rows, 0, 0
+    if groups:  # applied: the list is its treated targets
+        group = rows["customer_id"].map(groups)
+        held_out = int((group == "control").sum())
+        not_on_list = int(group.isna().sum())
+        rows = rows[group == "treatment"].reset_index(drop=True)
     present = [b for b in rows["phone_enc"].tolist() if b is not None]
     clear = iter(crypto.cipher.decrypt_many(present, field="phone")) if present else iter(())
     rows["phone"] = [next(clear) if b is not None else None for b in rows["phone_enc"]]
-    groups = repo.groups_of(session, plan.campaign_id) if plan.campaign_id else {}
     zh = lang == "zh"
     seg_by_customer = _segments_by_customer(session, ids, segments)
     frame = pd.DataFrame(
@@ -333,7 +372,14 @@ def plan_file(
         actor_label=actor_label,
         entity="campaign_plan",
         entity_id=str(plan.id),
-        detail={"format": fmt, "rows": len(frame), "masked": not unmasked},
+        detail={
+            "format": fmt,
+            "rows": len(frame),
+            "excluded": found.excluded,
+            "held_out": held_out,
+            "not_on_list": not_on_list,
+            "masked": not unmasked,
+        },
         at=now,
     )
     return content, len(frame)

@@ -231,8 +231,11 @@ def parse(form: Mapping[str, Any]) -> Parsed:
             renames[f"arms[{len(arms)}]"] = f"arms[{i}]"
             share = r.percent(f["share"]) if r.text(f["share"]) else Decimal(1)
             discount = r.integer(f["rate_discount_bp"])
+            label = r.text(f["arm"])
+            if len(label) > 16:  # the column's width: said beside the field, not a 500
+                r.problems.append(rules.problem(f"arms[{i}].arm", "too_long", max=16))
             arms.append(ArmWrite(
-                arm=r.text(f["arm"])[:32], product_id=arm_product, channel=r.text(f["channel"]),
+                arm=label[:16], product_id=arm_product, channel=r.text(f["channel"]),
                 headline_zh=r.text(f["headline_zh"])[:400], headline_en=r.text(f["headline_en"])[:400] or None,
                 rate_discount_bp=max(-1, min(discount or 0, 1_000_000)),
                 fee_waived=bool(r.text(f["fee_waived"])),

@@ -2,7 +2,8 @@
 segment minimums, product caps) with defaults, the plan it found (selected, cost, expected
 incremental profit, method, gap to the LP bound, by channel / product / segment, the binding
 constraints) or why none exists (beside the constraint that cannot be met), applying it with a
-hold-out share, and the exported lists (masked; clear only for ``pii:view``, audited).
+hold-out share, and the exported lists (the caller's customers who may be contacted now; masked,
+clear only for ``lists:unmask``; audited).
 
 Viewing needs ``marketing:read``; solving, applying and exporting ``campaigns:write``. Every
 problem is shown in the page's language (``planning.problem.*``, ``planning.infeasible.*``,
@@ -25,6 +26,7 @@ from loanpilot.campaigns import repository_planning as repo
 from loanpilot.campaigns.api_planning import refuse_unmasked
 from loanpilot.campaigns.models import CampaignPlan
 from loanpilot.customers.api import crypto_of
+from loanpilot.customers.repository import scope_clause
 from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
 from loanpilot.web.auth import client_address, clock, require
 from loanpilot.web.i18n import MESSAGES, Lang, translate
@@ -127,7 +129,7 @@ def _page(
         "form": form or (_form_of(plan) if plan else _defaults(ctx)), "fields": fields or [],
         "why": why, "error": error, "closed": planning.is_closed(ctx.campaign),
         "can_write": principal.can(Permission.CAMPAIGNS_WRITE),
-        "can_unmask": principal.can(Permission.PII_VIEW),
+        "can_unmask": principal.can(Permission.LISTS_UNMASK),
         "segment_names": ctx.segment_names(lang), "product_names": product_names,
         "channel_names": {k: v[0 if lang == "zh" else 1] for k, v in exports.CHANNEL_NAMES.items()},
         "groups": repo.group_counts(session, campaign_id),
@@ -218,12 +220,13 @@ def _export(
     refuse_unmasked(request, principal, unmasked)
     file = exports.export_targets(
         session, campaign_id, audience=chosen_for, fmt=chosen_fmt, crypto=crypto_of(request),
-        lang=request_lang(request), now=clock(request), unmasked=unmasked,
-        may_unmask=principal.can(Permission.PII_VIEW), staff_id=principal.staff_id,
-        actor_label=f"user:{principal.username}", client_address=client_address(request),
+        lang=request_lang(request), now=clock(request), scope=scope_clause(principal),
+        unmasked=unmasked, may_unmask=principal.can(Permission.LISTS_UNMASK),
+        staff_id=principal.staff_id, actor_label=f"user:{principal.username}",
+        client_address=client_address(request),
     )  # fmt: skip
     return Response(file.content, media_type=file.media_type, headers={
-        "Content-Disposition": f'attachment; filename="{file.filename}"',
+        "Content-Disposition": exports.content_disposition(file.filename),
         "Cache-Control": "no-store", "X-Rows": str(file.rows),
     })  # fmt: skip
 

@@ -368,8 +368,10 @@ class ApplyResult:
     seed: int
 
 
-def get_plan(session: Session, campaign_id: int | None, plan_id: int) -> CampaignPlan:
-    found = repo.plan(session, plan_id)
+def get_plan(
+    session: Session, campaign_id: int | None, plan_id: int, *, for_update: bool = False
+) -> CampaignPlan:
+    found = repo.plan(session, plan_id, for_update=for_update)
     if found is None or (campaign_id is not None and found.campaign_id != campaign_id):
         raise NotFoundError("plan.not_found", f"Plan {plan_id} of this campaign does not exist")
     return found
@@ -393,9 +395,15 @@ def apply_plan(
     All or nothing: refused (ConflictError, nothing changed) for a closed campaign, a plan not
     solved, or a campaign that already has targets, unless ``replace`` is asked and none of them
     has been worked. Customers who lost consent, opted out or were blacklisted since the plan was
-    solved are dropped and counted."""
-    found = get_campaign(session, campaign_id)
-    plan = get_plan(session, campaign_id, plan_id)
+    solved are dropped and counted.
+
+    The campaign row is locked first (on SQLite by a write, which takes the database's write
+    lock), then the plan: two applies, or an apply and a replace, run one after the other, so
+    the second sees the first's list and is refused instead of merging with or deleting it."""
+    found = repo.lock_campaign(session, campaign_id)
+    if found is None:
+        raise NotFoundError("campaign.not_found", f"Campaign {campaign_id} does not exist")
+    plan = get_plan(session, campaign_id, plan_id, for_update=True)
     if is_closed(found):
         raise ConflictError("campaign.closed", f"Campaign {found.code} is closed")
     if plan.status is PlanStatus.APPLIED:

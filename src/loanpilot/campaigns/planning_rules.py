@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
 import numpy as np
@@ -223,7 +223,11 @@ def budget_fen_of(raw: object, problems: list[Problem], field_name: str = "budge
     if value > MAX_BUDGET_YUAN:
         problems.append(problem(field_name, "too_large", limit=MAX_BUDGET_YUAN, got=value))
         return None
-    return int((value * 100).to_integral_value())
+    fen = int((value * 100).quantize(Decimal(1), ROUND_HALF_UP))
+    if fen <= 0:  # less than half a fen
+        problems.append(problem(field_name, "positive", got=value))
+        return None
+    return fen
 
 
 def validate_constraints(

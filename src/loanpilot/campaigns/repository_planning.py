@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, and_, delete, func, insert, not_, select, update
 from sqlalchemy.orm import Session
 
 from loanpilot.campaigns.models import (
@@ -58,6 +58,30 @@ def _chunks(values: Sequence[int], size: int = CHUNK) -> Iterator[list[int]]:
 
 def campaign(session: Session, campaign_id: int) -> Campaign | None:
     return session.get(Campaign, campaign_id)
+
+
+def lock_campaign(session: Session, campaign_id: int) -> Campaign | None:
+    """The campaign, locked until the transaction ends, so that whatever reads its list next
+    (apply, replace) is serialised with every other writer of that list.
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite ignores ``FOR UPDATE`` and begins its transaction
+    at the first write, so a no-op ``UPDATE`` of the row comes first: it takes the database's
+    write lock (a concurrent writer waits for the busy timeout), and every read after it sees the
+    latest committed list. Pending changes are flushed first (the row is read afresh)."""
+    session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)
+            .values(id=Campaign.id)
+            .execution_options(synchronize_session=False)
+        )
+    return session.scalars(
+        select(Campaign)
+        .where(Campaign.id == campaign_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def arms(session: Session, campaign_id: int) -> list[CampaignOffer]:
@@ -242,7 +266,10 @@ def contactable(session: Session, customer_ids: Iterable[int]) -> Contactable:
 def plan(session: Session, plan_id: int, *, for_update: bool = False) -> CampaignPlan | None:
     if for_update:
         return session.scalars(
-            select(CampaignPlan).where(CampaignPlan.id == plan_id).with_for_update()
+            select(CampaignPlan)
+            .where(CampaignPlan.id == plan_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).first()
     return session.get(CampaignPlan, plan_id)
 
@@ -325,9 +352,38 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(session: Session, campaign_id: int, channels: Sequence[str]) -> pd.DataFrame:
-    """The treated targets of ``campaign_id`` reached through ``channels``, with the customer,
-    home branch and product (the hold-out is never contacted, so never exported)."""
+def contactable_clause() -> ColumnElement[bool]:
+    """Customers who may be contacted now (PIPL: consent given, not opted out; not blacklisted)."""
+    return and_(
+        Customer.opted_out_at.is_(None),
+        Customer.marketing_consent.is_(True),
+        Customer.is_blacklisted.is_(False),
+    )
+
+
+@dataclass(frozen=True)
+class ExportRows:
+    rows: pd.DataFrame  # columns EXPORT_COLUMNS
+    excluded: int  # treated targets on the list's channels (in scope) who may not be contacted now
+
+
+def export_rows(
+    session: Session,
+    campaign_id: int,
+    channels: Sequence[str],
+    scope: ColumnElement[bool] | None = None,
+) -> ExportRows:
+    """The treated targets of ``campaign_id`` reached through ``channels`` who may be contacted
+    now and are in ``scope`` (None: the whole bank), with the customer, home branch and product.
+    The hold-out is never contacted, so never exported; customers who withdrew consent, opted out
+    or were blacklisted since the list was drawn are left out and counted."""
+    where = [
+        CampaignTarget.campaign_id == campaign_id,
+        CampaignTarget.group == TargetGroup.TREATMENT,
+        CampaignTarget.channel.in_(list(channels)),
+    ]
+    if scope is not None:
+        where.append(scope)
     rows = session.execute(
         select(
             Customer.id,
@@ -346,22 +402,26 @@ def export_rows(session: Session, campaign_id: int, channels: Sequence[str]) -> 
         .join(Customer, Customer.id == CampaignTarget.customer_id)
         .outerjoin(Branch, Branch.id == Customer.home_branch_id)
         .outerjoin(LoanProduct, LoanProduct.id == CampaignTarget.offer_product_id)
-        .where(
-            CampaignTarget.campaign_id == campaign_id,
-            CampaignTarget.group == TargetGroup.TREATMENT,
-            CampaignTarget.channel.in_(list(channels)),
-        )
+        .where(*where, contactable_clause())
         .order_by(Branch.code, Customer.customer_no)
     ).all()
+    excluded = session.scalar(
+        select(func.count())
+        .select_from(CampaignTarget)
+        .join(Customer, Customer.id == CampaignTarget.customer_id)
+        .where(*where, not_(contactable_clause()))
+    )
     frame = pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
     if not frame.empty:
         frame["channel"] = frame["channel"].map(lambda c: getattr(c, "value", c))
-    return frame
+    return ExportRows(frame, int(excluded or 0))
 
 
-def plan_rows(session: Session, offer_ids: Sequence[int]) -> pd.DataFrame:
-    """The offers ``offer_ids`` of a plan with the customer, home branch and product."""
+def plan_rows(session: Session, offer_ids: Sequence[int]) -> ExportRows:
+    """The offers ``offer_ids`` of a plan whose customer may be contacted now, with the customer,
+    home branch and product; ``excluded``: the offers of customers who may not be any more."""
     rows: list[Any] = []
+    excluded = 0
     for chunk in _chunks(sorted(set(offer_ids))):
         rows.extend(
             session.execute(
@@ -382,21 +442,31 @@ def plan_rows(session: Session, offer_ids: Sequence[int]) -> pd.DataFrame:
                 .join(Customer, Customer.id == Offer.customer_id)
                 .outerjoin(Branch, Branch.id == Customer.home_branch_id)
                 .join(LoanProduct, LoanProduct.id == Offer.product_id)
-                .where(Offer.id.in_(chunk))
+                .where(Offer.id.in_(chunk), contactable_clause())
             ).all()
+        )
+        excluded += int(
+            session.scalar(
+                select(func.count())
+                .select_from(Offer)
+                .join(Customer, Customer.id == Offer.customer_id)
+                .where(Offer.id.in_(chunk), not_(contactable_clause()))
+            )
+            or 0
         )
     columns = [*EXPORT_COLUMNS[:10], "expected_profit_fen", "uplift"]
     frame = pd.DataFrame(rows, columns=columns)
     if not frame.empty:
         frame["channel"] = frame["channel"].map(lambda c: getattr(c, "value", c))
-    return frame.sort_values(["branch_code", "customer_no"]).reset_index(drop=True)
-
-
-def groups_of(session: Session, campaign_id: int) -> dict[int, str]:
-    """``customer_id`` → treatment / control on the campaign's list."""
-    rows = session.execute(
-        select(CampaignTarget.customer_id, CampaignTarget.group).where(
-            CampaignTarget.campaign_id == campaign_id
-        )
+    return ExportRows(
+        frame.sort_values(["branch_code", "customer_no"]).reset_index(drop=True), excluded
     )
+
+
+def groups_of(session: Session, campaign_id: int, plan_id: int | None = None) -> dict[int, str]:
+    """``customer_id`` → treatment / control on the campaign's list (drawn by ``plan_id``)."""
+    where = [CampaignTarget.campaign_id == campaign_id]
+    if plan_id is not None:
+        where.append(CampaignTarget.plan_id == plan_id)
+    rows = session.execute(select(CampaignTarget.customer_id, CampaignTarget.group).where(*where))
     return {cid: getattr(g, "value", str(g)) for cid, g in rows}

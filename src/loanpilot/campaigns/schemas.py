@@ -27,6 +27,8 @@ Fen = Annotated[int, Field(ge=-_BIG, le=_BIG, description="integer fen")]
 Id = Annotated[int, Field(ge=1, le=2**53)]
 Share = Annotated[Decimal, Field(max_digits=6, decimal_places=4, allow_inf_nan=False)]
 Short = Annotated[str, Field(max_length=64)]
+#: A campaign code: what a lead's ``utm_campaign`` tag carries, so URL-safe ASCII only.
+CODE_PATTERN = r"^[A-Za-z0-9._-]{1,32}$"
 
 
 class GoalWrite(BaseModel):
@@ -56,7 +58,7 @@ class WindowWrite(BaseModel):
 
 
 class ArmWrite(BaseModel):
-    arm: str = Field(max_length=32, description="label of the arm (not 'control')")
+    arm: str = Field(max_length=16, description="label of the arm (not 'control')")
     product_id: Id
     channel: str = Field(max_length=32)
     headline_zh: str = Field(max_length=400)
@@ -99,7 +101,13 @@ class CampaignFields(BaseModel):
 
 
 class CampaignCreate(CampaignFields):
-    code: str | None = Field(default=None, max_length=32, description="CMP<yyyymm><n> if left out")
+    code: str | None = Field(
+        default=None,
+        max_length=32,
+        pattern=CODE_PATTERN,
+        description="letters, digits, '.', '_', '-' (the utm_campaign tag that credits a lead); "
+        "CMP<yyyymm><n> if left out",
+    )
     name: str = Field(max_length=400)
     theme: str = Field(max_length=400)
     channel: str = Field(max_length=32)

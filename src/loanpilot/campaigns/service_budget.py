@@ -62,7 +62,9 @@ def record_expense(
     today: date,
 ) -> ExpenseOutcome:
     """Book spend against one of the campaign's budget lines. Refused on a closed campaign. When
-    the spend first reaches 80 % or 100 % of the budget an alert is written (once per threshold)."""
+    the spend first reaches 80 % or 100 % of the budget an alert is written (once per threshold),
+    measured on the total read after this expense is written (see below): of two concurrent
+    expenses that together cross a threshold, the later one raises the alert."""
     c = get_campaign(session, campaign_id, for_update=True)
     refuse_closed(c, "expenses")
     lines = {line.id: line for line in repo.budget_lines(session, c.id)}
@@ -80,15 +82,18 @@ def record_expense(
             problems.append(rules.problem(name, "too_long", max=limit))
     if problems:
         raise ValidationError("expense.invalid", "The expense is not valid", problems)
-    spent_before = sum(repo.spent_by_line(session, c.id).values())
     expense = Expense(budget_line_id=body.budget_line_id, spent_on=body.spent_on,
                       amount_fen=body.amount_fen, vendor=(body.vendor or "").strip() or None,
                       note=(body.note or "").strip() or None, recorded_by_id=actor.staff_id,
                       recorded_at=now)  # fmt: skip
     session.add(expense)
     session.flush()
-    budget = make_budget(c.budget_fen, [line.planned_fen for line in lines.values()],
-                         spent_before + body.amount_fen)  # fmt: skip
+    # The spend is read only now, after this expense's INSERT: on SQLite (where FOR UPDATE does
+    # nothing and a transaction begins at its first write) that INSERT holds the write lock, so
+    # the total includes every expense committed before, and a concurrent one waits for ours.
+    # A total read before the flush could miss a concurrent expense, and with it the crossing.
+    spent = sum(repo.spent_by_line(session, c.id).values())
+    budget = make_budget(c.budget_fen, [line.planned_fen for line in lines.values()], spent)
     raised = []
     for threshold in rules.reached_thresholds(budget.spent_fen, budget.budget_fen):
         alert = BudgetAlert(campaign_id=c.id, threshold_pct=threshold, spent_fen=budget.spent_fen,

@@ -7,11 +7,12 @@ line with expenses cannot be removed; every change is audited."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests import post_loan_site as site
 
@@ -233,6 +234,85 @@ def test_expenses_raise_each_alert_once(session_factory: sessionmaker[Session]) 
         actions = s.scalars(select(AuditLog.action).where(AuditLog.entity == "campaign")).all()
         assert actions.count("campaign.expense") == 5
         assert "campaign.alert_acknowledge" in actions
+
+
+def _campaign_with_lines(session_factory: sessionmaker[Session]) -> tuple[int, dict[str, int]]:
+    with session_factory.begin() as s:
+        ids = build(s)
+        cid = service.create_campaign(s, body(ids), actor=ACTOR, now=NOW).id  # NULL budget: 100,000
+        lines = {x.category.value: x.id for x in s.scalars(select(cm.BudgetLine))}
+    return cid, lines
+
+
+def test_an_expense_committed_meanwhile_counts_towards_the_crossing(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Another expense is committed after this one has read the budget and before it is written
+    (a second request at the same moment): the total is read again after the write, so this
+    expense sees 60,000 + 60,000 and raises both alerts, with the fresh total."""
+    cid, lines = _campaign_with_lines(session_factory)
+    s = session_factory()
+    committed: list[int] = []
+
+    @event.listens_for(s, "before_flush")
+    def _meanwhile(*_args: object) -> None:
+        if committed:
+            return
+        with session_factory.begin() as other:  # committed before ours is written
+            row = cm.Expense(budget_line_id=lines["venue"], spent_on=TODAY, amount_fen=60_000,
+                             recorded_at=NOW)  # fmt: skip
+            other.add(row)
+            other.flush()
+            committed.append(row.id)
+
+    try:
+        ours = ExpenseWrite(budget_line_id=lines["promotion"], spent_on=TODAY, amount_fen=60_000)
+        outcome = service_budget.record_expense(s, cid, ours, actor=ACTOR, now=NOW, today=TODAY)
+        s.commit()
+    finally:
+        s.close()
+    assert committed
+    assert outcome.budget.spent_fen == 120_000
+    assert [a.threshold_pct for a in outcome.alerts] == [80, 100]
+    with session_factory() as check:
+        alerts = check.scalars(select(cm.BudgetAlert).order_by(cm.BudgetAlert.threshold_pct)).all()
+        assert [(a.threshold_pct, a.spent_fen) for a in alerts] == [(80, 120_000), (100, 120_000)]
+
+
+def test_two_concurrent_expenses_raise_each_alert_once(
+    session_factory: sessionmaker[Session],
+) -> None:
+    """Two requests book 60 % of the budget at the same moment, each in its own transaction and
+    thread: whichever writes second sees the first's spend, so 80 % and 100 % are each raised
+    exactly once (never missed, never twice)."""
+    cid, lines = _campaign_with_lines(session_factory)
+    start = threading.Barrier(2)
+    outcomes: list[service_budget.ExpenseOutcome] = []
+    failures: list[BaseException] = []
+
+    def book(line: str) -> None:
+        try:
+            start.wait(timeout=10)
+            with session_factory.begin() as s:
+                spend = ExpenseWrite(budget_line_id=lines[line], spent_on=TODAY, amount_fen=60_000)
+                outcomes.append(
+                    service_budget.record_expense(s, cid, spend, actor=ACTOR, now=NOW, today=TODAY)
+                )
+        except Exception as exc:  # noqa: BLE001  (reported by the main thread)
+            failures.append(exc)
+
+    threads = [threading.Thread(target=book, args=(line,)) for line in ("venue", "promotion")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not failures, failures
+    raised = sorted(a.threshold_pct for o in outcomes for a in o.alerts)
+    assert raised == [80, 100]
+    assert sorted(o.budget.spent_fen for o in outcomes) == [60_000, 120_000]
+    with session_factory() as check:
+        alerts = check.scalars(select(cm.BudgetAlert).order_by(cm.BudgetAlert.threshold_pct)).all()
+        assert [(a.threshold_pct, a.spent_fen) for a in alerts] == [(80, 120_000), (100, 120_000)]
 
 
 def test_suggested_windows_follow_the_segments(session_factory: sessionmaker[Session]) -> None:

@@ -5,6 +5,11 @@ plans stored with their explanation; malformed constraints storing nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -15,8 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from tests.planning_site import COSTS, OfferData, build_offers, copy_demo_bank, new_campaign
 
+from loanpilot.access.rules import Principal, ScopeKind
 from loanpilot.audit.models import AuditLog
-from loanpilot.campaigns import planning
+from loanpilot.campaigns import exports, planning
 from loanpilot.campaigns.models import (
     Campaign,
     CampaignPlan,
@@ -25,10 +31,13 @@ from loanpilot.campaigns.models import (
     PlanStatus,
 )
 from loanpilot.customers.models import Customer
+from loanpilot.customers.repository import scope_clause
+from loanpilot.customers.service import Crypto
 from loanpilot.db.session import make_engine
 from loanpilot.kit.errors import ConflictError, NotFoundError, ValidationError
 from loanpilot.products.models import LoanProduct
 from loanpilot.products.models_offers import Offer
+from loanpilot.team.models import Role
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -327,3 +336,143 @@ def test_a_plan_from_a_real_offer_run(
         assert result.targets == narrow.selected
         s.rollback()
     engine.dispose()
+
+
+# --- lists after apply: who may be contacted now, in whose scope ------------------------------------
+
+
+def _csv_customers(content: bytes) -> list[str]:
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    return [r[rows[0].index("Customer no")] for r in rows[1:]]
+
+
+def test_lists_leave_out_whoever_may_no_longer_be_contacted(
+    bank: tuple[Engine, OfferData], demo_bank: DemoBank
+) -> None:
+    """After the list was applied, one treated customer opts out, one withdraws consent, one is
+    blacklisted: neither the campaign's lists nor the plan's file name them (PIPL), the plan's
+    file has neither the hold-out nor those dropped at apply time, and the audit counts them."""
+    engine, _ = bank
+    crypto = Crypto.from_settings(demo_bank.settings)
+    with Session(engine) as s:
+        campaign = new_campaign(s)
+        plan = _solve(s, campaign.id, budget_yuan="300")
+        chosen = s.scalars(
+            select(Offer).where(Offer.id.in_(plan.summary["selection"]["offer_ids"]))
+        )
+        dropped_at_apply = s.get(Customer, next(iter(chosen)).customer_id)
+        dropped_at_apply.opted_out_at = NOW  # before apply: never on the list
+        s.flush()
+        result = planning.apply_plan(s, campaign.id, plan.id, now=NOW, seed=3)
+        assert result.dropped["opted_out"] == 1
+        targets = _targets(s, campaign.id)
+        treated = [t for t in targets if t.group.value == "treatment"]
+        held_out = [t for t in targets if t.group.value == "control"]
+        assert held_out
+        remote = [t for t in treated if t.channel.value != "branch"]
+        gone = [s.get(Customer, t.customer_id) for t in remote[:3]]
+        gone[0].opted_out_at = NOW
+        gone[1].marketing_consent = False
+        gone[2].is_blacklisted = True
+        s.flush()
+        gone_nos = {c.customer_no for c in gone}
+        number = {c.id: c.customer_no for c in s.scalars(select(Customer))}
+
+        file = exports.export_targets(s, campaign.id, audience="call_center", fmt="csv",
+                                      crypto=crypto, lang="en", now=NOW, scope=None)  # fmt: skip
+        listed = _csv_customers(file.content)
+        assert gone_nos.isdisjoint(listed)
+        assert sorted(listed) == sorted(number[t.customer_id] for t in remote[3:])
+        audit = s.scalars(select(AuditLog).where(AuditLog.action == "campaign.targets.export"))
+        assert list(audit)[-1].detail == {"list": "call_center", "format": "csv",
+                                          "rows": len(remote) - 3, "excluded": 3, "masked": True}  # fmt: skip
+
+        content, rows = exports.plan_file(s, plan, crypto=crypto, lang="en", fmt="csv", now=NOW)
+        in_file = _csv_customers(content)
+        assert rows == len(in_file) == len(treated) - 3
+        assert set(in_file) == {number[t.customer_id] for t in treated} - gone_nos
+        assert dropped_at_apply.customer_no not in in_file
+        assert {number[t.customer_id] for t in held_out}.isdisjoint(in_file)
+        exported = select(AuditLog).where(AuditLog.action == "campaign.plan.export")
+        entry = list(s.scalars(exported))[-1]
+        assert entry.detail == {"format": "csv", "rows": rows, "excluded": 4,
+                                "held_out": len(held_out), "not_on_list": 0, "masked": True}  # fmt: skip
+        s.rollback()
+
+
+def test_a_list_holds_only_the_customers_in_the_callers_scope(
+    bank: tuple[Engine, OfferData], demo_bank: DemoBank
+) -> None:
+    """A customer manager sees only the customers they look after (``scope_clause``)."""
+    engine, _ = bank
+    crypto = Crypto.from_settings(demo_bank.settings)
+    with Session(engine) as s:
+        campaign = new_campaign(s)
+        plan = _solve(s, campaign.id, budget_yuan="300")
+        planning.apply_plan(s, campaign.id, plan.id, now=NOW, holdout_share=0.0)
+        treated = [t.customer_id for t in _targets(s, campaign.id) if t.channel.value != "branch"]
+        people = {c.id: c for c in s.scalars(select(Customer).where(Customer.id.in_(treated)))}
+        manager_id = Counter(c.manager_id for c in people.values() if c.manager_id).most_common(1)[
+            0
+        ][0]
+        mine = {c.customer_no for c in people.values() if c.manager_id == manager_id}
+        assert 0 < len(mine) < len(people)
+        own = Principal(account_id=1, staff_id=manager_id, username="m", name="m",
+                        role=Role.CUSTOMER_MANAGER, branch_id=1, branch_ids=frozenset({1}),
+                        permissions=frozenset(), scope=ScopeKind.OWN, via="session")  # fmt: skip
+        file = exports.export_targets(s, campaign.id, audience="call_center", fmt="csv",
+                                      crypto=crypto, lang="en", now=NOW,
+                                      scope=scope_clause(own))  # fmt: skip
+        assert set(_csv_customers(file.content)) == mine
+        everyone = exports.export_targets(s, campaign.id, audience="call_center", fmt="csv",
+                                          crypto=crypto, lang="en", now=NOW, scope=None)  # fmt: skip
+        assert len(_csv_customers(everyone.content)) == len(people)
+        s.rollback()
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_two_applies_at_once_never_merge_or_lose_a_list(
+    bank: tuple[Engine, OfferData], replace: bool
+) -> None:
+    """Apply A has written its list but not committed when apply B (another request) starts: B
+    waits for A's lock, then sees A's list: refused, or (asked to replace) replacing all of it.
+    Either way the campaign ends with exactly one plan's list."""
+    engine, _ = bank
+    with Session(engine) as s, s.begin():
+        campaign = new_campaign(s)
+        first = _solve(s, campaign.id, budget_yuan="100")
+        second = _solve(s, campaign.id, budget_yuan="60")
+        campaign_id, first_id, second_id = campaign.id, first.id, second.id
+    outcome: list[object] = []
+
+    def other_request() -> None:
+        try:
+            with Session(engine) as b, b.begin():
+                outcome.append(
+                    planning.apply_plan(b, campaign_id, second_id, now=NOW, replace=replace)
+                )
+        except Exception as exc:  # noqa: BLE001  (reported by the test)
+            outcome.append(exc)
+
+    a = Session(engine)
+    try:
+        applied = planning.apply_plan(a, campaign_id, first_id, now=NOW)
+        thread = threading.Thread(target=other_request)
+        thread.start()
+        time.sleep(0.5)  # B has started (and, unlocked, would have read an empty list by now)
+        assert not outcome  # B waits for A
+        a.commit()
+    finally:
+        a.close()
+    thread.join(timeout=60)
+    [got] = outcome
+    plans = {plan for _, _, plan in _snapshot(engine, campaign_id)}
+    if replace:
+        assert isinstance(got, planning.ApplyResult), got
+        assert got.replaced == applied.targets
+        assert plans == {second_id}
+    else:
+        assert isinstance(got, ConflictError), got
+        assert got.code == "campaign.has_targets"
+        assert plans == {first_id}
+        assert len(_snapshot(engine, campaign_id)) == applied.targets

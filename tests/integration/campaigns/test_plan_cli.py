@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 
 from loanpilot.audit.models import AuditLog
 from loanpilot.campaigns.cli_plan import plan
-from loanpilot.campaigns.models import CampaignPlan, CampaignTarget
+from loanpilot.campaigns.models import CampaignPlan, CampaignTarget, TargetGroup
 from loanpilot.db.session import make_engine
 
 if TYPE_CHECKING:
@@ -104,13 +104,21 @@ def test_apply_unmasked_and_excel(cli_bank: tuple[CliRunner, Engine, int], tmp_p
     assert phones
     assert all(p and "*" not in p for p in phones)
     groups = {sheet.cell(r, 9).value for r in range(2, sheet.max_row + 1)}
-    assert groups == {"treatment", "control"}
+    assert groups == {"treatment"}  # the hold-out is never contacted, so never on the list
     with Session(engine) as s:
-        targets = s.scalar(select(func.count()).where(CampaignTarget.campaign_id == campaign_id))
-        assert targets == sheet.max_row - 1
+        counts = dict(
+            s.execute(
+                select(CampaignTarget.group, func.count())
+                .where(CampaignTarget.campaign_id == campaign_id)
+                .group_by(CampaignTarget.group)
+            ).all()
+        )
+        treated, held_out = counts[TargetGroup.TREATMENT], counts[TargetGroup.CONTROL]
+        assert treated == sheet.max_row - 1
         entry = s.scalars(select(AuditLog).where(AuditLog.action == "pii.export")).all()[-1]
         assert entry.actor_label == "cli"
-        assert entry.detail == {"format": "xlsx", "rows": targets, "masked": False}
+        assert entry.detail == {"format": "xlsx", "rows": treated, "excluded": 0,
+                                "held_out": held_out, "not_on_list": 0, "masked": False}  # fmt: skip
     again = _run(runner, "--budget", "100", "--campaign", str(campaign_id), "--apply",
                  "--out", str(tmp_path / "again.csv"))  # fmt: skip
     assert again.exit_code == 1

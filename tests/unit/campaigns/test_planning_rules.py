@@ -98,6 +98,20 @@ def test_a_bad_budget_is_named(budget: object, code: str) -> None:
     assert [(p.field, p.code) for p in caught.value.problems] == [("budget", code)]  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("budget", "fen"),
+    [("0.005", 1), ("0.015", 2), ("0.025", 3), ("10.125", 1013), ("10.135", 1014),
+     ("1,234.565", 123_457)],
+)  # fmt: skip
+def test_a_budget_in_yuan_rounds_half_up_to_whole_fen(budget: str, fen: int) -> None:
+    """Half a fen rounds up (0.025 yuan → 3 fen), never to the even fen (banker's rounding)."""
+    problems: list[rules.Problem] = []
+    assert rules.budget_fen_of(budget, problems) == fen
+    assert problems == []
+    assert rules.budget_fen_of("0.0049", problems) is None  # less than half a fen: not > 0
+    assert [(p.field, p.code) for p in problems] == [("budget", "positive")]
+
+
 def test_pairs_text_round_trips() -> None:
     assert rules.pairs_text({"sms": 100000.0, "branch": 400.5}) == "sms=100000,branch=400.5"
     problems: list[rules.Problem] = []

@@ -172,6 +172,10 @@ ADMIN: Final[dict[str, dict[str, str]]] = {
         "zh": "维护客群分档，生成客群细分、产品推荐与营销模型",
         "en": "Edit the segment bands; build segments, offers and marketing models",
     },
+    "admin.perm.lists:unmask": {
+        "zh": "导出含明文姓名与电话的营销名单（每次导出均留痕）",
+        "en": "Export target lists with clear names and phones (each export audited)",
+    },
     "admin.perm.campaigns:write": {
         "zh": "策划与优化营销活动、登记费用、导出名单",
         "en": "Plan and optimise campaigns, record spend, export target lists",

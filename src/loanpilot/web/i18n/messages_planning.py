@@ -77,9 +77,11 @@ _PAGE: dict[str, tuple[str, str]] = {
     "apply": ("应用到活动名单", "Apply to the campaign's list"),
     "export": ("导出名单", "Export the lists"),
     "export_hint": (
-        "只含营销组；默认脱敏（姓名、手机号）。明文导出需要个人信息查看权限，并记入审计日志。",
-        "Treated customers only; masked by default (names, phones). A clear list needs pii:view "
-        "and is written to the audit log.",
+        "只含营销组中您可查看、且目前仍可联系的客户（已撤回营销授权、退订或列入黑名单的客户不导出）；"
+        "默认脱敏（姓名、手机号）。明文导出需要名单明文导出权限，并记入审计日志。",
+        "Treated customers you may see who may still be contacted (anyone who withdrew marketing "
+        "consent, opted out or was blacklisted is left out); masked by default (names, phones). A "
+        "clear list needs lists:unmask and is written to the audit log.",
     ),
     "export_for.call_center": ("电话中心名单", "Call-centre list"),
     "export_for.branch": ("网点名单（按归属网点）", "Branch lists (by home branch)"),
