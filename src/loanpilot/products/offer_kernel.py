@@ -197,21 +197,10 @@ def score_chunk(
     r_idx, k_idx = np.nonzero(keep)
     prod = order[r_idx, k_idx]
     chan = best_c[r_idx, prod]
-    return ChunkOffers(
-        row=rows[r_idx].astype(np.int64),
-        rank=(k_idx + 1).astype(np.int64),
-        product=prod.astype(np.int64),
-        channel=chan.astype(np.int64),
-        p_take=p_take[r_idx, prod, chan],
-        p_approve=p_approve[r_idx, prod],
-        uplift=incr[r_idx, prod, chan],
-        pd12=pd12[r_idx, prod],
-        value_fen=value[r_idx, prod],
-        cost_fen=cost[chan],
-        profit_fen=top[r_idx, k_idx],
-        any_eligible=any_eligible,
-        eligible_pairs=int(eligible.sum()),
-    )
+    return _pack(
+        rows, r_idx, k_idx, prod, chan, top[r_idx, k_idx], any_eligible, int(eligible.sum()),
+        p_take=p_take, p_approve=p_approve, incr=incr, pd12=pd12, value=value, cost=cost,
+    )  # fmt: skip
 
 
 def _top_pairs(
@@ -243,6 +232,30 @@ def _top_pairs(
     keep = np.isfinite(top) & (top > min_profit_fen)
     r_idx, k_idx = np.nonzero(keep)
     prod, chan = np.divmod(order[r_idx, k_idx], c)
+    return _pack(
+        rows, r_idx, k_idx, prod, chan, top[r_idx, k_idx], any_eligible, int(eligible.sum()) * c,
+        p_take=p_take, p_approve=p_approve, incr=incr, pd12=pd12, value=value, cost=cost,
+    )  # fmt: skip
+
+
+def _pack(
+    rows: IntArray,
+    r_idx: IntArray,
+    k_idx: IntArray,
+    prod: IntArray,
+    chan: IntArray,
+    profit: FloatArray,
+    any_eligible: BoolArray,
+    eligible_pairs: int,
+    *,
+    p_take: FloatArray,
+    p_approve: FloatArray,
+    incr: FloatArray,
+    pd12: FloatArray,
+    value: FloatArray,
+    cost: FloatArray,
+) -> ChunkOffers:
+    """The kept offers (row ``r_idx`` of the chunk's eligible rows, rank ``k_idx + 1``)."""
     return ChunkOffers(
         row=rows[r_idx].astype(np.int64),
         rank=(k_idx + 1).astype(np.int64),
@@ -254,9 +267,9 @@ def _top_pairs(
         pd12=pd12[r_idx, prod],
         value_fen=value[r_idx, prod],
         cost_fen=cost[chan],
-        profit_fen=top[r_idx, k_idx],
+        profit_fen=profit,
         any_eligible=any_eligible,
-        eligible_pairs=int(eligible.sum()) * c,
+        eligible_pairs=eligible_pairs,
     )
 
 
