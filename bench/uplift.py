@@ -19,13 +19,18 @@ treated − p untreated): a target the contact never reaches is not moved, and i
 ``products.offer_rules.risk_adjusted_value`` (net interest and fees over the expected life minus
 PD × LGD × EAD) of the typical loan of each product type (median principal, term and rate of the
 bank's booked loans of that type; funding rate 2.0 %; LGD of the truth, a policy parameter).
-Our PD is a ``PropensityModel`` (logistic) fitted on the bank's booked loans (90+ DPD within 12
-months of disbursement) with the marketing features and the product type. Contact policy:
+Our PD is the PD the next-best-offer run uses: the champion application scorecard's PD
+(``risk.registry``) on the offer run's pre-screen row of each customer × product at that product's
+typical loan (``products.offers_inputs.run_inputs`` + ``chunk_inputs``, i.e.
+``offer_kernel.card_approval``), averaged over the products of each type weighted by their booked
+loans. Diagnostics: the card's PD at the type's median booked loan (the loan the value is of), and
+the former small PD model (a logistic ``PropensityModel`` on the bank's seasoned booked loans, 90+
+DPD within 12 months, marketing features + product type). Contact policy:
 marketing consent, not opted out, not blacklisted. Choice: ``analytics.optimize.solve`` when it is
 installed, else a greedy by profit per fen of cost.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/uplift.py [--db /tmp/d6/demo.db] [--customers 20000]
-        [--budget-yuan 100000] [--seed 0]
+        [--budget-yuan 100000] [--seed 0] [--var-dir DIR]
 """
 
 from __future__ import annotations
@@ -90,12 +95,14 @@ def loan_terms(session: Any) -> pd.DataFrame:
             Loan.customer_id,
             Loan.disbursed_on,
             Loan.first_dpd90_on,
+            Loan.product_id,
         )
         .join(LoanProduct, LoanProduct.id == Loan.product_id)
         .where(Loan.parent_loan_id.is_(None))
     ).all()
     frame = pd.DataFrame(
-        rows, columns=["ptype", "principal", "term", "rate", "customer_id", "on", "dpd90"]
+        rows,
+        columns=["ptype", "principal", "term", "rate", "customer_id", "on", "dpd90", "product_id"],
     )
     frame["ptype"] = frame["ptype"].map(lambda v: str(getattr(v, "value", v)))
     frame["rate"] = frame["rate"].astype(float)
@@ -118,6 +125,67 @@ def estimated_pd(session: Any, loans: pd.DataFrame, as_of: date, features: pd.Da
     model = PropensityModel(candidates=("logistic",), cv=3, random_state=0)
     model.fit(X, seasoned["bad"].to_numpy())
     return model, cols, float(seasoned["bad"].mean()), len(seasoned)
+
+
+def card_pd(
+    session: Any,
+    as_of: date,
+    settings: Any,
+    ids: np.ndarray,
+    loans: pd.DataFrame,
+    terms: pd.DataFrame,
+    chunk: int = 2_000,
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The offer run's PD (champion card) per customer (``ids``) × product type, two ways:
+    averaged over the type's products at their typical loans (weights: booked loans), and at the
+    type's median booked loan (``terms``: amount, term, rate per type)."""
+    from dataclasses import replace
+
+    from loanpilot.products import offer_kernel, offers_inputs
+    from loanpilot.risk.features import application_features
+
+    inputs = offers_inputs.run_inputs(session, as_of, settings)
+    if inputs.card is None:
+        raise SystemExit("the bank has no champion application scorecard: no offer-run PD")
+    arrays = inputs.arrays
+    types = arrays.type_names
+    booked = loans["product_id"].value_counts()
+    weight = np.array([float(booked.get(p.id, 0)) for p in inputs.products])
+    mix = np.zeros((len(inputs.products), len(types)))
+    for t in range(len(types)):
+        of = arrays.type_code == t
+        w = weight * of
+        mix[:, t] = w / w.sum() if w.sum() > 0 else of / of.sum()
+    median = replace(
+        arrays,
+        type_code=np.arange(len(types), dtype=np.int64),
+        amount_fen=terms.loc[list(types), "amount"].to_numpy(float),
+        term_months=terms.loc[list(types), "term"].to_numpy(float),
+        annual_rate=terms.loc[list(types), "rate"].to_numpy(float),
+    )
+    by_mix, at_median = [], []
+    for start in range(0, len(ids), chunk):
+        part = offers_inputs.chunk_inputs(
+            session, as_of, [int(i) for i in ids[start : start + chunk]], inputs
+        )
+        _, pd12 = part.approve(arrays)  # n × P: exactly the offer run's PD12
+        by_mix.append(pd.DataFrame(pd12 @ mix, index=part.ids, columns=list(types)))
+        c = part.customers
+        approve = offer_kernel.card_approval(
+            inputs.card,
+            application_features(offers_inputs._application_raw(part.frame)),
+            monthly_income_fen=c.monthly_income_fen,
+            monthly_debt_fen=c.monthly_debt_fen,
+            approve_from=inputs.cutoffs[0],
+            decline_below=inputs.cutoffs[1],
+            policy_ok=np.ones((c.size, len(types)), dtype=bool),
+        )
+        at_median.append(pd.DataFrame(approve(median)[1], index=part.ids, columns=list(types)))
+    return (
+        pd.concat(by_mix).reindex(ids),
+        pd.concat(at_median).reindex(ids),
+        str(inputs.card_label),
+    )
 
 
 def true_pd(features: pd.DataFrame, ptype: np.ndarray, instalment: np.ndarray) -> np.ndarray:
@@ -207,6 +275,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=20261129)
     parser.add_argument("--as-of", default="2026-11-29")
     parser.add_argument("--budget-yuan", type=float, default=100_000.0)
+    parser.add_argument(
+        "--var-dir", default="", help="the bank's var dir (settings); default a temporary one"
+    )
     parser.add_argument("--base", default="logistic", choices=("logistic", "lightgbm"))
     parser.add_argument(
         "--solver",
@@ -230,6 +301,22 @@ def main() -> int:
             features = marketing_frame(session, as_of)
             loans = loan_terms(session)
             pd_model, pd_cols, bad_rate, n_pd = estimated_pd(session, loans, as_of, features)
+            from loanpilot.config import get_settings
+
+            settings = get_settings(var_dir=Path(args.var_dir or tmp), database_url=url)
+            ok = (
+                features["marketing_consent"].astype(bool)
+                & ~features["opted_out"].astype(bool)
+                & ~features["is_blacklisted"].astype(bool)
+            )
+            terms = loans.groupby("ptype").agg(
+                amount=("principal", "median"), term=("term", "median"), rate=("rate", "median")
+            )
+            t0 = time.perf_counter()
+            pd_card, pd_card_median, card_label = card_pd(
+                session, as_of, settings, features.index[ok.to_numpy()].to_numpy(), loans, terms
+            )
+            card_s = time.perf_counter() - t0
     print(
         f"demo bank: {len(features):,} customers ({'given' if args.db else f'built in {built:.0f} s'}), "
         f"{len(data.y):,} experiment rows from {len(set(data.campaign.tolist()))} campaigns"
@@ -295,16 +382,8 @@ def main() -> int:
     assert isinstance(response_model, TwoModelUplift)
 
     # -- options: contactable customers × product types × channels -------------------------------
-    ok = (
-        features["marketing_consent"].astype(bool)
-        & ~features["opted_out"].astype(bool)
-        & ~features["is_blacklisted"].astype(bool)
-    )
     f = features[ok]
     ptypes = sorted(loans["ptype"].unique())
-    terms = loans.groupby("ptype").agg(
-        amount=("principal", "median"), term=("term", "median"), rate=("rate", "median")
-    )
     n_c, n_p, n_ch = len(f), len(ptypes), len(CHANNELS)
     cust = np.repeat(np.arange(n_c), n_p * n_ch)
     ptype = np.tile(np.repeat(np.array(ptypes), n_ch), n_c)
@@ -319,9 +398,13 @@ def main() -> int:
     pd_true = true_pd(fr, ptype, instalment_fen(amount, rate, term))
     Xpd = fr[pd_cols].reset_index(drop=True)
     Xpd["product_type"] = ptype
-    pd_ours = pd_model.predict_proba(Xpd)
+    pd_small = pd_model.predict_proba(Xpd)
+    pd_ours = pd_card.to_numpy()[cust, pd_card.columns.get_indexer(ptype)]
+    pd_median = pd_card_median.to_numpy()[cust, pd_card_median.columns.get_indexer(ptype)]
     value_true = risk_adjusted_value(amount, rate, term, pd_true, lgd, FUNDING_RATE)
     value_ours = risk_adjusted_value(amount, rate, term, pd_ours, lgd, FUNDING_RATE)
+    value_small = risk_adjusted_value(amount, rate, term, pd_small, lgd, FUNDING_RATE)
+    value_median = risk_adjusted_value(amount, rate, term, pd_median, lgd, FUNDING_RATE)
     treated = {
         k: response_probability(
             ResponseModel(),
@@ -349,12 +432,32 @@ def main() -> int:
         "response targeting": response_ours * value_ours - cost,
         "  diagnostic: our uplift, true PD": uplift_ours * value_true - cost,
         "  diagnostic: true uplift, our PD": uplift_true * value_ours - cost,
+        "  diagnostic: our uplift, card PD at type median": uplift_ours * value_median - cost,
+        "  diagnostic: our uplift, small PD model": uplift_ours * value_small - cost,
+        "  diagnostic: true uplift, small PD model": uplift_true * value_small - cost,
     }
     print(
         f"\noptions: {n_c:,} contactable customers × {n_p} product types × {n_ch} channels = {len(cust):,}; "
-        f"budget ¥{args.budget_yuan:,.0f}; our PD model on {n_pd:,} seasoned loans (bad rate {bad_rate:.2%}); "
-        f"chosen learner {name}/{args.base}"
+        f"budget ¥{args.budget_yuan:,.0f}; chosen learner {name}/{args.base}\n"
+        f"our PD: champion card {card_label} as the offer run scores it ({card_s:.0f} s); "
+        f"small PD model (diagnostic) on {n_pd:,} seasoned loans (bad rate {bad_rate:.2%})"
     )
+    pds = pd.DataFrame(
+        {"true": pd_true, "card (ours)": pd_ours, "card @ median": pd_median, "small": pd_small}
+    )
+    print("mean PD12 over contactable customers by product type, and rank correlation with true:")
+    means = pds.groupby(ptype).mean()
+    corr = {
+        k: pds[["true", k]].groupby(ptype).corr(method="spearman").xs(k, level=1)["true"]
+        for k in pds.columns[1:]
+    }
+    for t in means.index:
+        print(
+            f"  {t:<16} "
+            + "  ".join(f"{k} {means.loc[t, k]:.2%}" for k in pds.columns)
+            + "   ρ "
+            + "  ".join(f"{k} {corr[k][t]:+.2f}" for k in corr)
+        )
     results: dict[str, float] = {}
     for label, est in lists.items():
         t0 = time.perf_counter()
@@ -363,7 +466,7 @@ def main() -> int:
         results[label] = float(true_profit[chosen].sum())
         mix = pd.Series(channel[chosen]).value_counts().head(3).to_dict()
         print(
-            f"  {label:<31} contacts {len(chosen):>6,}  spend ¥{cost[chosen].sum() / 100:>10,.0f}  "
+            f"  {label:<48} contacts {len(chosen):>6,}  spend ¥{cost[chosen].sum() / 100:>10,.0f}  "
             f"true incremental profit ¥{results[label] / 100:>14,.0f}   [{how}; top channels {mix}]"
         )
     oracle = results["oracle (true uplift, true PD)"]
