@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -216,7 +217,11 @@ def solve_and_apply(page: Page, campaign_id: int, watch: Watch) -> tuple[int, in
     assert 0 < half["cost"] <= half_fen
     assert 0 < half["objective"] <= half["bound"]
     assert half["objective"] < full["objective"]
-    assert 0 <= half["gap"] < 0.01
+    # the gap is to the LP bound (as the issue asks): on a list this small one whole customer
+    # more or less is a few per cent, so the page's figure is checked, not its size
+    assert half["gap"] == pytest.approx(
+        (half["bound"] - half["objective"]) / half["bound"], abs=2e-4
+    )
     expect(page.locator('.plan-figures [data-binding="budget"]')).to_have_count(1)
     expect(page.locator("table.plans tr[data-plan-row]")).to_have_count(2)
 
