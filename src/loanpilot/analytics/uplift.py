@@ -298,6 +298,11 @@ class TwoModelUplift(_UpliftBase):
         if not (self.baseline_offset and self.pooled_baseline):
             return [self._log_odds(control, matrix)] * (len(self.treatments_) + 1)
         n_arms = len(self.treatments_)
+        if control["kind"] == "logistic":  # linear: the arm's one-hot only adds its coefficient
+            coef = np.asarray(control["coef"], dtype=float)
+            width = matrix.shape[1]
+            z = matrix @ coef[:width] + float(control["intercept"])
+            return [z, *(z + coef[width + j] for j in range(n_arms))]
         out = []
         for j in range(-1, n_arms):
             onehot = np.zeros((len(matrix), n_arms))

@@ -217,3 +217,29 @@ def test_the_encoder_looks_up_each_distinct_value_as_the_per_row_rule_did() -> N
         if text in cats:
             expected[i, cats.index(text)] = 1.0
     np.testing.assert_array_equal(got, expected)
+
+
+def test_a_logistic_baseline_adds_each_arms_coefficient_as_the_stacked_matrix_would() -> None:
+    """The pooled logistic baseline of an arm is the control's log-odds plus that arm's
+    coefficient: the same (to rounding) as scoring the matrix with the arm's one-hot appended."""
+    import pandas as pd
+
+    from loanpilot.analytics.uplift import TwoModelUplift
+    from loanpilot.analytics.uplift_base import log_odds
+
+    rng = np.random.default_rng(3)
+    n = 2_000
+    x = pd.DataFrame({"age": rng.uniform(20, 60, n), "occ": rng.choice(["a", "b", "c"], n)})
+    arm = rng.choice(["control", "sms", "branch", "mobile"], n)
+    y = (rng.random(n) < np.where(arm == "branch", 0.3, 0.1)).astype(int)
+    model = TwoModelUplift(base="logistic").fit(x, arm, y)
+    assert model.baseline_offset
+    assert model.pooled_baseline
+    matrix = model._matrix(x)
+    arms = len(model.treatments_)
+    for j, fast in zip(range(-1, arms), model._arm_bases(matrix), strict=True):
+        onehot = np.zeros((n, arms))
+        if j >= 0:
+            onehot[:, j] = 1.0
+        stacked = log_odds(model.models_[model.control_], np.hstack([matrix, onehot]), {})
+        np.testing.assert_allclose(fast, stacked, rtol=0, atol=1e-12)
