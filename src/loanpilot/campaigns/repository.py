@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -276,16 +276,21 @@ class AudienceCounts:
     contactable: int
 
 
+def contactable_clause() -> ColumnElement[bool]:
+    """Customers who may be contacted now (PIPL: consent given, not opted out; not blacklisted)."""
+    return and_(
+        Customer.opted_out_at.is_(None),
+        Customer.marketing_consent.is_(True),
+        Customer.is_blacklisted.is_(False),
+    )
+
+
 def audience_counts(session: Session, run_id: int, codes: Sequence[str]) -> AudienceCounts:
     """How many customers the segments ``codes`` of run ``run_id`` hold, and how many of them may
     be contacted (marketing consent, not opted out, not blacklisted)."""
     if not codes:
         return AudienceCounts(0, 0, 0, 0, 0)
-    ok = (
-        Customer.marketing_consent.is_(True)
-        & Customer.opted_out_at.is_(None)
-        & Customer.is_blacklisted.is_(False)
-    )
+    ok = contactable_clause()
 
     def counted(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)

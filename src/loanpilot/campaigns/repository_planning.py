@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, delete, func, insert, not_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, not_, select, update
 from sqlalchemy.orm import Session
 
 from loanpilot.campaigns.models import (
@@ -23,6 +23,7 @@ from loanpilot.campaigns.models import (
     CampaignWindow,
     TargetGroup,
 )
+from loanpilot.campaigns.repository import contactable_clause
 from loanpilot.customers.models import Customer
 from loanpilot.customers.models_segments import (
     CustomerSegment,
@@ -350,15 +351,6 @@ EXPORT_COLUMNS = (
     "arm",
     "segment_code",
 )
-
-
-def contactable_clause() -> ColumnElement[bool]:
-    """Customers who may be contacted now (PIPL: consent given, not opted out; not blacklisted)."""
-    return and_(
-        Customer.opted_out_at.is_(None),
-        Customer.marketing_consent.is_(True),
-        Customer.is_blacklisted.is_(False),
-    )
 
 
 @dataclass(frozen=True)
