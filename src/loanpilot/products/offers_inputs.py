@@ -320,24 +320,24 @@ def uplift_model(
     col = arm_column(learner, list(channels))
     # the learner's customer × product-type crosses ("<category>*<type>"), built from codes: a
     # chunk's grid has ~800,000 rows but only a few dozen distinct crosses per column
-    crossed = [c.split("*")[0] for c in CROSS_FEATURES if c.split("*")[0] in features.columns]
-    factored = {c: pd.factorize(features[c].astype(str)) for c in crossed}
+    n_types = len(types)
+    crosses: dict[str, tuple[Any, Any]] = {}  # column → (code of each customer, label of each key)
+    for cross in CROSS_FEATURES:
+        name = cross.split("*")[0]
+        if name in features.columns:
+            codes, uniques = pd.factorize(features[name].astype(str))
+            keys = range(len(uniques) * n_types)
+            labels = np.array(
+                [f"{uniques[k // n_types]}*{types[k % n_types]}" for k in keys], dtype=object
+            )
+            crosses[cross] = (codes, labels)
 
     def uplift(rows: Any, type_code: Any, channel_code: Any, p_take: Any) -> Any:
         frame = features.iloc[rows].reset_index(drop=True)
         frame["product_type"] = types[type_code]
         frame["channel"] = chans[channel_code]
-        n_types = len(types)
-        for name, (codes, uniques) in factored.items():
-            key = codes[rows] * n_types + np.asarray(type_code)
-            labels = np.array(
-                [
-                    f"{uniques[k // n_types]}*{types[k % n_types]}"
-                    for k in range(len(uniques) * n_types)
-                ],
-                dtype=object,
-            )
-            frame[f"{name}*product_type"] = labels[key]
+        for cross, (codes, labels) in crosses.items():
+            frame[cross] = labels[codes[rows] * n_types + np.asarray(type_code)]
         scores = np.asarray(learner.predict_uplift(frame), dtype=float)
         arm = col[channel_code]
         picked = scores[np.arange(len(rows)), np.maximum(arm, 0)] if scores.shape[1] else 0.0
