@@ -241,6 +241,21 @@ ROUTER_MODULES: tuple[str, ...] = (
     "loanpilot.campaigns.pages_planning",
     "loanpilot.campaigns.api_results",
     "loanpilot.campaigns.pages_results",
+    "loanpilot.team.api_people",
+    "loanpilot.team.pages_people",
+    "loanpilot.team.api_appraisal",
+    "loanpilot.team.pages_appraisal",
+    "loanpilot.service.api",
+    "loanpilot.service.pages",
+    "loanpilot.service.portal",
+    "loanpilot.evaluation.api_feedback",
+    "loanpilot.evaluation.pages_feedback",
+    "loanpilot.evaluation.api_kpis",
+    "loanpilot.evaluation.pages_kpis",
+    "loanpilot.evaluation.api_plan",
+    "loanpilot.evaluation.pages_plan",
+    "loanpilot.market.api",
+    "loanpilot.market.pages",
 )
 
 

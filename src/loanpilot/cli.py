@@ -63,14 +63,21 @@ def _register_subcommands() -> None:
     from loanpilot.campaigns.cli_uplift import uplift_app
     from loanpilot.customers.cli_segments import segments_app
     from loanpilot.demo.cli import demo_app
+    from loanpilot.evaluation.cli_feedback import feedback_app
+    from loanpilot.evaluation.cli_kpis import kpi_app
+    from loanpilot.evaluation.cli_plan import plan_app
     from loanpilot.imports.cli import import_app
     from loanpilot.lending.cli import loans_app
+    from loanpilot.market.cli import market_app
     from loanpilot.products.cli_offers import offers_app
     from loanpilot.products.cli_propensity import propensity_app
     from loanpilot.risk.cli import risk_app, scorecard_app
     from loanpilot.risk.cli_alerts import alerts_app
     from loanpilot.risk.cli_close import close_app
     from loanpilot.risk.cli_portfolio import portfolio_app
+    from loanpilot.service.cli import service_app
+    from loanpilot.team.cli import team_app
+    from loanpilot.team.cli_appraisal import appraisal_app
     from loanpilot.web.cli import register as register_web
 
     app.add_typer(demo_app, name="demo")
@@ -87,6 +94,13 @@ def _register_subcommands() -> None:
     app.add_typer(offers_app, name="offers")
     app.add_typer(uplift_app, name="uplift")
     app.add_typer(campaign_app, name="campaign")
+    app.add_typer(team_app, name="team")
+    app.add_typer(appraisal_app, name="appraisal")
+    app.add_typer(service_app, name="service")
+    app.add_typer(feedback_app, name="feedback")
+    app.add_typer(market_app, name="market")
+    app.add_typer(kpi_app, name="kpi")
+    app.add_typer(plan_app, name="plan")
     register_web(app)
 
 

@@ -110,6 +110,18 @@ class Settings(BaseSettings):
     marketing_contact_window_days: int = Field(
         default=30, ge=1, description="The window (days) the marketing contact cap counts over"
     )
+    cert_expiry_notice_days: int = Field(
+        default=60,
+        ge=1,
+        description="Days before a certificate expires that its holder is reminded",
+    )
+    survey_valid_days: int = Field(
+        default=30, ge=1, description="Days a survey invitation's link stays open for an answer"
+    )
+    chromium_path: str = Field(
+        default="/usr/bin/chromium",
+        description="The Chromium that prints the work plan to PDF (headless)",
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -40,6 +40,18 @@ class Permission(StrEnum):
     SEGMENTS_WRITE = "segments:write"  # band edges; build segments, offers and marketing models
     CAMPAIGNS_WRITE = "campaigns:write"  # plan and optimise campaigns, record spend, export lists
     LISTS_UNMASK = "lists:unmask"  # export a campaign's target lists with clear names and phones
+    TEAM_WRITE = "team:write"  # portfolios (reassign), training, certificates, mentors, rotations
+    APPRAISAL_READ = "appraisal:read"  # appraisal results: one's own, or one's team's for managers
+    APPRAISAL_WRITE = "appraisal:write"  # appraisal plans and runs
+    APPRAISAL_RATE = "appraisal:rate"  # rate the qualitative indicators of one's team
+    SERVICE_READ = "service:read"  # survey results, SLA breaches, quality reviews
+    SERVICE_WRITE = "service:write"  # build and send surveys, set SLA targets, record reviews
+    FEEDBACK_READ = "feedback:read"  # feedback tickets and improvement actions
+    FEEDBACK_WORK = "feedback:work"  # register, assign, resolve tickets; raise and verify actions
+    MARKET_WRITE = "market:write"  # enter or import market sizes and competitors' products
+    KPI_READ = "kpi:read"  # the KPI suite and generated work plans, within one's scope
+    KPI_WRITE = "kpi:write"  # set KPI targets and recompute the KPI snapshots
+    PLAN_WRITE = "plan:write"  # generate the marketing work plan (营销工作方案)
 
 
 class ScopeKind(StrEnum):
@@ -51,9 +63,25 @@ class ScopeKind(StrEnum):
 
 
 P = Permission
-_EVERYONE: Final = frozenset({P.DASHBOARD_VIEW, P.PRODUCTS_READ})
+_EVERYONE: Final = frozenset({P.DASHBOARD_VIEW, P.PRODUCTS_READ, P.APPRAISAL_READ, P.KPI_READ})
 _CUSTOMER_WORK: Final = _EVERYONE | {P.CUSTOMERS_READ, P.PII_VIEW, P.LOANS_READ}
-_SELLING: Final = _CUSTOMER_WORK | {P.LOANS_SERVICE, P.MARKETING_READ}
+_SELLING: Final = _CUSTOMER_WORK | {
+    P.LOANS_SERVICE,
+    P.MARKETING_READ,
+    P.FEEDBACK_READ,
+    P.FEEDBACK_WORK,
+}
+#: The loop of issue 7 a manager runs: team, appraisal, service, feedback, KPIs and the plan.
+_MANAGING: Final = frozenset(
+    {
+        P.TEAM_WRITE,
+        P.APPRAISAL_RATE,
+        P.SERVICE_READ,
+        P.SERVICE_WRITE,
+        P.FEEDBACK_READ,
+        P.FEEDBACK_WORK,
+    }
+)
 
 #: The matrix the database starts with; an administrator's later changes to the stored matrix win.
 DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
@@ -70,6 +98,12 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
             P.LOANS_READ,
             P.PORTFOLIO_CLOSE,
             P.MARKETING_READ,
+            P.TEAM_WRITE,
+            P.APPRAISAL_WRITE,
+            P.SERVICE_READ,
+            P.FEEDBACK_READ,
+            P.KPI_WRITE,
+            P.PLAN_WRITE,
         }
     ),
     Role.MARKETING_MANAGER: _EVERYONE
@@ -82,8 +116,21 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
         P.SEGMENTS_WRITE,
         P.CAMPAIGNS_WRITE,
         P.LISTS_UNMASK,  # hands the call centre its list with phone numbers (each export audited)
+        *_MANAGING,
+        P.APPRAISAL_WRITE,
+        P.MARKET_WRITE,
+        P.KPI_WRITE,
+        P.PLAN_WRITE,
     },
-    Role.MARKET_ANALYST: _EVERYONE | {P.CUSTOMERS_READ, P.MARKETING_READ, P.SEGMENTS_WRITE},
+    Role.MARKET_ANALYST: _EVERYONE
+    | {
+        P.CUSTOMERS_READ,
+        P.MARKETING_READ,
+        P.SEGMENTS_WRITE,
+        P.MARKET_WRITE,
+        P.SERVICE_READ,
+        P.FEEDBACK_READ,
+    },
     Role.CUSTOMER_MANAGER: _SELLING,
     Role.SENIOR_CUSTOMER_MANAGER: _SELLING,
     Role.SALES_CONSULTANT: _SELLING,
@@ -101,7 +148,7 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
     },
     Role.APPROVER: _CUSTOMER_WORK | {P.RISK_READ, P.APPLICATIONS_REVIEW},
     Role.COLLECTOR: _CUSTOMER_WORK | {P.COLLECTIONS_WORK},
-    Role.SERVICE_AGENT: _SELLING,
+    Role.SERVICE_AGENT: _SELLING | {P.SERVICE_READ, P.SERVICE_WRITE},
     Role.AUDITOR: _EVERYONE
     | {
         P.CUSTOMERS_READ,
@@ -112,8 +159,12 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
         P.RISK_READ,
         P.LOANS_READ,
         P.MARKETING_READ,
+        P.SERVICE_READ,
+        P.FEEDBACK_READ,
     },
-    Role.BRANCH_HEAD: _CUSTOMER_WORK | {P.STAFF_READ, P.RISK_READ, P.ALERTS_WORK, P.MARKETING_READ},
+    Role.BRANCH_HEAD: _CUSTOMER_WORK
+    | _MANAGING
+    | {P.STAFF_READ, P.RISK_READ, P.ALERTS_WORK, P.MARKETING_READ},
 }
 
 #: Whose customers each role sees; roles not named see the whole bank.
@@ -143,6 +194,14 @@ WRITE_PERMISSIONS: Final = frozenset(
         P.SEGMENTS_WRITE,
         P.CAMPAIGNS_WRITE,
         P.LISTS_UNMASK,
+        P.TEAM_WRITE,
+        P.APPRAISAL_WRITE,
+        P.APPRAISAL_RATE,
+        P.SERVICE_WRITE,
+        P.FEEDBACK_WORK,
+        P.MARKET_WRITE,
+        P.KPI_WRITE,
+        P.PLAN_WRITE,
     }
 )
 #: Cells nobody can take away: the administrator always keeps the matrix in hand (no lock-out).

@@ -13,6 +13,8 @@ from loanpilot.customers import models as customer_models
 from loanpilot.customers import models_segments as segment_models
 from loanpilot.db.base import Base
 from loanpilot.evaluation import models as evaluation_models
+from loanpilot.evaluation import models_kpi as kpi_models
+from loanpilot.evaluation import models_report as report_models
 from loanpilot.lending import models as lending_models
 from loanpilot.market import models as market_models
 from loanpilot.products import models as product_models
@@ -21,6 +23,7 @@ from loanpilot.risk import models as risk_models
 from loanpilot.risk import models_post as risk_post_models
 from loanpilot.service import models as service_models
 from loanpilot.team import models as team_models
+from loanpilot.team import models_appraisal as appraisal_models
 
 AREA_MODULES = (
     market_models,
@@ -30,11 +33,14 @@ AREA_MODULES = (
     offer_models,
     channel_models,
     team_models,
+    appraisal_models,
     campaign_models,
     risk_models,
     risk_post_models,
     service_models,
     evaluation_models,
+    kpi_models,
+    report_models,
     lending_models,
     audit_models,
     access_models,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
@@ -128,35 +128,3 @@ class ImprovementAction(IdMixin, TimestampMixin, Base):
     target_value: Mapped[Decimal] = mapped_column(Numeric(24, 8))
     after_value: Mapped[Decimal | None] = mapped_column(Numeric(24, 8))
     verified_on: Mapped[date | None] = mapped_column(Date)
-
-
-class KpiSnapshot(IdMixin, Base):
-    """One KPI value for a period and a slice; the overall value has dimension and value ``all``.
-
-    ``dimension`` is one of all / branch / product / channel / segment / manager; ratios keep their
-    numerator and denominator so slices can be re-aggregated exactly.
-    """
-
-    __tablename__ = "kpi_snapshots"
-    __table_args__ = (UniqueConstraint("kpi_code", "period", "dimension", "dimension_value"),)
-
-    kpi_code: Mapped[str] = mapped_column(String(32))
-    period: Mapped[str] = mapped_column(String(16), index=True)  # e.g. 2026-10, 2026Q4
-    dimension: Mapped[str] = mapped_column(String(32))
-    dimension_value: Mapped[str] = mapped_column(String(64))
-    value: Mapped[Decimal] = mapped_column(Numeric(24, 8))
-    numerator: Mapped[Decimal | None] = mapped_column(Numeric(24, 8))
-    denominator: Mapped[Decimal | None] = mapped_column(Numeric(24, 8))
-    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class WorkPlanReport(IdMixin, Base):
-    """A generated marketing work-plan report (营销工作方案) for a period, as rendered HTML."""
-
-    __tablename__ = "work_plan_reports"
-
-    period: Mapped[str] = mapped_column(String(16), index=True)
-    generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    language: Mapped[str] = mapped_column(String(8))  # zh-CN, en
-    content_html: Mapped[str] = mapped_column(Text)
-    generated_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))

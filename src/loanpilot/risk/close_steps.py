@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from loanpilot.risk import collections_close, monitoring, warnings
+from loanpilot.service import surveys_close
 
 Step = Callable[[Session, date, datetime], dict[str, int]]
 
@@ -18,4 +19,5 @@ AFTER_CLOSE: tuple[tuple[str, Step], ...] = (
     ("collections", collections_close.after_close),
     ("monitoring", monitoring.after_close),
     ("warnings", warnings.after_close),
+    ("surveys", surveys_close.after_close),
 )

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     Date,
     ForeignKey,
     Integer,
     Numeric,
     String,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
-from loanpilot.db.types import FK, Json, Money, UTCDateTime, enum_column
+from loanpilot.db.types import FK, Json, Money, enum_column
 
 
 class BranchLevel(StrEnum):
@@ -181,77 +178,3 @@ class JobRotation(IdMixin, Base):
     to_org_unit_id: Mapped[int] = mapped_column(FK, ForeignKey("org_units.id"))
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date)
-
-
-class IndicatorKind(StrEnum):
-    QUANTITATIVE = "quantitative"  # 定量
-    QUALITATIVE = "qualitative"  # 定性
-
-
-class AppraisalPlan(IdMixin, TimestampMixin, Base):
-    """Appraisal plan for a role and period, versioned; indicator weights sum to 100 %."""
-
-    __tablename__ = "appraisal_plans"
-    __table_args__ = (UniqueConstraint("role", "period", "version"),)
-
-    name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[Role] = mapped_column(enum_column(Role))
-    period: Mapped[str] = mapped_column(String(16))  # e.g. 2026Q3, 2026H1, 2026
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[str] = mapped_column(String(16), default="active")
-
-
-class AppraisalIndicator(IdMixin, Base):
-    """One indicator of a plan with target, weight and scoring curve."""
-
-    __tablename__ = "appraisal_indicators"
-    __table_args__ = (
-        UniqueConstraint("plan_id", "code"),
-        CheckConstraint("weight >= 0 AND weight <= 1", name="weight_fraction"),
-    )
-
-    plan_id: Mapped[int] = mapped_column(FK, ForeignKey("appraisal_plans.id"), index=True)
-    code: Mapped[str] = mapped_column(String(32))
-    name: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[IndicatorKind] = mapped_column(enum_column(IndicatorKind))
-    weight: Mapped[Decimal] = mapped_column(Numeric(6, 4))
-    target: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
-    higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
-    curve: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-
-
-class AppraisalRun(IdMixin, Base):
-    """One scoring run of a plan."""
-
-    __tablename__ = "appraisal_runs"
-
-    plan_id: Mapped[int] = mapped_column(FK, ForeignKey("appraisal_plans.id"), index=True)
-    run_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="done")
-
-
-class AppraisalScore(IdMixin, Base):
-    """A staff member's total in one run, with rank inside their comparable group."""
-
-    __tablename__ = "appraisal_scores"
-    __table_args__ = (UniqueConstraint("run_id", "staff_id"),)
-
-    run_id: Mapped[int] = mapped_column(FK, ForeignKey("appraisal_runs.id"), index=True)
-    staff_id: Mapped[int] = mapped_column(FK, ForeignKey("staff.id"), index=True)
-    total: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    rank_in_group: Mapped[int | None] = mapped_column(Integer)
-    group_size: Mapped[int | None] = mapped_column(Integer)
-
-
-class AppraisalScoreLine(IdMixin, Base):
-    """One indicator's actual value, score and weighted contribution: explains the total."""
-
-    __tablename__ = "appraisal_score_lines"
-
-    score_id: Mapped[int] = mapped_column(FK, ForeignKey("appraisal_scores.id"), index=True)
-    indicator_id: Mapped[int] = mapped_column(FK, ForeignKey("appraisal_indicators.id"))
-    actual: Mapped[Decimal | None] = mapped_column(Numeric(20, 4))
-    score: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    weighted: Mapped[Decimal] = mapped_column(Numeric(8, 2))
-    rated_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
-    comment: Mapped[str | None] = mapped_column(Text)

@@ -180,6 +180,54 @@ ADMIN: Final[dict[str, dict[str, str]]] = {
         "zh": "策划与优化营销活动、登记费用、导出名单",
         "en": "Plan and optimise campaigns, record spend, export target lists",
     },
+    "admin.perm.team:write": {
+        "zh": "维护客户经理管户（含移交）、培训、资格证书、师徒结对与轮岗",
+        "en": "Maintain portfolios (reassignment), training, certificates, mentors and rotations",
+    },
+    "admin.perm.appraisal:read": {
+        "zh": "查看绩效考核结果（本人；管理者可看本团队）",
+        "en": "See appraisal results (one's own; managers their team's)",
+    },
+    "admin.perm.appraisal:write": {
+        "zh": "制定考核方案并运行考核",
+        "en": "Write appraisal plans and run appraisals",
+    },
+    "admin.perm.appraisal:rate": {
+        "zh": "为本团队评定定性指标（服务态度、团队协作、创新能力）",
+        "en": "Rate the qualitative indicators of one's team",
+    },
+    "admin.perm.service:read": {
+        "zh": "查看满意度调查结果、时效超时与服务质量检查",
+        "en": "See survey results, SLA breaches and quality reviews",
+    },
+    "admin.perm.service:write": {
+        "zh": "设计与发送满意度调查、设定服务时效、登记质量检查",
+        "en": "Build and send surveys, set SLA targets, record quality reviews",
+    },
+    "admin.perm.feedback:read": {
+        "zh": "查看客户反馈工单与改进措施",
+        "en": "See feedback tickets and improvement actions",
+    },
+    "admin.perm.feedback:work": {
+        "zh": "登记、分派、办结工单，提出并验证改进措施",
+        "en": "Register, assign and resolve tickets; raise and verify improvement actions",
+    },
+    "admin.perm.market:write": {
+        "zh": "录入或导入市场规模与同业产品利率",
+        "en": "Enter or import market sizes and competitors' products",
+    },
+    "admin.perm.kpi:read": {
+        "zh": "查看指标体系与营销工作方案（限本人权限范围）",
+        "en": "See the KPI suite and work plans, within one's scope",
+    },
+    "admin.perm.kpi:write": {
+        "zh": "设定指标目标值，重新计算指标快照",
+        "en": "Set KPI targets and recompute KPI snapshots",
+    },
+    "admin.perm.plan:write": {
+        "zh": "生成营销工作方案",
+        "en": "Generate the marketing work plan",
+    },
     # audit log
     "admin.audit.subtitle": {
         "zh": "谁在何时、从何处做了什么：登录、查看敏感信息、变更与导出。",

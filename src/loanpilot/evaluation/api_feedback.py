@@ -1,0 +1,7 @@
+"""The feedback API: tickets, topics, improvement actions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""The work-plan API: generate and fetch the marketing work plan."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
