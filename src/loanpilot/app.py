@@ -250,6 +250,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "loanpilot.service.portal",
     "loanpilot.evaluation.api_feedback",
     "loanpilot.evaluation.pages_feedback",
+    "loanpilot.evaluation.portal_feedback",
     "loanpilot.evaluation.api_kpis",
     "loanpilot.evaluation.pages_kpis",
     "loanpilot.evaluation.api_plan",
