@@ -113,6 +113,11 @@ class SurveyInvitation(IdMixin, Base):
     """A survey sent to one customer about one loan or ticket; ``token`` opens the portal form."""
 
     __tablename__ = "survey_invitations"
+    # since migration 0010: one invitation per survey and loan / ticket (the send is idempotent)
+    __table_args__ = (
+        UniqueConstraint("survey_id", "loan_id"),
+        UniqueConstraint("survey_id", "ticket_id"),
+    )
 
     survey_id: Mapped[int] = mapped_column(FK, ForeignKey("surveys.id"), index=True)
     customer_id: Mapped[int] = mapped_column(FK, ForeignKey("customers.id"), index=True)

@@ -13,6 +13,7 @@ CLOSE_STEPS: dict[str, tuple[str, str]] = {
     "collections": ("催收", "Collections"),
     "monitoring": ("贷后监控", "Post-loan monitoring"),
     "warnings": ("风险预警", "Early warning"),
+    "surveys": ("发送满意度调查", "Satisfaction surveys"),
 }
 
 #: What the after-close steps count (the keys of the dicts their ``after_close`` returns).
