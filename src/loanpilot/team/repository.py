@@ -167,4 +167,4 @@ def staff_names(session: Session, staff_ids: Sequence[int]) -> dict[int, str]:
     if not staff_ids:
         return {}
     query = select(Staff.id, Staff.name).where(Staff.id.in_(sorted(set(staff_ids))))
-    return {int(staff_id): str(name) for staff_id, name in session.execute(query).tuples()}
+    return {int(staff_id): str(name) for staff_id, name in session.execute(query)}

@@ -73,6 +73,7 @@ CONSOLE_NAV: tuple[NavItem, ...] = (
     NavItem("nav.plan", "/console/plan", Permission.KPI_READ),
     NavItem("nav.staff", "/console/staff", Permission.STAFF_READ),
     NavItem("nav.team", "/console/team", Permission.STAFF_READ),
+    NavItem("nav.my_team", "/console/team/me", Permission.DASHBOARD_VIEW),
     NavItem("nav.appraisal", "/console/appraisal", Permission.APPRAISAL_READ),
     NavItem("nav.org_units", "/console/org-units", Permission.STAFF_READ),
     NavItem("nav.permissions", "/console/permissions", Permission.PERMISSIONS_READ),
