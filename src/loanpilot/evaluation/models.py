@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Numeric, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loanpilot.db.base import Base, IdMixin, TimestampMixin
-from loanpilot.db.types import FK, UTCDateTime, enum_column
+from loanpilot.db.types import FK, Json, UTCDateTime, enum_column
 
 
 class TicketChannel(StrEnum):
@@ -98,6 +99,14 @@ class FeedbackTicket(IdMixin, TimestampMixin, Base):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     product_id: Mapped[int | None] = mapped_column(FK, ForeignKey("loan_products.id"), index=True)
     loan_id: Mapped[int | None] = mapped_column(FK, ForeignKey("loans.id"), index=True)
+    # since migration 0011: the classifier's probability of ``topic`` (model topics only), the
+    # complaint's first-response due time and when staff first responded (took it in hand), and
+    # the survey response a survey-comment ticket came from (one ticket per response; no database
+    # foreign key, so the column could be added without rebuilding the table on SQLite)
+    topic_probability: Mapped[Decimal | None] = mapped_column(Numeric(6, 4))
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    survey_response_id: Mapped[int | None] = mapped_column(FK, index=True, unique=True)
 
 
 class ImprovementAction(IdMixin, TimestampMixin, Base):
@@ -128,3 +137,49 @@ class ImprovementAction(IdMixin, TimestampMixin, Base):
     target_value: Mapped[Decimal] = mapped_column(Numeric(24, 8))
     after_value: Mapped[Decimal | None] = mapped_column(Numeric(24, 8))
     verified_on: Mapped[date | None] = mapped_column(Date)
+    # since migration 0011: what a survey / KPI / review source is (survey code, KPI code, review
+    # id), when it was raised and done, the periods the metric was measured over (before the
+    # action was raised, after it was done), the KPI's direction and slice.
+    source_ref: Mapped[str | None] = mapped_column(String(64))
+    raised_on: Mapped[date | None] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    baseline_period: Mapped[str | None] = mapped_column(String(16))
+    after_period: Mapped[str | None] = mapped_column(String(16))
+    higher_is_better: Mapped[bool | None] = mapped_column(Boolean)
+    metric_dimension: Mapped[str | None] = mapped_column(String(32))
+    metric_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class FeedbackEvent(IdMixin, Base):
+    """One change of a ticket or an action (its history): created, assigned, status, topic,
+    resolution, confirmation, measured. ``from_value``/``to_value`` are codes or ids, never
+    personal data; ``note`` is the staff's text (a resolution, a reason)."""
+
+    __tablename__ = "feedback_events"
+
+    ticket_id: Mapped[int | None] = mapped_column(FK, ForeignKey("feedback_tickets.id"), index=True)
+    action_id: Mapped[int | None] = mapped_column(
+        FK, ForeignKey("improvement_actions.id"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    from_value: Mapped[str | None] = mapped_column(String(64))
+    to_value: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    by_staff_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))
+    actor_label: Mapped[str] = mapped_column(String(64))
+
+
+class TopicModel(IdMixin, Base):
+    """A fitted ticket-topic classifier (``analytics.text_topics`` JSON artefact), version N is
+    ``topics@N``; the latest version classifies new tickets."""
+
+    __tablename__ = "feedback_topic_models"
+
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    artefact: Mapped[dict[str, Any]] = mapped_column(Json)
+    metrics: Mapped[dict[str, Any]] = mapped_column(Json)
+    n_train: Mapped[int] = mapped_column(Integer)
+    data_sha256: Mapped[str] = mapped_column(String(64))
+    trained_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    trained_by_id: Mapped[int | None] = mapped_column(FK, ForeignKey("staff.id"))

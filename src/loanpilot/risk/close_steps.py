@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from loanpilot.evaluation import feedback_close
 from loanpilot.risk import collections_close, monitoring, warnings
 from loanpilot.service import surveys_close
 
@@ -20,4 +21,5 @@ AFTER_CLOSE: tuple[tuple[str, Step], ...] = (
     ("monitoring", monitoring.after_close),
     ("warnings", warnings.after_close),
     ("surveys", surveys_close.after_close),
+    ("feedback", feedback_close.after_close),
 )

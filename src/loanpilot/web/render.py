@@ -84,6 +84,7 @@ PORTAL_NAV: tuple[NavItem, ...] = (
     NavItem("nav.portal_home", "/", None),
     NavItem("nav.calculator", "/calculator", None),
     NavItem("nav.progress", "/progress", None),
+    NavItem("nav.feedback_portal", "/feedback", None),
 )
 
 

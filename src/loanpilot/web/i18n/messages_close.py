@@ -14,10 +14,13 @@ CLOSE_STEPS: dict[str, tuple[str, str]] = {
     "monitoring": ("贷后监控", "Post-loan monitoring"),
     "warnings": ("风险预警", "Early warning"),
     "surveys": ("发送满意度调查", "Satisfaction surveys"),
+    "feedback": ("问卷差评转投诉工单", "Tickets from low-score survey comments"),
 }
 
 #: What the after-close steps count (the keys of the dicts their ``after_close`` returns).
 CLOSE_COUNTS: dict[str, tuple[str, str]] = {
+    # evaluation.feedback_close
+    "feedback_tickets": ("新建投诉工单", "Tickets created"),
     # risk.collections_close
     "ladder_seeded": ("初始化催收阶梯", "Ladder seeded"),
     "opened": ("新开催收案件", "Cases opened"),

@@ -23,6 +23,7 @@ CONSOLE: Final[dict[str, dict[str, str]]] = {
     "nav.plan": {"zh": "营销工作方案", "en": "Work plan"},
     "nav.team": {"zh": "营销团队", "en": "Team"},
     "nav.my_team": {"zh": "我的培训与证书", "en": "My training"},
+    "nav.feedback_portal": {"zh": "意见反馈", "en": "Feedback"},
     "nav.appraisal": {"zh": "绩效考核", "en": "Appraisal"},
     "nav.menu": {"zh": "菜单", "en": "Menu"},
     "nav.portal_home": {"zh": "贷款产品", "en": "Loan products"},
