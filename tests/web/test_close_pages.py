@@ -122,6 +122,10 @@ def test_every_close_step_and_count_reads_in_both_languages() -> None:
         "behaviour_scores", "purpose_checks", "large_loan_reviews",
         # risk.warnings.after_close
         "rules_seeded", "rules", "firings", "raised",
+        # service.surveys_close.after_close
+        "surveys_disbursed", "surveys_disbursed_30d", "surveys_settled", "surveys_complaint_closed",
+        # evaluation.feedback_close.after_close
+        "feedback_tickets",
     }  # fmt: skip
     assert counted == set(CLOSE_COUNTS)
     for prefix, names in (("close.step", CLOSE_STEPS), ("close.count", CLOSE_COUNTS)):

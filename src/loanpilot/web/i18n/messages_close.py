@@ -19,6 +19,11 @@ CLOSE_STEPS: dict[str, tuple[str, str]] = {
 
 #: What the after-close steps count (the keys of the dicts their ``after_close`` returns).
 CLOSE_COUNTS: dict[str, tuple[str, str]] = {
+    # service.surveys_close
+    "surveys_disbursed": ("发送放款后问卷", "Surveys sent after disbursement"),
+    "surveys_disbursed_30d": ("发送放款 30 天问卷", "Surveys sent 30 days after disbursement"),
+    "surveys_settled": ("发送结清问卷", "Surveys sent after settlement"),
+    "surveys_complaint_closed": ("发送投诉回访问卷", "Surveys sent after closed complaints"),
     # evaluation.feedback_close
     "feedback_tickets": ("新建投诉工单", "Tickets created"),
     # risk.collections_close

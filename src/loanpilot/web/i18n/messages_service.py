@@ -227,12 +227,4 @@ _PROBLEMS = labels("service.problem", {
     "sla_exists": ("该环节与产品类型自 {given} 起的标准已存在", "a target for this stage and product type from {given} exists already"),
 })  # fmt: skip
 
-#: What the daily close's survey step counts (``service.surveys_close.after_close``).
-_CLOSE = labels("close.count", {
-    "surveys_disbursed": ("发送放款后问卷", "Surveys sent after disbursement"),
-    "surveys_disbursed_30d": ("发送放款 30 天问卷", "Surveys sent 30 days after disbursement"),
-    "surveys_settled": ("发送结清问卷", "Surveys sent after settlement"),
-    "surveys_complaint_closed": ("发送投诉回访问卷", "Surveys sent after closed complaints"),
-})  # fmt: skip
-
-SERVICE: dict[str, dict[str, str]] = {**_PAGES, **_COLUMNS, **_LABELS, **_PROBLEMS, **_CLOSE}
+SERVICE: dict[str, dict[str, str]] = {**_PAGES, **_COLUMNS, **_LABELS, **_PROBLEMS}
