@@ -15,7 +15,7 @@ from loanpilot.db.types import FK, Json, UTCDateTime
 class WorkPlanReport(IdMixin, Base):
     """A generated marketing work-plan report (营销工作方案) for a period, as rendered HTML.
 
-    Since migration 0013: ``as_of`` (the business date of its point-in-time figures), ``status``
+    Since migration 0011: ``as_of`` (the business date of its point-in-time figures), ``status``
     (``done``), the chapters (key, number, available, reasons a part is missing, seconds), the
     summary's figures (key, label, value as text, unit, source) and every source it lists, so the
     API can answer without parsing the HTML; ``duration_ms`` is how long building it took. The PDF

@@ -7,8 +7,8 @@ the source reference, raised/done dates, measured periods, direction and slice o
 metric (improvement_actions). New columns are nullable and carry no foreign key, so SQLite adds
 them in place.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-29 23:30:00
 """
 
@@ -22,8 +22,8 @@ from sqlalchemy.dialects import postgresql
 
 import loanpilot.db.types
 
-revision: str = "0011"
-down_revision: str | None = "0010"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -5,8 +5,8 @@ and the rules applied; scores their comparable group and branch at the run; scor
 their actual came from and whether it was missing. Managers' ratings of the qualitative indicators
 get their own table (one per period, staff member and indicator code).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-29 23:30:00
 """
 
@@ -20,8 +20,8 @@ from sqlalchemy.dialects import postgresql
 
 import loanpilot.db.types
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
