@@ -146,6 +146,7 @@ def build_command(
         )
     _close_demo_day(settings.database_url, day)
     _build_marketing(settings, day)
+    _build_evaluation(settings, day)
     print_logins(report.logins)
 
 
@@ -221,6 +222,34 @@ def _build_marketing(settings: Settings, day: date) -> None:
         f"Marketing: {', '.join(f'{r.kind.value} v{r.version}' for r in runs)} segment runs; "
         f"uplift model {uplift.model.name}@{uplift.model.version}; "
         f"offer run {run.id}: {run.offers_count:,} offers for {run.customers_done:,} customers"
+    )
+
+
+def _build_evaluation(settings: Settings, day: date) -> None:
+    """The feedback topic model on the demo's labelled tickets, the KPI targets of the demo's
+    quarter and that quarter's appraisal so far, so the feedback, KPI and appraisal pages and the
+    work plan open on figures (each also a command: ``feedback topics fit``, ``kpi targets set``,
+    ``appraisal run``)."""
+    from loanpilot.db.session import make_engine, make_session_factory, transaction
+    from loanpilot.demo.kpi_targets import run_quarter_appraisals, set_demo_targets
+    from loanpilot.evaluation import topics
+    from loanpilot.kit.clock import now_utc
+
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    try:
+        with console.status("feedback topics 反馈主题模型 · KPI targets 指标目标"):
+            with transaction(factory) as session:
+                model = topics.fit(session, now=now_utc(), actor_label="demo")
+            with transaction(factory) as session:
+                targets = set_demo_targets(session, day, now_utc())
+            with transaction(factory) as session:
+                runs = run_quarter_appraisals(session, day, now_utc())
+    finally:
+        engine.dispose()
+    console.print(
+        f"Evaluation: topic model {topics.model_label(model.version)}; {targets:,} KPI targets; "
+        f"{runs} appraisal runs for the quarter so far"
     )
 
 
