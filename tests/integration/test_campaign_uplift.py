@@ -1,5 +1,6 @@
 """The uplift service on the demo bank: experiment rows, features as of each campaign's eve,
-both learners compared on the hold-out, the better one registered and used for options."""
+every learner compared on the hold-out, the default (or the better, on request) registered and used
+for options."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_experiment_rows_and_features(demo_bank: DemoBank) -> None:
     assert data.y[data.treated].mean() > data.y[~data.treated].mean()  # contacts do move people
 
 
-def test_fit_registers_the_better_learner_and_scores_options(demo_bank: DemoBank) -> None:
+def test_fit_registers_the_default_learner_and_scores_options(demo_bank: DemoBank) -> None:
     now = datetime(2026, 11, 29, 8, tzinfo=UTC)
     with Session(demo_bank.engine) as session:
         try:
@@ -56,16 +57,18 @@ def test_fit_registers_the_better_learner_and_scores_options(demo_bank: DemoBank
             assert result.model.kind == "uplift"
             assert result.model.name == "contact-uplift"
             assert result.model.status == "active"
-            assert set(m["learners"]) == {"two_model", "class_transformation"}
+            assert set(m["learners"]) == {"sparse_effect", "two_model", "class_transformation"}
             best = max(m["learners"], key=lambda k: m["learners"][k]["qini"])
-            assert m["chosen"] == best
+            assert m["best_qini"] == best
+            assert m["chosen"] == svc.DEFAULT_LEARNER == "sparse_effect"
+            assert result.model.artefact["learner"]["method"] == "sparse_effect"
             for learner in m["learners"].values():
                 assert -1 <= learner["qini"] <= 1
                 assert set(learner["uplift_at"]) == {"10", "20", "30"}
                 assert len(learner["qini_curve"]["share"]) == 101
             assert "response_targeting" in m["learners"]["two_model"]
             json.dumps(result.model.artefact)  # JSON, no pickle
-            assert ("learners", 2, 2) in steps
+            assert ("learners", 3, 3) in steps
             ids = [1, 2, 3, 3]
             u = svc.predict_uplift(
                 session,
@@ -89,6 +92,12 @@ def test_fit_registers_the_better_learner_and_scores_options(demo_bank: DemoBank
             session.rollback()  # the demo bank is read-only for tests
     with Session(demo_bank.engine) as session:
         assert session.scalar(select(func.count()).select_from(MarketingModel)) == 0
+
+
+def test_fit_refuses_an_unknown_learner(demo_bank: DemoBank) -> None:
+    now = datetime(2026, 11, 29, 8, tzinfo=UTC)
+    with Session(demo_bank.engine) as session, pytest.raises(ValidationError, match="learner"):
+        svc.fit_uplift(session, as_of=AS_OF, now=now, learner="s_learner")
 
 
 def test_no_experiments_is_a_clear_error(demo_bank: DemoBank) -> None:

@@ -402,7 +402,7 @@ UpliftLearner = TwoModelUplift | ClassTransformationUplift
 _CLASSES: dict[str, type[_UpliftBase]] = {
     "two_model": TwoModelUplift,
     "class_transformation": ClassTransformationUplift,
-}
+}  # and "sparse_effect" (analytics.uplift_sparse), looked up when an artefact names it
 
 
 def uplift_model_from_dict(data: Mapping[str, Any]) -> UpliftLearner:
@@ -413,9 +413,14 @@ def uplift_model_from_dict(data: Mapping[str, Any]) -> UpliftLearner:
             f"{data.get('format_version')!r}, expected {FORMAT!r} version {FORMAT_VERSION}"
         )
     method = data.get("method")
-    if method not in _CLASSES:
-        raise ValueError(f"method must be one of {sorted(_CLASSES)}, got {method!r}")
-    model = _CLASSES[str(method)](**dict(data["params"]))
+    classes = dict(_CLASSES)
+    if method == "sparse_effect":  # its own module, which builds on TwoModelUplift
+        from loanpilot.analytics.uplift_sparse import SparseEffectUplift
+
+        classes["sparse_effect"] = SparseEffectUplift
+    if method not in classes:
+        raise ValueError(f"method must be one of {sorted(classes)}, got {method!r}")
+    model = classes[str(method)](**dict(data["params"]))
     model._check_params()
     model.control_ = str(data["control"])
     model.treatments_ = [str(t) for t in data["treatments"]]
@@ -425,6 +430,8 @@ def uplift_model_from_dict(data: Mapping[str, Any]) -> UpliftLearner:
     model.training_ = dict(data["training"])
     if isinstance(model, TwoModelUplift):
         model.effect_c_ = {str(k): float(v) for k, v in model.training_.get("effect_C", {}).items()}
+    if method == "sparse_effect":  # the arm models' own encoder
+        model.effect_encoder_ = Encoder(data["effect_encoder"])  # type: ignore[attr-defined]
     return model  # type: ignore[return-value]
 
 

@@ -81,15 +81,27 @@ def fit_command(
     ] = None,
     base: Annotated[str, typer.Option(help="base classifier: logistic or lightgbm")] = "logistic",
     seed: Annotated[int, typer.Option(min=0, help="seed of the hold-out split")] = 0,
+    learner: Annotated[
+        str,
+        typer.Option(
+            help="learner to register: sparse_effect (default), two_model, "
+            "class_transformation, or best (the better hold-out Qini)"
+        ),
+    ] = "sparse_effect",
 ) -> None:
-    """Fit the two-model and class-transformation learners, compare them on a 30 % hold-out and
-    register the better one as the active ``contact-uplift`` model."""
-    from loanpilot.campaigns.uplift import fit_uplift
+    """Fit the sparse-effect, two-model and class-transformation learners, compare them on a
+    30 % hold-out and register the chosen one (``--learner``) as the active ``contact-uplift``
+    model."""
+    from loanpilot.campaigns.uplift import LEARNERS, fit_uplift
     from loanpilot.db.session import transaction
     from loanpilot.kit.clock import business_today, now_utc
 
     if base not in ("logistic", "lightgbm"):
         err_console.print(f"[red]Error:[/red] --base must be logistic or lightgbm; got {base!r}")
+        raise typer.Exit(2)
+    if learner not in (*LEARNERS, "best"):
+        choices = ", ".join((*LEARNERS, "best"))
+        err_console.print(f"[red]Error:[/red] --learner must be one of {choices}; got {learner!r}")
         raise typer.Exit(2)
     factory, settings = _factory()
     as_of = _as_of(as_of_text, business_today(settings.tz))
@@ -111,7 +123,13 @@ def fit_command(
         try:
             with transaction(factory) as session:
                 result = fit_uplift(
-                    session, as_of=as_of, now=now_utc(), base=base, seed=seed, progress=progress
+                    session,
+                    as_of=as_of,
+                    now=now_utc(),
+                    base=base,
+                    seed=seed,
+                    learner=learner,
+                    progress=progress,
                 )
                 name = f"{result.model.name}@{result.model.version}"
         except DomainError as exc:

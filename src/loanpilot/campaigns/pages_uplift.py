@@ -40,7 +40,7 @@ Fitter = Annotated[Principal, require(Permission.SEGMENTS_WRITE)]
 
 PATH = "/console/campaigns/uplift"
 MODEL_NAME = "contact-uplift"  # = campaigns.uplift.MODEL_NAME (not imported: it loads sklearn)
-LEARNERS = ("two_model", "class_transformation", "interaction")  # known learners, this order
+LEARNERS = ("sparse_effect", "two_model", "class_transformation", "interaction")  # this order
 BASES = ("logistic", "lightgbm")
 TOP = ("10", "20", "30")
 TABLE_STEPS = tuple(range(0, 101, 10))  # the curve table: every 10 % of the hold-out

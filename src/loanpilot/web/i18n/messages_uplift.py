@@ -75,6 +75,10 @@ UPLIFT: dict[str, dict[str, str]] = labels(
         "col.auuc": ("AUUC", "AUUC"),
         "col.uplift_at": ("前 {k}% 增益", "Uplift @ {k}%"),
         "chosen": ("已采用", "Chosen"),
+        "learner.sparse_effect": (
+            "稀疏效应（跨渠道组套索）",
+            "Sparse effect (group lasso across channels)",
+        ),
         "learner.two_model": ("双模型（T-learner）", "Two-model (T-learner)"),
         "learner.class_transformation": ("类别转换", "Class transformation"),
         "learner.interaction": ("交互项 S-learner", "Interaction S-learner"),
