@@ -144,3 +144,24 @@ def test_run_scope_and_ratings(demo_site: DemoSite) -> None:
                     if x["code"] == "teamwork")  # fmt: skip
         assert (line["actual"], line["score"], line["missing"]) == ("85.0000", "85.00", False)
         assert line["rated_by"]
+
+
+def test_roles_that_see_every_customer_see_only_their_own_appraisal(demo_site: DemoSite) -> None:
+    """Seeing every *customer* (risk officer, approver, collector, service agent) is not seeing
+    every colleague's appraisal: they get their own score only, and 403 on anyone else's."""
+    marketing = demo_site.bearer("marketing")
+    with demo_site.client() as client:
+        runs = client.get(f"{API}/runs", params={"period": "2026Q3"}, headers=marketing).json()
+        run = next(r for r in runs if r["role"] == "customer_manager")
+        everyone = client.get(f"{API}/runs/{run['id']}", headers=marketing).json()["scores"]
+        assert len(everyone) > 10
+        auditor = client.get(f"{API}/runs/{run['id']}", headers=demo_site.bearer("auditor"))
+        assert len(auditor.json()["scores"]) == len(everyone)
+        for user in ("approver", "risk", "collector", "service"):
+            headers = demo_site.bearer(user)
+            seen = client.get(f"{API}/runs/{run['id']}", headers=headers)
+            assert seen.status_code == 200, seen.text
+            assert seen.json()["scores"] == [], user  # none of them is a customer manager
+            peek = client.get(f"{API}/runs/{run['id']}/scores/{everyone[0]['staff_id']}",
+                              headers=headers)  # fmt: skip
+            assert peek.status_code == 403, (user, peek.text)

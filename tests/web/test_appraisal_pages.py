@@ -121,3 +121,12 @@ def test_scope_of_pages_by_role(demo_site: DemoSite) -> None:
     saved = client.post(f"{BASE}/plans/{cm_id}/ratings", data={cell.group(1): "88"})
     assert saved.status_code == 200
     assert 'data-saved="1"' in saved.text
+
+
+def test_ratings_form_ignores_a_malformed_cell_name(demo_site: DemoSite) -> None:
+    """A posted field ``r-5`` (no indicator part) is not a rating cell: ignored, never a 500."""
+    client = demo_site.login("branch")
+    cm_id = _plan_row(client.get(BASE).text, "客户经理", "2026Q3")
+    answer = client.post(f"{BASE}/plans/{cm_id}/ratings", data={"r-5": "80", "r-": "1"})
+    assert answer.status_code == 200
+    assert 'data-saved="0"' in answer.text

@@ -229,3 +229,12 @@ def test_quality_review_api_computes_the_score(demo_site: DemoSite) -> None:
         assert any(r["score"] == "90.00" for r in listed.json()["items"])
         assert client.post("/api/v1/service/quality-reviews", json=body,
                            headers=demo_site.bearer("manager")).status_code == 403  # fmt: skip
+
+
+def test_sla_form_overlong_product_type_is_a_problem_not_a_500(demo_site: DemoSite) -> None:
+    client = demo_site.login("marketing")
+    answer = client.post("/console/service/slas", data={
+        "stage": "application_to_decision", "product_type": "x" * 30, "target_hours": "24",
+        "valid_from": "2026-01-01"})  # fmt: skip
+    assert answer.status_code == 422, answer.text[:300]
+    assert 'data-field="product_type"' in answer.text

@@ -87,7 +87,8 @@ def format_value(value: Value, unit: Unit, lang: Lang) -> str:
     if unit == "score":
         return f"{number:,.2f}"
     if unit == "days":
-        return f"{number:,.1f}天" if lang == "zh" else f"{number:,.1f} days"
+        days = f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+        return f"{days}天" if lang == "zh" else f"{days} days"
     return str(value)  # pragma: no cover - every unit is handled above
 
 

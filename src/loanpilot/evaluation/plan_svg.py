@@ -50,7 +50,16 @@ def axis_range(values: Sequence[Number]) -> tuple[float, float, float]:
     if high - low < 1e-9:  # nothing to scale (all zero, or below any printed precision)
         high = low + 1.0
     step = nice_step(high - low)
-    return math.floor(low / step + 1e-9) * step, math.ceil(high / step - 1e-9) * step, step
+    bottom = math.floor(low / step + 1e-9) * step
+    top = math.ceil(high / step - 1e-9) * step
+    # the 1e-9 step tolerance absorbs float noise, but on a wide axis it can swallow a small real
+    # value (0.0005 beside -1,250,000 would be drawn above the top): widen by a step then
+    noise = 4 * math.ulp(max(1.0, abs(low), abs(high)))
+    if low - bottom < -noise:
+        bottom -= step
+    if high - top > noise:
+        top += step
+    return bottom, top, step
 
 
 def _y(value: float, low: float, high: float) -> float:

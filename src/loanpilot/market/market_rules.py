@@ -395,7 +395,7 @@ def _term(cells: _Cells) -> int | None:
     value = cells.text("max_term_months")
     if value is None:
         return None
-    if not value.isdigit() or not 1 <= int(value) <= MAX_TERM_MONTHS:
+    if not value.isdecimal() or not 1 <= int(value) <= MAX_TERM_MONTHS:
         cells.add("max_term_months", "term")
         return None
     return int(value)

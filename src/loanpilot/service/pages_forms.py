@@ -71,7 +71,7 @@ def parse_survey(values: dict[str, Any]) -> tuple[SurveyWrite | None, list[Field
         if not (q["text_zh"].strip() or q["choices"].strip()):
             continue
         position = q["position"].strip() or str(len(questions) + 1)
-        if not position.lstrip("-").isdigit() or len(position) > 4:
+        if not position.lstrip("-").isdecimal() or len(position) > 4:
             problems.append(rules.problem(f"questions[{i}].position", "position_range"))
             continue
         questions.append(
@@ -150,7 +150,7 @@ def review_values(form: FormData) -> dict[str, Any]:
 
 def _int(text: str) -> int | None:
     t = text.strip()
-    return int(t) if t.lstrip("-").isdigit() and len(t) <= 6 else None
+    return int(t) if t.lstrip("-").isdecimal() and len(t) <= 6 else None
 
 
 def parse_review(values: dict[str, Any]) -> tuple[ReviewCreate | None, list[FieldProblem]]:

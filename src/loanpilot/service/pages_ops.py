@@ -80,8 +80,10 @@ def slas_page(
 @router.post("/console/service/slas")
 async def add_sla(request: Request, session: SessionDep, principal: Writer) -> Response:
     raw = await request.form()
-    form = {k: str(raw.get(k, ""))[:40] for k in ("stage", "product_type", "target_hours",
-                                                   "valid_from")}  # fmt: skip
+    # each field cut to what ``SlaWrite`` holds, so an overlong value is a problem shown beside
+    # its field (unknown stage or product type), never a 500 from the schema
+    limits = {"stage": 40, "product_type": 20, "target_hours": 40, "valid_from": 40}
+    form = {k: str(raw.get(k, ""))[:n] for k, n in limits.items()}
     problems: list[FieldProblem] = []
     try:
         hours = Decimal(form["target_hours"].strip())

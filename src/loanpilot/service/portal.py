@@ -57,7 +57,7 @@ async def survey_submit(token: Token, request: Request, session: SessionDep) -> 
     form = await request.form()
     given: dict[int, list[str]] = {}
     for key in form:
-        if key.startswith("q") and key[1:].isdigit() and len(key) <= 20:
+        if key.startswith("q") and key[1:].isdecimal() and len(key) <= 20:
             given[int(key[1:])] = [str(v)[:4000] for v in form.getlist(key)][:50]
     try:
         sending.submit(

@@ -211,7 +211,7 @@ class CleanAnswer:
 
 def _parse_score(raw: str) -> int | None:
     text = raw.strip()
-    if not text or not (text.isdigit() or (text[0] == "-" and text[1:].isdigit())):
+    if not text or not (text.isdecimal() or (text[0] == "-" and text[1:].isdecimal())):
         return None
     return int(text)
 

@@ -1,8 +1,8 @@
 """Appraisal runs (考核运行): score every active staff member of a plan's role, rank them within
 comparable groups, keep every run (a rerun is a new run), and explain each score line by line.
 
-Who sees what (``appraisal:read``, by ``Principal.scope``): a role that sees the whole bank
-(marketing manager, administrator, auditor) every score; a branch head the staff of their branch
+Who sees what (``appraisal:read``): the marketing manager, administrator and auditor (and whoever
+holds ``appraisal:write``) every score; a branch head the staff of their branch
 and the branches below it (the branch a person had at the run); everyone else their own."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from loanpilot.access.rules import Principal, ScopeKind
+from loanpilot.access.rules import Permission, Principal, ScopeKind
 from loanpilot.kit.errors import (
     ConflictError,
     NotFoundError,
@@ -26,6 +26,7 @@ from loanpilot.team import appraisal_rules as rules
 from loanpilot.team import repository_appraisal as repo
 from loanpilot.team.appraisal_actuals import actuals
 from loanpilot.team.appraisal_plans import Actor, audit, get_plan, scoring_indicators
+from loanpilot.team.models import Role
 from loanpilot.team.models_appraisal import (
     AppraisalPlan,
     AppraisalRun,
@@ -55,11 +56,19 @@ class Scope:
         return self.branch_ids is None or branch_id in self.branch_ids
 
 
+#: Roles that see every appraisal score. ``Principal.scope`` is about *customers*: the risk
+#: officer, approver, collector, service agent and analyst see every customer, but only their own
+#: appraisal (as do those holding ``appraisal:write``, who run the plans, see everyone's).
+WHOLE_BANK_ROLES = frozenset({Role.MARKETING_MANAGER, Role.ADMINISTRATOR, Role.AUDITOR})
+
+
 def scope_of(principal: Principal) -> Scope:
-    if principal.scope is ScopeKind.ALL:
-        return Scope()
     if principal.scope is ScopeKind.BRANCH:
         return Scope(branch_ids=principal.branch_ids)
+    if principal.scope is ScopeKind.ALL and (
+        principal.role in WHOLE_BANK_ROLES or principal.can(Permission.APPRAISAL_WRITE)
+    ):
+        return Scope()
     return Scope(staff_id=principal.staff_id)
 
 

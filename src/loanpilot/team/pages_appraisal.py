@@ -217,15 +217,16 @@ async def save_ratings(plan_id: EntityId, request: Request, session: SessionDep,
     cells: list[str] = []
     problems: list[FieldProblem] = []
     for key, value in form.items():
-        if not key.startswith("r-") or not value.strip():
-            continue
-        _, sid, code = key.split("-", 2)
+        parts = key.split("-", 2)
+        if not key.startswith("r-") or not value.strip() or len(parts) != 3:
+            continue  # not a rating cell of the form (a hand-made key is ignored, not a 500)
+        _, sid, code = parts
         try:
             rating = rules.parse_decimal(value)
         except ValueError:
             problems.append(rules.problem(key, "not_a_number"))
             continue
-        if not sid.isdigit() or rating is None:
+        if not sid.isdecimal() or rating is None:
             continue
         comment = form.get(f"c-{sid}-{code}", "")[:500]
         writes.append(RatingWrite.model_construct(staff_id=int(sid), indicator_code=code,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session
 
@@ -38,6 +38,13 @@ ROLE_NAMES = {
 NOTICE_DAYS = 60
 TOP = 5
 _BELOW = Decimal(100)
+_SHARE = Decimal("0.0001")
+
+
+def share(part: int, whole: int) -> Decimal:
+    """``part`` of ``whole`` as a fraction to 0.01 % (shown as a per cent with two decimals: a
+    fraction rounded to 0.01 would show 10 of 21 as "48.00%")."""
+    return (Decimal(part) / whole).quantize(_SHARE, rounding=ROUND_HALF_UP)
 
 
 def _role(role: str, lang: int = 0) -> str:
@@ -109,7 +116,7 @@ def _appraisal(session: Session, period: Period) -> tuple[list[Figure], list[Tab
             if Decimal(line.score) < _BELOW:
                 below[key] += 1
     below_rows = tuple(
-        (role, name, below[key], scored[key], cents(Decimal(below[key]) / scored[key]))
+        (role, name, below[key], scored[key], share(below[key], scored[key]))
         for key in sorted(scored) for role, _code, name in [key]
     )  # fmt: skip
     n = len(all_totals)

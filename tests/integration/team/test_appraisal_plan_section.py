@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 from tests.conftest import DemoBank
@@ -46,3 +47,25 @@ def test_team_chapter(demo_bank: DemoBank) -> None:
     assert empty.notes
     assert not empty.charts
     assert len(empty.paragraphs_zh) == 1
+
+
+def test_share_below_target_keeps_its_shown_precision() -> None:
+    """The share is shown as a per cent with two decimals, so it is kept to 0.01 %: 10 of 21 is
+    47.62 %, not a fraction rounded to 0.48 and shown as "48.00%"."""
+    from loanpilot.evaluation.plan_render import format_value
+    from loanpilot.team.plan_section import share
+
+    assert share(10, 21) == Decimal("0.4762")
+    assert format_value(share(10, 21), "pct", "zh") == "47.62%"
+    assert format_value(share(1, 44), "pct", "zh") == "2.27%"
+    assert share(50, 50) == 1
+
+
+def test_team_chapter_shares_below_target(demo_bank: DemoBank) -> None:
+    with Session(demo_bank.engine) as session:
+        section = plan_section(session, parse_period("2026Q3"), AS_OF)
+    below = next(t for t in section.tables if t.title_en.startswith("Indicator lines below"))
+    assert below.rows
+    for _role, _name, n_below, n_scored, shown in below.rows:
+        exact = Decimal(int(str(n_below))) / int(str(n_scored))
+        assert abs(Decimal(str(shown)) - exact) <= Decimal("0.00005")

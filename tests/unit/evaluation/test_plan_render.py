@@ -36,6 +36,8 @@ from loanpilot.kit.periods import parse_period
         (Decimal("4.126"), "score", "en", "4.13"),
         (3.25, "days", "zh", "3.2天"),
         (3.25, "days", "en", "3.2 days"),
+        (60, "days", "zh", "60天"),  # a whole number of days has no ".0"
+        (60, "days", "en", "60 days"),
         ("青年白领", "text", "zh", "青年白领"),
         (None, "pct", "zh", "—"),
         (None, "text", "en", "—"),

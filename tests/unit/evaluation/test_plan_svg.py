@@ -29,6 +29,12 @@ def test_axis_includes_zero_and_ends_on_ticks() -> None:
     assert svg.axis_range([5e-324]) == (0.0, 1.0, 0.2)  # a subnormal float is no span
 
 
+def test_a_small_value_beside_a_large_one_is_inside_the_axis() -> None:
+    low, high, _step = svg.axis_range([0.0005, -1250000.0])  # found by hypothesis
+    assert low <= -1250000.0
+    assert high >= 0.0005
+
+
 @given(st.lists(st.floats(min_value=-1e9, max_value=1e9), min_size=1, max_size=20))
 def test_axis_covers_every_value(values: list[float]) -> None:
     low, high, step = svg.axis_range(values)

@@ -217,3 +217,10 @@ def test_percentile_is_a_fraction_and_rises_with_our_rate(values: list[Decimal],
     stats = rules.range_stats(values)
     assert stats is not None
     assert stats.minimum <= stats.median <= stats.maximum
+
+
+def test_a_superscript_term_is_a_problem_not_a_crash() -> None:
+    _, problems = rules.validate_product(
+        PRODUCT | {"max_term_months": "3⁶"}, today=TODAY, known_competitors={"东岳商业银行"}
+    )
+    assert ("max_term_months", "term") in {(p.field, p.code) for p in problems}

@@ -150,3 +150,10 @@ def test_comment_themes() -> None:
     assert rules.themes_of("没什么") == ()
     assert rules.ratio(1, 3) == Decimal("0.3333")
     assert rules.ratio(1, 0) is None
+
+
+def test_a_superscript_digit_is_a_bad_score_not_a_crash() -> None:
+    """``"²".isdigit()`` is true but ``int("²")`` raises: the portal answered such a post 500."""
+    problems, clean = rules.validate_answers(SPECS, {1: ["²"], 2: ["-³"]})
+    assert codes(problems) == {("q1", "score_range"), ("q2", "score_range")}
+    assert clean == [] or all(a.score is None for a in clean)
