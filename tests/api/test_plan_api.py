@@ -49,7 +49,10 @@ def test_generate_and_read(demo_site: DemoSite, plan: dict[str, Any]) -> None:
     assert all(chapters[k]["available"] for k in ("customers", "products", "channels", "risk"))
     assert len(plan["sources"]) > 20
     with demo_site.client() as client:
-        auth = demo_site.bearer("manager")  # a customer manager: kpi:read, not plan:write
+        manager = demo_site.bearer("manager")  # a customer manager: no plan:read
+        assert client.get(f"/api/v1/plans/{plan['id']}", headers=manager).status_code == 403
+        assert client.get("/api/v1/plans", headers=manager).status_code == 403
+        auth = demo_site.bearer("branch")  # a branch head: plan:read, not plan:write
         one = client.get(f"/api/v1/plans/{plan['id']}", headers=auth)
         assert one.status_code == 200
         assert one.json()["id"] == plan["id"]

@@ -50,7 +50,11 @@ def test_generate_view_and_download(demo_site: DemoSite) -> None:
     assert "Marketing work plans" in client.get("/console/plan?lang=en").text
     assert client.get("/console/plan/99999999/view").status_code == 404
     client.close()
-    client = demo_site.login("manager")  # a customer manager reads plans, cannot generate
+    client = demo_site.login("manager")  # a customer manager may not read the bank's plans
+    assert client.get("/console/plan?lang=zh").status_code == 403
+    assert client.get(f"/console/plan/{plan_id}/view").status_code == 403
+    client.close()
+    client = demo_site.login("branch")  # a branch head reads plans, cannot generate
     page = client.get("/console/plan?lang=zh")
     assert page.status_code == 200
     assert 'data-action="generate"' not in page.text

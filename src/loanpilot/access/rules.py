@@ -51,6 +51,7 @@ class Permission(StrEnum):
     MARKET_WRITE = "market:write"  # enter or import market sizes and competitors' products
     KPI_READ = "kpi:read"  # the KPI suite and generated work plans, within one's scope
     KPI_WRITE = "kpi:write"  # set KPI targets and recompute the KPI snapshots
+    PLAN_READ = "plan:read"  # read the generated work plans (bank-wide figures, named top staff)
     PLAN_WRITE = "plan:write"  # generate the marketing work plan (营销工作方案)
 
 
@@ -103,6 +104,7 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
             P.SERVICE_READ,
             P.FEEDBACK_READ,
             P.KPI_WRITE,
+            P.PLAN_READ,
             P.PLAN_WRITE,
         }
     ),
@@ -120,6 +122,7 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
         P.APPRAISAL_WRITE,
         P.MARKET_WRITE,
         P.KPI_WRITE,
+        P.PLAN_READ,
         P.PLAN_WRITE,
     },
     Role.MARKET_ANALYST: _EVERYONE
@@ -130,6 +133,7 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
         P.MARKET_WRITE,
         P.SERVICE_READ,
         P.FEEDBACK_READ,
+        P.PLAN_READ,
     },
     Role.CUSTOMER_MANAGER: _SELLING,
     Role.SENIOR_CUSTOMER_MANAGER: _SELLING,
@@ -145,6 +149,7 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
         P.PORTFOLIO_CLOSE,
         P.ALERTS_WORK,
         P.COLLECTIONS_WORK,
+        P.PLAN_READ,
     },
     Role.APPROVER: _CUSTOMER_WORK | {P.RISK_READ, P.APPLICATIONS_REVIEW},
     Role.COLLECTOR: _CUSTOMER_WORK | {P.COLLECTIONS_WORK},
@@ -161,10 +166,11 @@ DEFAULT_MATRIX: Final[dict[Role, frozenset[Permission]]] = {
         P.MARKETING_READ,
         P.SERVICE_READ,
         P.FEEDBACK_READ,
+        P.PLAN_READ,
     },
     Role.BRANCH_HEAD: _CUSTOMER_WORK
     | _MANAGING
-    | {P.STAFF_READ, P.RISK_READ, P.ALERTS_WORK, P.MARKETING_READ},
+    | {P.STAFF_READ, P.RISK_READ, P.ALERTS_WORK, P.MARKETING_READ, P.PLAN_READ},
 }
 
 #: Whose customers each role sees; roles not named see the whole bank.

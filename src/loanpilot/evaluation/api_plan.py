@@ -4,7 +4,7 @@
 "2026Q4", "lang": "zh"}``); ``GET /api/v1/plans`` lists the stored plans, ``GET /api/v1/plans/{id}``
 gives one (chapters, summary figures, every source), ``.../{id}.html`` its page and
 ``.../{id}.pdf`` its PDF (printed by headless Chromium on first request, then cached). Reading
-needs ``kpi:read``.
+needs ``plan:read``.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def create_plan(
 
 @router.get("", response_model=list[PlanSummary])
 def list_plans(
-    session: SessionDep, _: Annotated[Principal, require(Permission.KPI_READ)]
+    session: SessionDep, _: Annotated[Principal, require(Permission.PLAN_READ)]
 ) -> list[PlanSummary]:
     """The stored work plans, newest first."""
     return [PlanSummary(**_summary(r)) for r in plan_store.list_reports(session)]
@@ -93,7 +93,7 @@ def list_plans(
 
 @router.get("/{report_id}.html", response_class=HTMLResponse)
 def plan_html(
-    report_id: EntityId, session: SessionDep, _: Annotated[Principal, require(Permission.KPI_READ)]
+    report_id: EntityId, session: SessionDep, _: Annotated[Principal, require(Permission.PLAN_READ)]
 ) -> Response:
     """The plan's self-contained page (``?download=1`` is not needed: the page names its file)."""
     r = plan_store.get_report(session, report_id)
@@ -111,7 +111,7 @@ def plan_pdf(
     report_id: EntityId,
     request: Request,
     session: SessionDep,
-    _: Annotated[Principal, require(Permission.KPI_READ)],
+    _: Annotated[Principal, require(Permission.PLAN_READ)],
 ) -> Response:
     """The plan as PDF (headless Chromium; 500 with the path and package to install if missing)."""
     r = plan_store.get_report(session, report_id)
@@ -124,7 +124,7 @@ def plan_pdf(
 
 @router.get("/{report_id}", response_model=PlanRead)
 def get_plan(
-    report_id: EntityId, session: SessionDep, _: Annotated[Principal, require(Permission.KPI_READ)]
+    report_id: EntityId, session: SessionDep, _: Annotated[Principal, require(Permission.PLAN_READ)]
 ) -> PlanRead:
     """One stored plan: its chapters (available or why not), summary figures and sources."""
     return _read(plan_store.get_report(session, report_id))

@@ -1,6 +1,6 @@
 """Console pages of the generated marketing work plans (营销工作方案).
 
-``/console/plan`` lists the stored plans (``kpi:read``) and, for those holding ``plan:write``,
+``/console/plan`` lists the stored plans (``plan:read``) and, for those holding ``plan:write``,
 the form that generates one (period, language): the button shows a spinner while the plan is
 built (a few seconds), then the new plan is listed first. ``/console/plan/{id}/view`` opens a
 plan's page as its own document (it has its own strict CSP), ``.../download.html`` and
@@ -44,7 +44,7 @@ def _page(request: Request, session: SessionDep, principal: Principal, *, form: 
 def plan_index(
     request: Request,
     session: SessionDep,
-    principal: Annotated[Principal, require(Permission.KPI_READ)],
+    principal: Annotated[Principal, require(Permission.PLAN_READ)],
     made: int | None = None,
 ) -> Response:
     return _page(request, session, principal, made=made)
@@ -80,7 +80,7 @@ def plan_generate(
 
 @router.get("/console/plan/{report_id}/view")
 def plan_view(
-    report_id: EntityId, session: SessionDep, _: Annotated[Principal, require(Permission.KPI_READ)]
+    report_id: EntityId, session: SessionDep, _: Annotated[Principal, require(Permission.PLAN_READ)]
 ) -> Response:
     r = plan_store.get_report(session, report_id)
     return HTMLResponse(
@@ -90,7 +90,7 @@ def plan_view(
 
 @router.get("/console/plan/{report_id}/download.html")
 def plan_download_html(
-    report_id: EntityId, session: SessionDep, _: Annotated[Principal, require(Permission.KPI_READ)]
+    report_id: EntityId, session: SessionDep, _: Annotated[Principal, require(Permission.PLAN_READ)]
 ) -> Response:
     r = plan_store.get_report(session, report_id)
     return Response(r.content_html, media_type="text/html; charset=utf-8", headers={
@@ -101,7 +101,7 @@ def plan_download_html(
 @router.get("/console/plan/{report_id}/download.pdf")
 def plan_download_pdf(
     report_id: EntityId, request: Request, session: SessionDep,
-    _: Annotated[Principal, require(Permission.KPI_READ)],
+    _: Annotated[Principal, require(Permission.PLAN_READ)],
 ) -> Response:  # fmt: skip
     r = plan_store.get_report(session, report_id)
     settings: Settings = request.app.state.settings

@@ -70,7 +70,7 @@ CONSOLE_NAV: tuple[NavItem, ...] = (
     NavItem("nav.service", "/console/service", Permission.SERVICE_READ),
     NavItem("nav.feedback", "/console/feedback", Permission.FEEDBACK_READ),
     NavItem("nav.kpis", "/console/kpis", Permission.KPI_READ),
-    NavItem("nav.plan", "/console/plan", Permission.KPI_READ),
+    NavItem("nav.plan", "/console/plan", Permission.PLAN_READ),
     NavItem("nav.staff", "/console/staff", Permission.STAFF_READ),
     NavItem("nav.team", "/console/team", Permission.STAFF_READ),
     NavItem("nav.my_team", "/console/team/me", Permission.DASHBOARD_VIEW),

@@ -217,12 +217,16 @@ ADMIN: Final[dict[str, dict[str, str]]] = {
         "en": "Enter or import market sizes and competitors' products",
     },
     "admin.perm.kpi:read": {
-        "zh": "查看指标体系与营销工作方案（限本人权限范围）",
-        "en": "See the KPI suite and work plans, within one's scope",
+        "zh": "查看指标体系（限本人权限范围）",
+        "en": "See the KPI suite, within one's scope",
     },
     "admin.perm.kpi:write": {
         "zh": "设定指标目标值，重新计算指标快照",
         "en": "Set KPI targets and recompute KPI snapshots",
+    },
+    "admin.perm.plan:read": {
+        "zh": "查看已生成的营销工作方案（含全行数据与员工排名）",
+        "en": "Read generated work plans (bank-wide figures and named top staff)",
     },
     "admin.perm.plan:write": {
         "zh": "生成营销工作方案",
