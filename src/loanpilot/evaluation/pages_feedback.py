@@ -164,6 +164,8 @@ def _ticket_page(
     t = row.ticket
     history = repo.events(session, ticket_id=t.id)
     ids = [t.assigned_to_id or 0] + [e.by_staff_id or 0 for e in history]
+    ids += [int(v) for e in history if e.kind == "assigned"
+            for v in (e.from_value, e.to_value) if v and v.isdigit()]  # fmt: skip
     staff = (
         repo.assignable_staff(session, principal) if principal.can(Permission.FEEDBACK_WORK) else []
     )
