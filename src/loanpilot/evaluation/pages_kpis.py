@@ -10,7 +10,7 @@ head their branch subtree, others the bank.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -59,12 +59,18 @@ def _change_text(code: str, change: Decimal | None, lang: Lang) -> str:
         return "—"
     unit = DEFINITIONS[code].unit
     if unit == "pct":
-        return f"{change * 100:+.2f}" + (" 个百分点" if lang == "zh" else " pts")
+        return f"{_shown(change * 100):+.2f}" + (" 个百分点" if lang == "zh" else " pts")
     if unit == "fen":
         return f"{'+' if change >= 0 else '−'}¥{abs(change) / 100:,.2f}"
     if unit == "count":
         return f"{int(change):+,}"
-    return f"{change:+.2f}"
+    return f"{_shown(change):+.2f}"
+
+
+def _shown(value: Decimal) -> Decimal:
+    """``value`` to the hundredth as shown, half up, with no negative zero (−0.004 → 0.00)."""
+    rounded = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return abs(rounded) if rounded == 0 else rounded
 
 
 def _chart_value(code: str, value: Decimal | None) -> float | None:
