@@ -1,11 +1,16 @@
 """Demo step: quarterly appraisal plans, indicators, runs, scores and score lines of the sales staff.
 
 Appraisal actuals are computed from the generated loans, applications, customers and survey answers,
-exactly as the appraisal engine would.
+exactly as the appraisal engine would. The territory's market share is the KPI suite's
+``market_share`` by branch (``team.appraisal_actuals``): the balance of the person's branch in the
+quarter's last snapshot ÷ the market balance of its province that quarter, in per cent. The market
+is the one the next step (``after_market.add_market``) draws from this step's random stream.
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -21,7 +26,7 @@ from loanpilot.demo.after_common import (
     quarter_index,
     window_quarters,
 )
-from loanpilot.demo.context import DemoContext, local_to_utc, utc_to_local_date
+from loanpilot.demo.context import NAT_D, DemoContext, local_to_utc, utc_to_local_date
 
 APPROVED_STATUSES = ("approved", "offer_accepted", "contract_signed", "disbursed")
 #: Role names in the plan names.
@@ -38,7 +43,7 @@ INDICATORS: tuple[tuple[str, str, str, float, bool, dict[str, Any]], ...] = (
     ("new_customers", "新增客户数", "quantitative", 0.15, True, LINEAR),
     ("approval_rate", "审批通过率（%）", "quantitative", 0.10, True, LINEAR),
     ("customer_satisfaction", "客户满意度（CSAT 1–5）", "quantitative", 0.15, True, LINEAR),
-    ("territory_market_share", "辖区份额（本支行放款占比，%）", "quantitative", 0.05, True, LINEAR),
+    ("territory_market_share", "辖区市场份额（%）", "quantitative", 0.05, True, LINEAR),
     (
         "portfolio_overdue_rate",
         "管户贷款逾期率（%）",
@@ -67,6 +72,9 @@ INDICATORS: tuple[tuple[str, str, str, float, bool, dict[str, Any]], ...] = (
 )
 FIXED_TARGETS = {"approval_rate": 60.0, "customer_satisfaction": 4.5, "portfolio_overdue_rate": 2.0}
 MISSING_SCORE = 80.0
+#: A quarter's target: this much of the role's previous quarter, for a flow indicator its mean
+#: actual per day times the quarter's days, for the market share (a stock) its median actual.
+AMBITION = 1.1
 
 
 def _actuals(ctx: DemoContext, rng: np.random.Generator, nq: int) -> dict[str, Arr]:
@@ -74,7 +82,8 @@ def _actuals(ctx: DemoContext, rng: np.random.Generator, nq: int) -> dict[str, A
 
     Customer managers are measured on their own loans, customers, applications and respondents.
     Sales consultants hold no portfolio: they get their branch's per-head amount and customers
-    (scaled by their quality) and their branch's rates.
+    (scaled by their quality) and their branch's rates. The market share (everyone's: their
+    branch's) is filled in later, by ``_market_share``, once the market is known.
     """
     staff = ctx.tables["staff"]
     ns, nb = ctx.count("staff"), ctx.count("branches")
@@ -132,7 +141,6 @@ def _actuals(ctx: DemoContext, rng: np.random.Generator, nq: int) -> dict[str, A
             "new_customers": new,
             "approval_rate": 100 * ok / dec,
             "customer_satisfaction": sat / sat_n,
-            "territory_market_share": 100 * amount / b_amount[np.maximum(branch, 1) - 1],
             "portfolio_overdue_rate": 100 * bad / count,
         }
         consultant = np.flatnonzero(np.asarray(staff["role"]) == "sales_consultant")
@@ -146,7 +154,6 @@ def _actuals(ctx: DemoContext, rng: np.random.Generator, nq: int) -> dict[str, A
             "new_customers": np.round(b_new[bi] / np.maximum(heads[bi, None], 1) * factor),
             "approval_rate": 100 * b_ok[bi] / b_dec[bi],
             "customer_satisfaction": b_sat[bi] / b_sat_n[bi],
-            "territory_market_share": 100 / np.maximum(heads[bi, None], 1) * factor,
             "portfolio_overdue_rate": 100 * b_bad[bi] / b_count[bi],
         }
     for code, values in proxy.items():
@@ -158,6 +165,75 @@ def _actuals(ctx: DemoContext, rng: np.random.Generator, nq: int) -> dict[str, A
     return own
 
 
+def _next_market(ctx: DemoContext, rng: np.random.Generator) -> dict[str, Arr]:
+    """The ``market_sizes`` rows the next step of this random stream (``after_market.add_market``,
+    see ``aftercare.team_and_market``) will add, drawn from a copy of the stream on a copy of the
+    context: nothing is added here, and the stream is left as it is."""
+    from loanpilot.demo.after_market import add_market
+
+    preview = dataclasses.replace(ctx, tables=dict(ctx.tables), latent=dict(ctx.latent))
+    add_market(preview, copy.deepcopy(rng))
+    return preview.tables["market_sizes"]
+
+
+def _market_share(ctx: DemoContext, market: dict[str, Arr], nq: int) -> Arr:
+    """Per branch (row = branch id − 1) and quarter, the KPI suite's ``market_share`` by branch in
+    per cent to 4 places, as the appraisal engine takes it (NaN: no value).
+
+    The branch's outstanding principal in the quarter's last snapshot, over the product lines and
+    provinces with a market row of the quarter, ÷ the market balance of all lines of its province
+    that quarter (``kpis_market.market_share_rows``); a branch without any such snapshot row has no
+    value. Rounded half-even like ``Decimal.quantize``, in integers so that it is exact.
+    """
+    quarters = [q[0] for q in window_quarters(ctx)]
+    nb = ctx.count("branches")
+    province = np.asarray(ctx.tables["branches"]["province"], dtype=object)
+    regions = sorted(set(province) | set(market["region"]))
+    region_of = {r: k for k, r in enumerate(regions)}
+    b_region = np.array([region_of[r] for r in province], dtype=np.int64)
+    # market: (region, quarter) → balance of all its lines, and which (line, region, quarter) exist
+    m_q = np.array([quarters.index(p) if p in quarters else -1 for p in market["period"]])
+    m_r = np.array([region_of[r] for r in market["region"]], dtype=np.int64)
+    m_fen = np.asarray(market["total_balance_fen"], dtype=np.int64)
+    ok = m_q >= 0
+    total = np.zeros((len(regions), nq), dtype=np.int64)
+    np.add.at(total, (m_r[ok], m_q[ok]), m_fen[ok])
+    lines = np.asarray(market["product_line"], dtype=object)[ok]
+    has_row = {(str(x), int(r), int(q)) for x, r, q in zip(lines, m_r[ok], m_q[ok], strict=True)}
+    # our side: the snapshot of each quarter's last snapshot day
+    loans = loan_view(ctx, top_only=False)  # row = loan id − 1
+    snaps = ctx.tables["delinquency_snapshots"]
+    s_day = np.asarray(snaps["as_of"], dtype="M8[D]")
+    sq = quarter_index(s_day, ctx)
+    last = np.array([s_day[sq == k].max() if (sq == k).any() else NAT_D for k in range(nq)])
+    on_last = (sq >= 0) & (sq < nq) & (s_day == last[np.clip(sq, 0, nq - 1)])
+    rows = np.flatnonzero(on_last)
+    sl = fk_ids(snaps["loan_id"])[rows] - 1
+    s_branch = loans["branch"][sl]
+    s_q = sq[rows]
+    counted = np.array(
+        [
+            b > 0 and (str(line), int(b_region[b - 1]), int(q)) in has_row
+            for line, b, q in zip(loans["ptype"][sl], s_branch, s_q, strict=True)
+        ],
+        dtype=bool,
+    )
+    fen = np.zeros((nb, nq), dtype=np.int64)
+    seen = np.zeros((nb, nq), dtype=bool)
+    balance = np.asarray(snaps["outstanding_principal_fen"], dtype=np.int64)[rows]
+    np.add.at(fen, (s_branch[counted] - 1, s_q[counted]), balance[counted])
+    seen[s_branch[counted] - 1, s_q[counted]] = True
+    den = total[b_region]  # (nb, nq)
+    out: Arr = np.full((nb, nq), np.nan)
+    for b, q in zip(*np.nonzero(seen & (den > 0)), strict=True):
+        # per cent to 4 places: fen ÷ den × 100 × 10⁴, rounded half-even (Python integers: exact)
+        d = int(den[b, q])
+        quo, rem = divmod(int(fen[b, q]) * 1_000_000, d)
+        quo += 2 * rem > d or (2 * rem == d and quo % 2 == 1)
+        out[b, q] = quo / 1e4
+    return out
+
+
 def _score(actual: Arr, target: float | None, curve: dict[str, Any]) -> Arr:
     lo, hi = curve["floor"], curve["cap"]
     if curve["type"] == "rating" or not target:
@@ -167,6 +243,18 @@ def _score(actual: Arr, target: float | None, curve: dict[str, Any]) -> Arr:
     else:
         raw = actual / target * 100
     return np.where(np.isnan(actual), MISSING_SCORE, np.round(np.clip(raw, lo, hi), 2))
+
+
+def _share_score(actual: Arr, target: float | None, curve: dict[str, Any]) -> Arr:
+    """``_score`` of the market share, exactly as the engine's: the actual has 4 places and the
+    target 2, so the points (actual ÷ target × 100) are rounded half-up to 0.01 in integers."""
+    if not target:
+        return _score(actual, target, curve)
+    have = ~np.isnan(actual)
+    a = np.round(np.where(have, actual, 0) * 10_000).astype(np.int64)
+    t = round(target * 100)
+    cents = np.clip((200 * a + t) // (2 * t), 100 * curve["floor"], 100 * curve["cap"])
+    return np.where(have, cents / 100, MISSING_SCORE)
 
 
 def add_appraisal(ctx: DemoContext, rng: np.random.Generator) -> None:
@@ -182,13 +270,17 @@ def add_appraisal(ctx: DemoContext, rng: np.random.Generator) -> None:
     branch = fk_ids(staff["branch_id"])
     heads = np.flatnonzero(role == "branch_head")
     rater, _ = group_pick(rng, branch[heads], ids[heads], branch)
+    # the days after a quarter's end its run took place, per plan (role, then quarter), drawn here
+    # so that the stream is left as the market step will find it
+    run_after = [int(rng.integers(3, 9)) for _ in SALES_ROLES for _ in quarters]
+    share = _market_share(ctx, _next_market(ctx, rng), nq)
+    actual["territory_market_share"] = np.where(
+        branch[:, None] > 0, share[np.maximum(branch, 1) - 1], np.nan
+    )
     days_in = np.array(
         [(q[2] - max(q[1], ctx.start64)).astype(int) + 1 for q in quarters], dtype=float
     )
     now = local_to_utc(np.array([ctx.as_of64]), np.array([24.0]))[0]
-    sales = np.isin(role, SALES_ROLES)
-    # a fair share of the branch's disbursement: 100 % ÷ sales staff per branch
-    share_target = round(100.0 * len(np.unique(branch[sales])) / max(int(sales.sum()), 1), 1)
     plans: list[tuple[str, str, str, str]] = []
     ind: dict[str, list[Any]] = {
         k: [] for k in ("plan", "code", "name", "kind", "weight", "target", "hib", "curve")
@@ -221,7 +313,11 @@ def add_appraisal(ctx: DemoContext, rng: np.random.Generator) -> None:
                 elif kind == "qualitative":
                     target = None
                 elif code == "territory_market_share":
-                    target = share_target
+                    # a stock: AMBITION × the median share (of the role's branches) a quarter
+                    # before; the median, as a few branches alone in a province hold large shares
+                    prior = actual[code][members, ref_q]
+                    typical = float(np.nanmedian(prior)) if np.isfinite(prior).any() else 0.0
+                    target = max(round(typical * AMBITION, 2), 0.01)
                 else:
                     per_day = (
                         np.nanmean(actual[code][members, ref_q]) / days_in[ref_q]
@@ -229,13 +325,15 @@ def add_appraisal(ctx: DemoContext, rng: np.random.Generator) -> None:
                         else 0.0
                     )
                     digits = 1 if code == "disbursed_amount" else 0
-                    target = max(round(float(per_day * days_in[qi] * 1.1), digits), 10.0**-digits)
+                    target = max(
+                        round(float(per_day * days_in[qi] * AMBITION), digits), 10.0**-digits
+                    )
                 targets.append(target)
                 for key, value in zip(
                     ind, (plan_id, code, name, kind, weight, target, hib, curve), strict=True
                 ):
                     ind[key].append(value)
-            run_day = q_end + np.timedelta64(int(rng.integers(3, 9)), "D")
+            run_day = q_end + np.timedelta64(run_after[plan_id - 1], "D")
             run_at = local_to_utc(np.array([run_day]), np.array([10.0]))[0]
             who = members[hired[members] <= q_end]
             if not ended or run_at > now or who.size == 0:
@@ -244,7 +342,9 @@ def add_appraisal(ctx: DemoContext, rng: np.random.Generator) -> None:
             m = who.size
             scores = np.column_stack(
                 [
-                    _score(actual[c[0]][who, qi], t, c[5])
+                    (_share_score if c[0] == "territory_market_share" else _score)(
+                        actual[c[0]][who, qi], t, c[5]
+                    )
                     for c, t in zip(INDICATORS, targets, strict=True)
                 ]
             )

@@ -234,13 +234,20 @@ def _build_evaluation(settings: Settings, day: date) -> None:
     from loanpilot.demo.kpi_targets import run_quarter_appraisals, set_demo_targets
     from loanpilot.evaluation import topics
     from loanpilot.kit.clock import now_utc
+    from loanpilot.kit.errors import ValidationError
 
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     try:
         with console.status("feedback topics 反馈主题模型 · KPI targets 指标目标"):
-            with transaction(factory) as session:
-                model = topics.fit(session, now=now_utc(), actor_label="demo")
+            model_note = "no topic model (too few labelled tickets: a larger bank has them)"
+            try:
+                with transaction(factory) as session:
+                    model = topics.fit(session, now=now_utc(), actor_label="demo")
+                model_note = f"topic model {topics.model_label(model.version)}"
+            except ValidationError as exc:
+                if exc.code != "topics.too_few":
+                    raise
             with transaction(factory) as session:
                 targets = set_demo_targets(session, day, now_utc())
             with transaction(factory) as session:
@@ -248,7 +255,7 @@ def _build_evaluation(settings: Settings, day: date) -> None:
     finally:
         engine.dispose()
     console.print(
-        f"Evaluation: topic model {topics.model_label(model.version)}; {targets:,} KPI targets; "
+        f"Evaluation: {model_note}; {targets:,} KPI targets; "
         f"{runs} appraisal runs for the quarter so far"
     )
 

@@ -78,7 +78,7 @@ CATALOGUE: Final[dict[str, CatalogueEntry]] = {
         "客户满意度（CSAT 1–5）", "Customer satisfaction (CSAT 1-5)", "csat", True
     ),
     "territory_market_share": CatalogueEntry(
-        "辖区份额（%）", "Market share of the territory (%)", "pct", True
+        "辖区市场份额（%）", "Market share of the territory (%)", "pct", True
     ),
     "portfolio_overdue_rate": CatalogueEntry(
         "管户贷款逾期率（%）", "Overdue rate of own portfolio (%)", "pct", False
