@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from loanpilot.campaigns import results
 from loanpilot.evaluation import kpis
 from loanpilot.evaluation import plan_queries as q
-from loanpilot.evaluation.plan_common import Figures, dec
+from loanpilot.evaluation.plan_common import ROI_CAVEAT, Figures, dec
 from loanpilot.evaluation.plan_types import Chart, Column, Section, Series, Table
 from loanpilot.kit.clock import business_today
 from loanpilot.kit.periods import Period
@@ -103,11 +103,12 @@ def plan_section(
     zh = [
         "【现状】本期共开展营销活动 {campaigns} 场，覆盖营销组客户 {targeted} 人，活动费用 {spent}；"
         "按随机对照组测算，增量放款 {incremental_loans} 笔，其中 {significant} 场活动的放款提升在统计上显著。"
-        "本期已结束活动的投资回报率为 {roi}。"
+        "本期已结束活动的投资回报率为 {roi}（" + ROI_CAVEAT[0] + "）。"
     ]
     en = ["[Situation] {campaigns} campaigns ran this period, reaching {targeted} treated customers for {spent}; "
           "measured against randomised hold-outs they added {incremental_loans} loans, and {significant} of "
-          "them lifted disbursement significantly. Campaigns that ended in the period returned {roi}."]  # fmt: skip
+          "them lifted disbursement significantly. Campaigns that ended in the period returned {roi} "
+          "(" + ROI_CAVEAT[1] + ")."]  # fmt: skip
     if f.has("best_name"):
         zh.append(
             "【分析】“{best_name}”投资回报率最高（{best_roi}）"
@@ -116,6 +117,16 @@ def plan_section(
         )
         en.append("[Analysis] \"{best_name}\" returned the most ({best_roi})" + ("; \"{worst_name}\" the least ({worst_roi})" if f.has("worst_name") else "")
                   + ". The spread comes mostly from the audiences' response and approval rates: choosing whom to reach matters more than how many.")  # fmt: skip
+    if found and len(significant) < len(found):
+        zh.append(
+            "【说明】增量放款以营销组与对照组之差估算，"
+            + ("各活动" if not significant else "部分活动")
+            + "的放款提升未达到统计显著，单个活动的投资回报率波动很大（可为负），宜结合多期结果判断，不宜据此单独决定预算。"
+        )
+        en.append("[Note] The incremental loans are the difference between the treated group and the hold-out; "
+                  + ("no campaign's" if not significant else "some campaigns'")
+                  + " disbursement lift is statistically significant, so a single campaign's ROI swings widely (and can be "
+                  "negative): read it over several periods before deciding a budget on it.")  # fmt: skip
     return Section(
         "campaigns",
         "本期活动效果",

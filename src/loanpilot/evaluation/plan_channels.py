@@ -14,7 +14,15 @@ from sqlalchemy.orm import Session
 
 from loanpilot.evaluation import kpis
 from loanpilot.evaluation import plan_queries as q
-from loanpilot.evaluation.plan_common import CHANNELS, Figures, bounds, in_lang, pair, ratio
+from loanpilot.evaluation.plan_common import (
+    CHANNELS,
+    PARTNER_KINDS,
+    Figures,
+    bounds,
+    in_lang,
+    pair,
+    ratio,
+)
 from loanpilot.evaluation.plan_types import Chart, Column, Section, Series, Table
 from loanpilot.kit.clock import business_today
 from loanpilot.kit.periods import Period
@@ -155,7 +163,8 @@ def plan_section(
         tables.append(Table("线索最多的合作机构", "Partners that brought the most leads",
                             (Column("合作机构", "Partner"), Column("类型", "Kind"), Column("线索", "Leads", "count"),
                              Column("已转化", "Converted", "count")),
-                            tuple(partners), src_partner))  # fmt: skip
+                            tuple((name, in_lang(lang, pair(PARTNER_KINDS, kind)), n, c)
+                                  for name, kind, n, c in partners), src_partner))  # fmt: skip
     chart = Chart("各渠道放款金额", "Disbursement by channel", "bar", tuple(label(ch) for ch in order),
                   (Series("放款金额", "Disbursed", tuple(value(ch, "disbursed_fen") for ch in order)),),
                   "fen", kpis.source("disbursed_fen", period, "channel"))  # fmt: skip
@@ -168,30 +177,45 @@ def plan_section(
         )
         + "本期新增线索 {leads} 条，已转化 {converted} 条，转化率 {conversion}；其中转介绍线索 {referred} 条，支付转介绍奖励 {credit}。"
     ]
-    en = ["[Situation] {channels} channels brought business this period." + (" The largest, {top_channel}, disbursed {top_paid}, {top_share} of the total." if order else "")
+    en = ["[Situation] {channels} channels brought business this period." + (" The largest, the {top_channel} channel, disbursed {top_paid}, {top_share} of the total." if order else "")
           + " {leads} leads came in and {converted} converted ({conversion}); {referred} were referrals, earning {credit} of referral credit."]  # fmt: skip
     analysis_zh, analysis_en = [], []
-    if best is not None:
+    same = bool(best is not None and rated and best.key == low)
+    if same:  # one channel both converts leads best and has the lowest approval rate
+        analysis_zh.append("{best_channel}渠道线索转化率最高（{best_conversion}），但审批通过率在各渠道中最低"
+                           "（{low_rate}）：线索容易转为申请，申请质量却与授信政策匹配不足，"
+                           "增量应来自更精准的预审而非更多线索")  # fmt: skip
+        analysis_en.append("The {best_channel} channel converts leads best ({best_conversion}) yet has the lowest approval "
+                           "rate ({low_rate}): its leads turn into applications easily, but the applications "
+                           "fit the credit policy least, so growth there should come from better pre-screening, "
+                           "not more leads")  # fmt: skip
+    elif best is not None:
         analysis_zh.append("{best_channel}渠道线索转化率最高（{best_conversion}）")
-        analysis_en.append("{best_channel} converts leads best ({best_conversion})")
-    if rated:
+        analysis_en.append("The {best_channel} channel converts leads best ({best_conversion})")
+    if rated and not same:
         analysis_zh.append(
             "{low_channel}渠道审批通过率最低（{low_rate}），说明该渠道获客与授信政策匹配度不足"
         )
         analysis_en.append(
-            "{low_channel} has the lowest approval rate ({low_rate}): its customers fit the credit policy least"
+            "the {low_channel} channel has the lowest approval rate ({low_rate}): its customers fit the credit policy least"
         )
     if analysis_zh:
         zh.append("【分析】" + "；".join(analysis_zh) + "。")
         en.append("[Analysis] " + "; ".join(analysis_en) + ".")
     zh.append(
         "【下期措施】"
-        + ("向{best_channel}渠道倾斜营销资源与线索分配；" if best is not None else "")
-        + ("对{low_channel}渠道前置预审、优化准入提示，降低无效申请；" if rated else "")
+        + ("在{best_channel}渠道先行前置预审、优化准入提示，再扩大线索投放；" if same else "")
+        + ("向{best_channel}渠道倾斜营销资源与线索分配；" if best is not None and not same else "")
+        + (
+            "对{low_channel}渠道前置预审、优化准入提示，降低无效申请；"
+            if rated and not same
+            else ""
+        )
         + "线索实行统一视图、当日分派、及时首次联系，转介绍奖励按放款结果兑现。"
     )
-    en.append("[Next period] " + ("give {best_channel} more of the budget and the leads; " if best is not None else "")
-              + ("pre-screen applicants from {low_channel} to cut applications bound to be declined; " if rated else "")
+    en.append("[Next period] " + ("pre-screen applicants in the {best_channel} channel first, then widen its leads; " if same else "")
+              + ("give the {best_channel} channel more of the budget and the leads; " if best is not None and not same else "")
+              + ("pre-screen applicants from the {low_channel} channel to cut applications bound to be declined; " if rated and not same else "")
               + "one view of every lead, assigned the day it arrives and contacted promptly; referral credit paid on disbursement only.")  # fmt: skip
     return Section(
         "channels", "营销渠道", "Channels", tuple(zh), tuple(en), f.tuple(), tuple(tables), (chart,)

@@ -81,7 +81,7 @@ def plan_section(session: Session, period: Period, as_of: date, *, lang: str = "
             "【现状】本行尚未进行客群细分。请先运行 `loanpilot segments build`，再生成本方案。",),
             paragraphs_en=("[Situation] No segmentation has been built yet: run `loanpilot "
                            "segments build`, then generate this plan again.",),
-            notes=("尚无客群细分结果。",))  # fmt: skip
+            notes=("尚无客群细分结果。" if lang == "zh" else "No segmentation yet.",))  # fmt: skip
     segs = sorted(seg_service.run_segments(session, run.id), key=lambda s: (-s.size, s.code))
     src = run_label(run)
     f = Figures()

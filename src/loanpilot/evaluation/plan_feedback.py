@@ -15,14 +15,16 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from loanpilot.evaluation import actions
+from loanpilot.evaluation import actions, actions_metrics, kpi_rules
 from loanpilot.evaluation import feedback_rules as rules
 from loanpilot.evaluation import repository_feedback as repo
 from loanpilot.evaluation.plan_common import Figures, bounds, instant, ratio
-from loanpilot.evaluation.plan_types import Chart, Column, Section, Series, Table
+from loanpilot.evaluation.plan_render import Lang, format_value
+from loanpilot.evaluation.plan_types import Chart, Column, Section, Series, Table, Unit, Value
 from loanpilot.evaluation.topics import TOPIC_LABELS
 from loanpilot.kit.clock import SHANGHAI
 from loanpilot.kit.periods import Period
+from loanpilot.risk.warning_rules import METRICS as RISK_METRICS
 
 TYPES: dict[str, tuple[str, str]] = {
     "complaint": ("投诉", "Complaints"),
@@ -45,14 +47,46 @@ ACTION_STATUSES: dict[str, tuple[str, str]] = {
 }
 
 
+#: Metrics an improvement action may be verified by that are neither KPIs nor complaint counts.
+OTHER_METRICS: dict[str, tuple[str, str, Unit]] = {
+    "csat_avg": ("客户满意度（CSAT 均分）", "Satisfaction (mean CSAT)", "score"),
+    "avg_decision_hours": ("平均审批时长（小时）", "Mean time to decision (hours)", "score"),
+}
+EFFECTS = {True: ("达到目标", "Target met"), False: ("未达目标", "Target missed")}
+
+
+def metric_label(code: str | None, lang: int) -> tuple[str, Unit]:
+    """What an action's metric is called, and the unit its values are shown in (a KPI's own, a
+    risk ratio as %, complaint counts per 30 days and other averages with two decimals); an
+    unknown code is shown as it is."""
+    if not code:
+        return "—", "score"
+    if code in OTHER_METRICS:
+        zh, en, own = OTHER_METRICS[code]
+        return (zh, en)[lang], own
+    if code in RISK_METRICS and RISK_METRICS[code].unit == "ratio":
+        m = RISK_METRICS[code]
+        return (m.zh, m.en)[lang], "pct"
+    found = actions_metrics.info(code)
+    if found is None:
+        return code, "score"
+    unit: Unit = "score"
+    if found.origin == "kpi" and code in kpi_rules.DEFINITIONS:
+        unit = kpi_rules.DEFINITIONS[code].unit
+    return (found.label_zh, found.label_en)[lang], unit
+
+
 def _topic(code: str | None, lang: int) -> str:
     if not code:
         return ("未分类", "unclassified")[lang]
     return TOPIC_LABELS.get(code, (code, code))[lang]
 
 
-def plan_section(session: Session, period: Period, as_of: date) -> Section:
-    """The feedback and improvement part of chapter 9 for ``period``, as of ``as_of``."""
+def plan_section(session: Session, period: Period, as_of: date, *, lang: str = "zh") -> Section:
+    """The feedback and improvement part of chapter 9 for ``period``, as of ``as_of``, with its
+    labels in ``lang`` (actions' titles are the bank's own words and stay as written)."""
+    i = 0 if lang == "zh" else 1
+    shown_lang: Lang = "zh" if lang == "zh" else "en"
     start, end = bounds(period)
     prev_start, prev_end = bounds(period.previous())
     at = instant(as_of + timedelta(days=1))  # the end of the as-of day
@@ -85,7 +119,7 @@ def plan_section(session: Session, period: Period, as_of: date) -> Section:
             "top_topic",
             "反映最多的主题",
             "Most frequent topic",
-            _topic(top, 0),
+            _topic(top, i),
             "text",
             src + " by=topic",
         )
@@ -95,7 +129,7 @@ def plan_section(session: Session, period: Period, as_of: date) -> Section:
     )
     rising = grown[0] if grown and grown[0][1] > 0 else None
     if rising is not None:
-        f.add("rising_topic", "增长最多的主题", "Fastest-growing topic", _topic(rising[0], 0), "text",
+        f.add("rising_topic", "增长最多的主题", "Fastest-growing topic", _topic(rising[0], i), "text",
               f"{src} vs {period.previous().label} by=topic")  # fmt: skip
         f.add("rising_by", "较上期增加", "More than last period", rising[1], "count",
               f"{src} vs {period.previous().label} topic={rising[0]}")  # fmt: skip
@@ -119,7 +153,7 @@ def plan_section(session: Session, period: Period, as_of: date) -> Section:
         "本期工单类型与处理状态", "Tickets this period by type and status",
         (Column("类型", "Type"), *(Column(a, b, "count") for a, b in STATUSES.values()),
          Column("合计", "Total", "count")),
-        tuple((TYPES[t][0], *(sum(1 for x in this if x[0] == t and x[2] == s) for s in STATUSES),
+        tuple((TYPES[t][i], *(sum(1 for x in this if x[0] == t and x[2] == s) for s in STATUSES),
                by_type.get(t, 0)) for t in TYPES),
         src + " by=type,status",
     )  # fmt: skip
@@ -130,32 +164,34 @@ def plan_section(session: Session, period: Period, as_of: date) -> Section:
         "各主题工单：本期与上期", "Tickets by topic: this period and the last",
         (Column("主题", "Topic"), Column("本期", "This period", "count"),
          Column("上期", "Last period", "count"), Column("变化", "Change", "count")),
-        tuple((_topic(t, 0), topics_now.get(t, 0), topics_prev.get(t, 0),
+        tuple((_topic(t, i), topics_now.get(t, 0), topics_prev.get(t, 0),
                topics_now.get(t, 0) - topics_prev.get(t, 0)) for t in topic_rows),
         f"{src} vs {period.previous().label} by=topic",
     )  # fmt: skip
     shown = [a for a in all_actions if a.status.value != "cancelled"][:20]
-    action_rows = []
+    action_rows: list[tuple[Value, ...]] = []
     for a in shown:
         v = actions.verdict(a)
-        effect = "—" if v is None else ("达到目标" if v.met else "未达目标")
-        action_rows.append((a.title, ACTION_STATUSES[a.status.value][0], a.metric_code or "—",
-                            a.baseline_value, a.target_value, a.after_value, effect))  # fmt: skip
+        effect = "—" if v is None else EFFECTS[bool(v.met)][i]
+        label, unit = metric_label(a.metric_code, i)
+        action_rows.append((a.title, ACTION_STATUSES[a.status.value][i], label,
+                            *(format_value(x, unit, shown_lang) for x in
+                              (a.baseline_value, a.target_value, a.after_value)), effect))  # fmt: skip
     action_table = Table(
         "改进措施及效果验证", "Improvement actions and their verified effect",
         (Column("措施", "Action"), Column("状态", "Status"), Column("验证指标", "Metric"),
-         Column("基线", "Baseline", "score"), Column("目标", "Target", "score"),
-         Column("措施后", "After", "score"), Column("效果", "Effect")),
+         Column("基线", "Baseline"), Column("目标", "Target"),
+         Column("措施后", "After"), Column("效果", "Effect")),
         tuple(action_rows), src_act + " (baseline: period before raised; after: period after done)",
     )  # fmt: skip
     chart_topics = Chart(
         "各主题工单数（本期与上期）", "Tickets by topic (this and last period)", "bar",
-        tuple(_topic(t, 0) for t in topic_rows),
+        tuple(_topic(t, i) for t in topic_rows),
         (Series("本期", "This period", tuple(topics_now.get(t, 0) for t in topic_rows)),
          Series("上期", "Last period", tuple(topics_prev.get(t, 0) for t in topic_rows))),
         "count", f"{src} vs {period.previous().label} by=topic",
     )  # fmt: skip
-    months = [period.last_day.replace(day=1)]
+    months = [min(period.last_day, as_of).replace(day=1)]  # no month after the data
     while len(months) < 12:
         first = months[0]
         months.insert(0, (first.replace(day=1) - timedelta(days=1)).replace(day=1))
@@ -176,10 +212,12 @@ def plan_section(session: Session, period: Period, as_of: date) -> Section:
           "unresolved as of the report date, {overdue} of them past their service time."]  # fmt: skip
     if ranked:
         line_zh = "【分析】客户反映最多的是“{top_topic}”（{top_topic_n} 件）"
-        line_en = "[Analysis] Customers raised {top_topic} most ({top_topic_n} tickets)"
+        line_en = '[Analysis] Customers raised "{top_topic}" most ({top_topic_n} tickets)'
         if rising is not None:
             line_zh += "；较上期增长最多的是“{rising_topic}”（多 {rising_by} 件），需查找根因"
-            line_en += "; {rising_topic} grew most (+{rising_by}), and its root cause needs finding"
+            line_en += (
+                '; "{rising_topic}" grew most (+{rising_by}), and its root cause needs finding'
+            )
         zh.append(line_zh + "。")
         en.append(line_en + ".")
     zh.append(
@@ -190,7 +228,8 @@ def plan_section(session: Session, period: Period, as_of: date) -> Section:
               "{actions_verified} have been verified effective by their metric before and after, "
               "{actions_verified_period} this period. Next period: chase every overdue ticket, raise an action "
               "for each growing topic, and re-measure each action's metric once it is done.")  # fmt: skip
-    notes: tuple[str, ...] = ("本期没有受理的客户反馈工单。",) if not this else ()
+    empty = ("本期没有受理的客户反馈工单。", "No feedback ticket came in this period.")[i]
+    notes: tuple[str, ...] = (empty,) if not this else ()
     return Section(
         "feedback", "反馈与改进", "Feedback and improvement", tuple(zh), tuple(en), f.tuple(),
         (type_status, topic_table, action_table), (chart_topics, chart_months), notes,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from loanpilot.evaluation import kpi_rules, kpis, kpis_service
 from loanpilot.evaluation.plan_common import Figures
+from loanpilot.evaluation.plan_render import Lang, format_value
 from loanpilot.evaluation.plan_types import Chart, Column, Section, Series, Table, Value
 from loanpilot.evaluation.repository import Slice
 from loanpilot.kit.clock import business_today
@@ -83,13 +84,20 @@ def plan_section(
          Series(period.previous().label, period.previous().label, tuple(found[c].previous for c in rates))),
         "pct", f"kpis.compute period={period.label},{period.previous().label} by=all",
     )  # fmt: skip
+    lower = [
+        kpis.definition(c) for c in kpi_rules.KPI_CODES if not kpis.definition(c).higher_is_better
+    ]
     zh = ["【现状】本期申请量 {applications} 笔，审批通过率 {approval_rate}，放款金额 {disbursed_fen}，"
           "新增客户 {new_customers} 户；客户满意度 {satisfaction}，净推荐值 {nps}；市场份额 {market_share}；"
-          "不良贷款率 {npl_ratio}，逾期率 {overdue_rate}；营销活动投资回报率 {campaign_roi}。"]  # fmt: skip
+          "不良贷款率 {npl_ratio}，逾期率 {overdue_rate}；营销活动投资回报率 {campaign_roi}（口径见第六章：只计对照组之外的增量收入与直接营销费用）。达成率 = 实际 ÷ 目标，越低越好的指标（" + "、".join(d.name_zh for d in lower)
+          + "）为 目标 ÷ 实际，达成率高于百分之百即优于目标。"]  # fmt: skip
     en = ["[Situation] This period: {applications} applications, approval rate {approval_rate}, "
           "{disbursed_fen} disbursed, {new_customers} new customers; satisfaction {satisfaction}, "
           "NPS {nps}; market share {market_share}; NPL ratio {npl_ratio}, overdue rate "
-          "{overdue_rate}; campaign ROI {campaign_roi}."]  # fmt: skip
+          "{overdue_rate}; campaign ROI {campaign_roi} (as defined in chapter 6: incremental revenue over the hold-out "
+          "against direct marketing cost only). Attainment is actual ÷ "
+          "target, or target ÷ actual for the KPIs where lower is better (" + ", ".join(d.name_en for d in lower)
+          + "): above 100% beats the target."]  # fmt: skip
     if goals:
         if below:
             zh.append(
@@ -131,18 +139,22 @@ def plan_section(
 
 
 def _formatted(code: str, row: tuple[object, ...], lang: str) -> tuple[Value, ...]:
-    """A table row with the value, target and previous value shown in the KPI's own unit, and the
-    change in points (rates) or percent (amounts and counts)."""
+    """A table row with the value, target and previous value exactly as the KPI dashboard shows
+    them (``kpi_rules.show``: money to the fen, so the two can be compared cell by cell), and the
+    change with its sign: in percentage points for rates, else in the KPI's unit."""
     name, value, goal, reached, prior, delta = row
+    unit = kpis.definition(code).unit
+    language: Lang = "zh" if lang == "zh" else "en"
 
     def show(v: object) -> str:
         return kpi_rules.show(code, v, lang=lang) if isinstance(v, Decimal) else "—"
 
-    unit = kpis.definition(code).unit
     if not isinstance(delta, Decimal):
         moved = "—"
     elif unit == "pct":
-        moved = f"{delta * 100:+.2f}" + ("个百分点" if lang == "zh" else " pts")
+        moved = ("+" if delta > 0 else "-" if delta < 0 else "") + format_value(
+            abs(delta), "pp", language
+        )
     elif unit == "score":
         moved = f"{delta:+.2f}"
     else:

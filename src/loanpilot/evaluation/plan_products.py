@@ -15,15 +15,21 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from loanpilot.evaluation import kpis
-from loanpilot.evaluation.plan_common import PRODUCT_TYPES, Figures, pair
+from loanpilot.evaluation.plan_common import (
+    NO_COMPETITOR,
+    POSITIONS,
+    PRODUCT_TYPES,
+    Figures,
+    named,
+    pair,
+)
 from loanpilot.evaluation.plan_types import Chart, Column, Section, Series, Table
 from loanpilot.kit.clock import business_today
 from loanpilot.kit.periods import Period
 from loanpilot.market import positioning as pos
-from loanpilot.market.market_rules import SUBTYPE_NAMES
+from loanpilot.market.market_rules import AT_MARKET_BAND, SUBTYPE_NAMES
 
-POSITION_WORDS = {"cheaper": ("低于市场", "below market"), "at_market": ("与市场持平", "at market"),
-                  "dearer": ("高于市场", "above market")}  # fmt: skip
+POSITION_WORDS = POSITIONS
 CHART_PRODUCTS = 10
 
 
@@ -50,12 +56,13 @@ def plan_section(
     f = Figures()
 
     def name(r: pos.ProductPosition) -> str:
-        return r.name_zh if lang == "zh" else r.name_en
+        return named(lang, r.name_zh, r.name_en)
 
     f.add("products", "在售产品数", "Active products", len(rows), "count", src_pos)
     compared = [r for r in rows if r.position is not None and r.competitors is not None]
     dearer = [r for r in compared if r.position == "dearer"]
     cheaper = [r for r in compared if r.position == "cheaper"]
+    level = [r for r in compared if r.position == "at_market"]
     f.add(
         "compared",
         "有竞品可比的产品数",
@@ -80,6 +87,9 @@ def plan_section(
         "count",
         src_pos,
     )
+    f.add("at_market", "利率与市场持平的产品数", "Products at market", len(level), "count", src_pos)
+    f.add("band", "视为持平的利率差", "Gap counted as at market", AT_MARKET_BAND, "pp",
+          "market.market_rules.AT_MARKET_BAND")  # fmt: skip
     f.add(
         "missing",
         "竞品有而本行未设的产品类型数",
@@ -104,7 +114,7 @@ def plan_section(
             "其年化利率高出竞品中位数",
             "Its APR above the competitors' median",
             gap(worst),
-            "rate",
+            "pp",
             s,
         )
         f.add("gap_our_apr", "其年化利率（APR）", "Its APR", worst.our_apr, "rate", s)
@@ -126,12 +136,13 @@ def plan_section(
         (Column("产品", "Product"), Column("条线", "Line"), Column("起始年化利率（APR）", "APR from", "rate"),
          Column("本期申请（笔）", "Applications", "count"), Column("本期放款", "Disbursed", "fen"),
          Column("竞品 APR 中位数", "Competitors' median APR", "rate"), Column("竞品数", "Competitors", "count"),
-         Column("差距", "Gap", "rate"), Column("定位", "Position")),
+         Column("与竞品中位数之差", "Gap to median", "pp"), Column("定位", "Position")),
         tuple((name(r), pair(PRODUCT_TYPES, r.product_line)[0 if lang == "zh" else 1], r.our_apr,
                apps.get(r.code, 0), paid.get(r.code, 0),
                r.competitors.median if r.competitors else None,
                r.competitors.count if r.competitors else 0, gap(r),
-               POSITION_WORDS[r.position][0 if lang == "zh" else 1] if r.position else "—")
+               POSITION_WORDS[r.position][0 if lang == "zh" else 1] if r.position
+               else NO_COMPETITOR[0 if lang == "zh" else 1])
               for r in rows),
         f"{src_pos}; {kpis.source('applications', period, 'product')}; {kpis.source('disbursed_fen', period, 'product')}",
     )  # fmt: skip
@@ -143,7 +154,8 @@ def plan_section(
              Column("竞品 APR 中位数", "Median APR", "rate"), Column("竞品", "Products")),
             tuple((SUBTYPE_NAMES.get(g.subtype, (g.subtype, g.subtype))[0 if lang == "zh" else 1],
                    len(g.products), g.competitors.median if g.competitors else None,
-                   "、".join(g.products[:4]) + ("…" if len(g.products) > 4 else ""))
+                   ("、" if lang == "zh" else ", ").join(g.products[:4])
+                   + ("…" if len(g.products) > 4 else ""))
                   for g in missing), src_gap))  # fmt: skip
     shown = compared[:CHART_PRODUCTS]
     chart = Chart("本行产品年化利率与竞品中位数", "Our APR against the competitors' median", "bar",
@@ -153,11 +165,13 @@ def plan_section(
                   "rate", src_pos)  # fmt: skip
     zh = [
         "【现状】本行在售个人贷款产品 {products} 个，其中 {compared} 个有竞品可比：{cheaper} 个年化利率低于"
-        "市场，{dearer} 个高于市场。所有利率均以年化利率（APR，按内部收益率法计入全部利息和费用）列示。"
+        "市场，{at_market} 个与市场持平，{dearer} 个高于市场（与竞品中位数相差不超过 {band} 视为持平）。"
+        "所有利率均以年化利率（APR，按内部收益率法计入全部利息和费用）列示，利率差距以百分点计。"
     ]
     en = ["[Situation] The bank sells {products} personal-loan products; {compared} have competitors to "
-          "compare with: {cheaper} are cheaper than the market and {dearer} dearer. Every rate is the "
-          "APR (IRR over all interest and fees)."]  # fmt: skip
+          "compare with: {cheaper} are cheaper than the market, {at_market} at market and {dearer} "
+          "dearer (within {band} of the competitors' median counts as at market). "
+          "Every rate is the APR (IRR over all interest and fees); gaps are in percentage points."]  # fmt: skip
     if f.has("top_product"):
         zh.append("本期放款最多的产品为“{top_product}”，放款 {top_paid}。")
         en.append(

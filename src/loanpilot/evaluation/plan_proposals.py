@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from loanpilot.analytics import optimize
 from loanpilot.campaigns import planning
 from loanpilot.evaluation import plan_queries as q
-from loanpilot.evaluation.plan_common import CHANNELS, Figures, in_lang, pair, ratio
+from loanpilot.evaluation.plan_common import CHANNELS, Figures, in_lang, named, pair, ratio
 from loanpilot.evaluation.plan_types import Chart, Column, Section, Series, Table
 from loanpilot.kit.periods import Period
 
@@ -97,7 +97,8 @@ def plan_section(
                        paragraphs_en=(f"[Next period] No next-best-offer run has finished yet, so the optimiser cannot budget the "
                                       f"campaigns of {nxt.label}. Run `loanpilot offers build` and generate this plan again; until "
                                       "then, next period's campaigns target the focus segments of chapter 2.",),
-                       notes=("尚无产品推荐运行：下期活动预算未经优化器测算。",))  # fmt: skip
+                       notes=("尚无产品推荐运行：下期活动预算未经优化器测算。" if lang == "zh" else
+                              "No next-best-offer run yet: next period's budgets are not optimised.",))  # fmt: skip
     budget = budget_fen if budget_fen is not None else period_budget(session, period)
     b_src = (f"option budget_fen={budget}" if budget_fen is not None
              else f"campaigns.budget_fen summed over campaigns overlapping {period.label}")  # fmt: skip
@@ -159,9 +160,9 @@ def plan_section(
     rows = []
     for i, p in enumerate(found, 1):
         seg = names.get(p["segment"], p["segment"] or ("未分群" if lang == "zh" else "unsegmented"))
-        product = pick(products.get(p["product_id"], (str(p["product_id"]),) * 2))
+        product = named(lang, *products.get(p["product_id"], (str(p["product_id"]),) * 2))
         channel = pick(pair(CHANNELS, p["channel"]))
-        title = f"{seg}·{product}{'专项营销' if lang == 'zh' else ' campaign'}"
+        title = f"{seg}·{product}专项营销" if lang == "zh" else f"{product} for {seg}"
         rows.append((title, seg, product, channel, p["audience"], p["cost_fen"], p["responses"], p["value_fen"],
                      ratio(p["value_fen"], p["cost_fen"])))  # fmt: skip
         s = f"{src} segment={p['segment']}"

@@ -20,7 +20,7 @@ import math
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +29,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from loanpilot.evaluation import plan_svg
+from loanpilot.evaluation.plan_common import period_name
 from loanpilot.evaluation.plan_doc import PlanDocument
 from loanpilot.evaluation.plan_types import Chart, Figure, Section, Table, Unit, Value
 
@@ -53,63 +54,108 @@ def _number(value: Value) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def format_fen(fen: float, lang: Lang) -> str:
+def _exact(value: Value) -> Decimal | None:
+    """A numeric value as an exact Decimal (floats through their shortest text); None for a
+    missing, textual or non-finite value."""
+    if value is None or isinstance(value, str | bool):
+        return None
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    return exact if exact.is_finite() else None
+
+
+def _half_up(value: Decimal, places: int = 2) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 40
+        rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return abs(rounded) if rounded == 0 else rounded  # no "-0.00"
+
+
+def format_fen(fen: Decimal | int | float, lang: Lang) -> str:
     """Money: ``123.46万元`` / ``1.20亿元`` / ``8,650.00元`` in Chinese; ``¥1.23 million`` /
-    ``¥8,650.00`` in English."""
-    yuan = fen / 100
+    ``¥8,650.00`` in English. Rounded half-up in Decimal, as the dashboard and a bank counter
+    round (12,345,678 fen → 12.35万元; 1,115,000 fen → 1.12万元, where a float would give 1.11)."""
+    yuan = (fen if isinstance(fen, Decimal) else Decimal(str(fen))).scaleb(-2)
     size = abs(yuan)
     if lang == "zh":
-        if size >= 1e8:
-            return f"{yuan / 1e8:,.2f}亿元"
-        if size >= 1e4:
-            return f"{yuan / 1e4:,.2f}万元"
-        return f"{yuan:,.2f}元"
-    if size >= 1e9:
-        return f"¥{yuan / 1e9:,.2f} billion"
-    if size >= 1e6:
-        return f"¥{yuan / 1e6:,.2f} million"
-    return f"¥{yuan:,.2f}"
+        if size >= Decimal("1e8"):
+            return f"{_half_up(yuan.scaleb(-8)):,}亿元"
+        if size >= Decimal("1e4"):
+            return f"{_half_up(yuan.scaleb(-4)):,}万元"
+        return f"{_half_up(yuan):,}元"
+    sign = "-" if yuan < 0 else ""
+    if size >= Decimal("1e9"):
+        return f"{sign}¥{_half_up(size.scaleb(-9)):,} billion"
+    if size >= Decimal("1e6"):
+        return f"{sign}¥{_half_up(size.scaleb(-6)):,} million"
+    return f"{sign}¥{_half_up(size):,}"
+
+
+def _grouped(number: Decimal, places: int) -> str:
+    return f"{_half_up(number, places):,}"
 
 
 def format_value(value: Value, unit: Unit, lang: Lang) -> str:
-    """A value as the reader sees it; None (or a non-number where a number is due) is a dash."""
+    """A value as the reader sees it, rounded half-up in Decimal; None (or a non-number where a
+    number is due) is a dash. ``pp`` is a difference of two rates or shares, in percentage
+    points: 0.0037 → ``0.37个百分点`` / ``0.37 pp``."""
     if unit == "text":
         return "—" if value is None or value == "" else str(value)
-    number = _number(value)
+    number = _exact(value)
     if number is None:
         return "—" if value is None or not isinstance(value, str) else value
     if unit == "fen":
         return format_fen(number, lang)
     if unit in ("pct", "rate"):
-        return f"{number * 100:.2f}%"
+        return f"{_half_up(number * 100)}%"
+    if unit == "pp":
+        points = _half_up(number * 100)
+        return f"{points}个百分点" if lang == "zh" else f"{points} pp"
     if unit == "count":
-        return f"{number:,.0f}" if float(number).is_integer() else f"{number:,.1f}"
+        return _grouped(number, 0) if number == number.to_integral_value() else _grouped(number, 1)
     if unit == "score":
-        return f"{number:,.2f}"
+        return _grouped(number, 2)
     if unit == "days":
-        days = f"{number:,.0f}" if number.is_integer() else f"{number:,.1f}"
+        days = _grouped(number, 0) if number == number.to_integral_value() else _grouped(number, 1)
         return f"{days}天" if lang == "zh" else f"{days} days"
     return str(value)  # pragma: no cover - every unit is handled above
 
 
-def axis_formatter(unit: Unit, lang: Lang) -> plan_svg.Formatter:
-    """Tick and bar labels of a chart in ``unit`` (money in 万元 / thousands, shares in %)."""
+def _short(number: float, places: int = 2) -> str:
+    """A chart label: grouped, at most ``places`` decimals, trailing zeros dropped, never in
+    exponent notation (``193,700`` / ``1.5`` / ``0.06``)."""
+    text = f"{number:,.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
-    def wan(v: float) -> str:
-        return f"{v / 1e6:,.4g}万"
 
-    def thousands(v: float) -> str:
-        return f"¥{v / 1e5:,.4g}k"
+def axis_formatter(
+    unit: Unit, lang: Lang, values: Sequence[float | None] = ()
+) -> plan_svg.Formatter:
+    """Tick and bar labels of a chart in ``unit``: money scaled once for the whole chart (万 or 亿
+    in Chinese, ¥k / ¥m / ¥bn in English) so every label is short and readable; shares and rates
+    as per cents with at most two decimals."""
+    largest = max((abs(v) for v in values if v is not None and math.isfinite(v)), default=0.0)
 
     def percent(v: float) -> str:
-        return f"{v * 100:.4g}%"
+        return f"{_short(v * 100)}%"
+
+    def points(v: float) -> str:
+        return _short(v * 100) + ("个百分点" if lang == "zh" else " pp")
 
     def plain(v: float) -> str:
-        return f"{v:,.4g}"
+        return _short(v)
 
     if unit == "fen":
-        return wan if lang == "zh" else thousands
-    return percent if unit in ("pct", "rate") else plain
+        yuan = largest / 100
+        if lang == "zh":
+            scale, suffix = (1e10, "亿") if yuan >= 1e8 else (1e6, "万")
+            return lambda v: f"{_short(v / scale)}{suffix}"
+        scale, suffix = (1e11, "bn") if yuan >= 1e9 else (1e8, "m") if yuan >= 1e6 else (1e5, "k")
+        return lambda v: f"¥{_short(v / scale)}{suffix}"
+    if unit in ("pct", "rate"):
+        return percent
+    return points if unit == "pp" else plain
 
 
 # --- sources --------------------------------------------------------------------------------------
@@ -235,13 +281,14 @@ class Renderer:
         number = self.sources.number(
             chart.source, f"{self.pick(section.title_zh, section.title_en)}: {title}"
         )
-        fmt = axis_formatter(chart.unit, self.lang)
         series = [
             (self.pick(s.name_zh, s.name_en), [_number(v) for v in s.values]) for s in chart.series
         ]
-        if chart.kind == "pie":
+        fmt = axis_formatter(chart.unit, self.lang, [v for _, vs in series for v in vs])
+        if chart.kind == "pie":  # each slice labelled on its own scale (a small one is no "0亿")
             values = series[0][1] if series else []
-            svg = plan_svg.pie_chart(title, chart.categories, values, fmt)
+            svg = plan_svg.pie_chart(title, chart.categories, values,
+                                     lambda v: axis_formatter(chart.unit, self.lang, [v])(v))  # fmt: skip
         elif chart.kind == "line":
             svg = plan_svg.line_chart(title, chart.categories, series, fmt)
         else:
@@ -306,7 +353,7 @@ def render_html(document: PlanDocument, lang: Lang = "zh", *, strict: bool = Fal
         "html_lang": "zh-CN" if lang == "zh" else "en",
         "t": r.pick,
         "bank": r.pick(document.bank_name_zh, document.bank_name_en),
-        "period_label": period.label_zh() if lang == "zh" else period.label,
+        "period_label": period_name(period, lang),
         "period": period.label,
         "as_of": document.as_of.isoformat(),
         "generated_at": document.generated_at.strftime("%Y-%m-%d %H:%M UTC"),

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from loanpilot.evaluation import kpis
-from loanpilot.evaluation.plan_common import Figures, dec, in_lang, ratio
+from loanpilot.evaluation.plan_common import Figures, dec, in_lang, named, ratio
 from loanpilot.evaluation.plan_types import Chart, Column, Section, Series, Table
 from loanpilot.kit.clock import business_today
 from loanpilot.kit.periods import Period
@@ -101,7 +101,7 @@ def plan_section(
         set().union(*(set(v) for v in at.values())),
         key=lambda k: -(at[MOBS[0]].get(k, (0, None))[0]),
     )
-    vint_rows = tuple((pick(names.get(k, (k, k))), at[MOBS[0]].get(k, (0, None))[0],
+    vint_rows = tuple((named(lang, *names.get(k, (k, k))), at[MOBS[0]].get(k, (0, None))[0],
                        *(at[m].get(k, (0, None))[1] for m in MOBS)) for k in keys)  # fmt: skip
     judged = [
         (k, at[6][k][1])
@@ -115,7 +115,7 @@ def plan_section(
             "worst_vintage",
             "早期逾期最高的产品",
             "Product with the worst early delinquency",
-            pick(names.get(worst[0], (worst[0], worst[0]))),
+            named(lang, *names.get(worst[0], (worst[0], worst[0]))),
             "text",
             s,
         )
@@ -143,7 +143,8 @@ def plan_section(
     for a in shown:
         w = labels.words(a)
         alert_rows.append((a.alert_no, pick(SEVERITY.get(a.severity.value, (a.severity.value,) * 2)),
-                           w.rule_name, w.explain or f"{w.key} {w.value}（{w.threshold}）",
+                           w.rule_name, w.explain or (f"{w.key} {w.value}（{w.threshold}）" if lang == "zh"
+                                                      else f"{w.key} {w.value} ({w.threshold})"),
                            a.due_on.isoformat() if a.due_on else "—"))  # fmt: skip
     tables = [
         Table("五级分类余额", "Balance by five-category class",

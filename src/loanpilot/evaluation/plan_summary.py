@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+from loanpilot.evaluation.plan_common import ROI_CAVEAT, period_en
 from loanpilot.evaluation.plan_doc import Chapter
 from loanpilot.evaluation.plan_types import Figure, Section
 from loanpilot.kit.periods import Period
@@ -34,6 +35,7 @@ PICKS: tuple[tuple[str, str, str], ...] = (
     ("proposal_responses", "proposals", "responses"),
     ("open_alerts", "risk", "open_alerts"),
     ("best_channel", "channels", "best_channel"),
+    ("low_channel", "channels", "low_channel"),
     ("gap_product", "products", "gap_product"),
     ("gap_points", "products", "gap_points"),
 )
@@ -73,7 +75,7 @@ def build_summary(
     )
     zh.append(f"本方案依据本行截至 {{as_of}} 的经营数据，对{period.label_zh()}个人贷款营销"
               "工作进行回顾，并提出下一期的工作安排。")  # fmt: skip
-    en.append(f"This plan reviews the bank's personal-loan marketing in {period.label} from its own "
+    en.append(f"This plan reviews the bank's personal-loan marketing in {period_en(period)} from its own "
               "data as of {as_of}, and sets out the work for the next period.")  # fmt: skip
     if has("applications", "approval_rate", "disbursed"):
         zh.append(
@@ -88,12 +90,12 @@ def build_summary(
     if market:
         words_zh = {
             "market_share": "市场份额 {market_share}",
-            "satisfaction": "客户满意度 {satisfaction}",
+            "satisfaction": "客户满意度 {satisfaction}（5分制）",
             "nps": "净推荐值 {nps}",
         }
         words_en = {
             "market_share": "market share {market_share}",
-            "satisfaction": "satisfaction {satisfaction}",
+            "satisfaction": "satisfaction {satisfaction} (out of 5)",
             "nps": "NPS {nps}",
         }
         zh.append("【市场与客户】" + "，".join(words_zh[k] for k in market) + "。")
@@ -111,9 +113,11 @@ def build_summary(
             + ("，费用 {campaign_spend}" if has("campaign_spend") else "")
             + ("，营销活动投资回报率 {campaign_roi}" if has("campaign_roi") else "")
             + "。"
+            + (f"（{ROI_CAVEAT[0]}。）" if has("campaign_roi") else "")
         )
         en.append("[Campaigns] {campaigns} campaigns ran" + (", spending {campaign_spend}" if has("campaign_spend") else "")
-                  + (", campaign ROI {campaign_roi}" if has("campaign_roi") else "") + ".")  # fmt: skip
+                  + (", campaign ROI {campaign_roi}" if has("campaign_roi") else "") + "."
+                  + (f" ({ROI_CAVEAT[1]}.)" if has("campaign_roi") else ""))  # fmt: skip
     measures_zh: list[str] = []
     measures_en: list[str] = []
     if has("focus1"):
@@ -133,7 +137,13 @@ def build_summary(
         measures_en.append(
             'close the rate gap of {gap_points} on "{gap_product}" against competitors'
         )
-    if has("best_channel"):
+    if has("best_channel", "low_channel") and f["best_channel"].value == f["low_channel"].value:
+        measures_zh.append(
+            "{best_channel}渠道线索转化最好但审批通过率最低，先加强前置预审再扩大投放"
+        )
+        measures_en.append("pre-screen in the {best_channel} channel, which converts leads best but has "
+                           "the lowest approval rate, before widening it")  # fmt: skip
+    elif has("best_channel"):
         measures_zh.append("向转化最好的{best_channel}渠道倾斜资源")
         measures_en.append("shift effort to the best-converting channel, {best_channel}")
     if measures_zh:
@@ -144,7 +154,11 @@ def build_summary(
             + ". The chapters give the reasons and the figures."
         )
     missing = [c for c in chapters if not c.parts]
-    notes = tuple(f"第{c.number}章（{c.title_zh}）暂不可用：" + "；".join(u.reason for u in c.unavailable)
-                  for c in missing)  # fmt: skip
+    if lang == "zh":
+        notes = tuple(f"第{c.number}章（{c.title_zh}）暂不可用：" + "；".join(u.reason for u in c.unavailable)
+                      for c in missing)  # fmt: skip
+    else:
+        notes = tuple(f"Chapter {c.number} ({c.title_en}) is not available: "
+                      + "; ".join(u.reason for u in c.unavailable) for c in missing)  # fmt: skip
     return Section("summary", "执行摘要", "Executive summary", tuple(zh), tuple(en),
                    tuple(f.values()), notes=notes)  # fmt: skip

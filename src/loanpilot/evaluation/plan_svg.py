@@ -99,20 +99,60 @@ def _value_axis(low: float, high: float, step: float, fmt: Formatter) -> list[st
 
 
 def label_room(slot: float) -> int:
-    """How many characters of a category label fit under its slot (a CJK character is about
+    """How many CJK characters of a category label fit under its slot (a CJK character is about
     11 units wide at the chart's font size); at least two."""
     return max(2, int(slot // 11))
 
 
+def text_width(text: str) -> float:
+    """The drawn width of ``text`` in CJK characters (a Latin letter or digit is about half)."""
+    return sum(1.0 if ord(c) > 0x2E80 else 0.55 for c in text)
+
+
+def _cut(text: str, room: float) -> tuple[str, str]:
+    """The longest head of ``text`` that fits ``room`` (in CJK widths), and the rest."""
+    used = 0.0
+    for i, c in enumerate(text):
+        used += text_width(c)
+        if used > room:
+            return text[:i], text[i:]
+    return text, ""
+
+
+def wrap_label(name: str, room: float, lines: int = 2) -> list[str]:
+    """A category label on up to ``lines`` lines of ``room`` CJK widths each, broken at a space or
+    a ``·`` where one is near, the last line ending in "…" when the name is longer still."""
+    out: list[str] = []
+    rest = name.strip()
+    while rest and len(out) < lines:
+        head, tail = _cut(rest, room)
+        if tail and len(out) < lines - 1:
+            for mark in (" ", "·", "/", "-"):
+                at = head.rfind(mark)
+                if at >= max(1, len(head) // 2):
+                    head, tail = head[: at + (mark != " ")], head[at + 1 :] + tail
+                    break
+        out.append(head.strip())
+        rest = tail.strip().lstrip("·/")
+    if rest:
+        last, _ = _cut(out[-1], max(room - 1, 1))
+        out[-1] = last.rstrip() + "…"
+    return out
+
+
 def _category_labels(categories: Sequence[str], slot: float) -> list[str]:
     parts = []
-    room = label_room(slot)
+    room = max(2.0, slot / 11 - 0.2)
     for i, name in enumerate(categories):
         x = _n(X0 + slot * (i + 0.5))
-        label = name if len(name) <= room else name[: room - 1] + "…"
+        lines = wrap_label(name, room)
+        spans = "".join(
+            f'<tspan x="{x}" dy="{0 if j == 0 else 12}">{escape(line)}</tspan>'
+            for j, line in enumerate(lines)
+        )
         parts.append(
-            f'<text x="{x}" y="{_n(Y1 + 16)}" text-anchor="middle" fill="#333">'
-            f"{escape(label)}</text>"
+            f'<text x="{x}" y="{_n(Y1 + 15)}" text-anchor="middle" fill="#333" '
+            f'font-size="{10 if len(lines) > 1 else 11}">{spans}</text>'
         )
     return parts
 

@@ -20,8 +20,9 @@ from decimal import Decimal
 from typing import Literal
 
 #: How a value is formatted: fen → ¥ amount (万元 for large), pct → fraction shown as %, count,
-#: score (two decimals), rate → annual rate fraction shown as %, days, text.
-Unit = Literal["fen", "pct", "count", "score", "rate", "days", "text"]
+#: score (two decimals), rate → annual rate fraction shown as %, pp → a difference of two rates or
+#: shares (a fraction) shown in percentage points (个百分点 / pp), days, text.
+Unit = Literal["fen", "pct", "count", "score", "rate", "pp", "days", "text"]
 Value = Decimal | int | float | str | None
 
 
@@ -79,4 +80,4 @@ class Section:
     figures: tuple[Figure, ...] = ()
     tables: tuple[Table, ...] = ()
     charts: tuple[Chart, ...] = ()
-    notes: tuple[str, ...] = field(default=())  # data gaps the reader should know (zh)
+    notes: tuple[str, ...] = field(default=())  # data gaps the reader should know (its language)

@@ -11,8 +11,11 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from loanpilot.evaluation.kpi_rules import NONE_KEY
+from loanpilot.evaluation.plan_common import UNATTRIBUTED, named
 from loanpilot.evaluation.plan_types import Chart, Column, Figure, Section, Series, Table
 from loanpilot.kit.periods import Period
+from loanpilot.products import service as products
 from loanpilot.service import analysis, kpi_source, quality, sla
 from loanpilot.service import repository as repo
 from loanpilot.service import survey_rules as rules
@@ -33,25 +36,33 @@ STAGE_LABELS: dict[str, tuple[str, str]] = {
 
 
 def _point_rows(
-    points: list[kpi_source.Point],
+    points: list[kpi_source.Point], names: dict[str, str]
 ) -> tuple[tuple[str, Decimal | None, Decimal | None, int], ...]:
     ranked = sorted(points, key=lambda p: (-(p.satisfaction_n + p.nps_n), p.label))
-    return tuple((p.label, p.satisfaction, p.nps, p.responses) for p in ranked)
+    return tuple((names.get(p.key, p.label), p.satisfaction, p.nps, p.responses) for p in ranked)
 
 
-def _by_table(period: Period, points: list[kpi_source.Point], dim: str, zh: str, en: str) -> Table:
+def _by_table(period: Period, points: list[kpi_source.Point], dim: str, zh: str, en: str,
+              names: dict[str, str]) -> Table:  # fmt: skip
     return Table(
         title_zh=f"分{zh}满意度与净推荐值", title_en=f"Satisfaction and NPS by {en}",
         columns=(Column(zh, en), Column("满意度（CSAT 均分）", "Satisfaction (mean CSAT)", "score"),
                  Column("净推荐值", "NPS", "pct"), Column("答卷数", "Responses", "count")),
-        rows=_point_rows(points), source=kpi_source.source_query(period, dim),
+        rows=_point_rows(points, names), source=kpi_source.source_query(period, dim),
     )  # fmt: skip
 
 
-def plan_section(session: Session, period: Period, as_of: date) -> Section:
-    """The service chapter for ``period`` (figures up to ``as_of``'s data as stored)."""
+def plan_section(session: Session, period: Period, as_of: date, *, lang: str = "zh") -> Section:
+    """The service chapter for ``period`` (figures up to ``as_of``'s data as stored), with the
+    labels in ``lang`` (branch names are the bank's own and stay as they are)."""
     del as_of  # the data are read as stored; the period bounds every figure
     p = period.label
+    i = 0 if lang == "zh" else 1
+    none = {NONE_KEY: UNATTRIBUTED[i]}
+    product_names = {**none, **{
+        x.code: named(lang, x.name_zh, x.name_en)
+        for x in products.list_products(session, active_only=False)
+    }}  # fmt: skip
     overall = kpi_source.figures(session, period, None)
     top = overall[0] if overall else None
     by_product = kpi_source.figures(session, period, "product")
@@ -87,19 +98,17 @@ def plan_section(session: Session, period: Period, as_of: date) -> Section:
                "score", f"service.quality_average period={p}"),
         Figure("quality_reviews", "质量检查次数", "Quality reviews", q_n, "count",
                f"service.quality_average period={p}"),
-        Figure("top_theme", "客户意见最集中的主题", "Most mentioned theme", top_theme[0], "text",
+        Figure("top_theme", "客户意见最集中的主题", "Most mentioned theme", top_theme[i], "text",
                f"service.comment_themes period={p}"),
-        Figure("top_theme_en", "客户意见最集中的主题（英文）", "Most mentioned theme (English)",
-               top_theme[1], "text", f"service.comment_themes period={p}"),
     )  # fmt: skip
     tables = (
-        _by_table(period, by_product, "product", "产品", "product"),
-        _by_table(period, by_branch, "branch", "机构", "branch"),
+        _by_table(period, by_product, "product", "产品", "product", product_names),
+        _by_table(period, by_branch, "branch", "机构", "branch", none),
         Table(
             title_zh="各环节服务时效", title_en="Stage SLAs",
             columns=(Column("环节", "Stage"), Column("考核笔数", "Measured", "count"),
                      Column("超时笔数", "Breaches", "count"), Column("达标率", "Attainment", "pct")),
-            rows=tuple((STAGE_LABELS[t.key][0], t.measured, t.breached, t.attainment)
+            rows=tuple((STAGE_LABELS[t.key][i], t.measured, t.breached, t.attainment)
                        for t in report.by_stage),
             source=f"service.sla_breaches period={p} by=stage",
         ),
@@ -113,7 +122,7 @@ def plan_section(session: Session, period: Period, as_of: date) -> Section:
         Table(
             title_zh="客户意见主题", title_en="Comment themes",
             columns=(Column("主题", "Theme"), Column("提及次数", "Mentions", "count")),
-            rows=tuple((THEME_LABELS.get(k, (k,))[0], n) for k, n in themes[:6]),
+            rows=tuple((THEME_LABELS.get(k, (k, k))[i], n) for k, n in themes[:6]),
             source=f"service.comment_themes period={p}",
         ),
     )  # fmt: skip
@@ -133,19 +142,20 @@ def plan_section(session: Session, period: Period, as_of: date) -> Section:
         ),
         Chart(
             title_zh="各环节超时笔数", title_en="SLA breaches by stage", kind="bar",
-            categories=tuple(STAGE_LABELS[t.key][0] for t in report.by_stage),
+            categories=tuple(STAGE_LABELS[t.key][i] for t in report.by_stage),
             series=(Series("超时笔数", "Breaches", tuple(t.breached for t in report.by_stage)),),
             unit="count", source=f"service.sla_breaches period={p} by=stage",
         ),
     )  # fmt: skip
     notes: tuple[str, ...] = ()
     if top is None or not (top.satisfaction_n or top.nps_n):
-        notes = (f"{period.label_zh()}没有回收的满意度答卷。",)
+        notes = (f"{period.label_zh()}没有回收的满意度答卷。" if lang == "zh"
+                 else f"No satisfaction survey was answered in {period.label}.",)  # fmt: skip
     return Section(
         key="service", title_zh="客户服务", title_en="Customer service",
         paragraphs_zh=(
             f"{period.label_zh()}共发出满意度调查邀请{{invitations}}份，回收答卷{{responses}}份，"
-            "答卷率{response_rate}。客户满意度为{satisfaction}，净推荐值为{nps}。",
+            "答卷率{response_rate}。客户满意度为{satisfaction}（5分制），净推荐值为{nps}。",
             "服务时效方面，共考核{sla_measured}个环节，其中超时{sla_breaches}个，达标率"
             "{sla_attainment}。服务质量检查{quality_reviews}次，平均得分{quality_average}。",
             "客户留言中提及最多的主题是“{top_theme}”，下一阶段将据此制定改进措施。",
@@ -153,11 +163,11 @@ def plan_section(session: Session, period: Period, as_of: date) -> Section:
         paragraphs_en=(
             f"In {period.label} we sent {{invitations}} survey invitations and received "
             "{responses} responses (response rate {response_rate}). Satisfaction was "
-            "{satisfaction}; the net promoter score was {nps}.",
+            "{satisfaction} out of 5; the net promoter score was {nps}.",
             "Of {sla_measured} stage spans measured, {sla_breaches} breached their SLA "
             "(attainment {sla_attainment}). {quality_reviews} quality reviews averaged "
             "{quality_average} points.",
-            "Customers' comments most often concern \u201c{top_theme_en}\u201d; the next quarter's "
+            "Customers' comments most often concern \u201c{top_theme}\u201d; the next quarter's "
             "improvement actions start there.",
         ),
         figures=figures, tables=tables, charts=charts, notes=notes,

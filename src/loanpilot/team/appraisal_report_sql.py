@@ -3,24 +3,33 @@ role, training hours in a period, certificates expiring in a window."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from loanpilot.kit.clock import SHANGHAI
 from loanpilot.team.models import Branch, Certification, Staff, StaffStatus, TrainingRecord
 
 
-def headcount(session: Session) -> list[tuple[str, str, str, int]]:
-    """(branch code, branch name, role, active staff) for every branch and role with staff."""
-    query = (
-        select(Branch.code, Branch.name, Staff.role, func.count(Staff.id))
-        .join(Branch, Branch.id == Staff.branch_id)
-        .where(Staff.status == StaffStatus.ACTIVE)
-        .group_by(Branch.code, Branch.name, Staff.role)
-        .order_by(Branch.code)
+def headcount(session: Session, on: date | None = None) -> list[tuple[str, str, str, int]]:
+    """(branch code, branch name, role, staff) for every branch and role with staff: those active
+    today, or, ``on`` a past day, those on staff that day — hired on or before it, and either
+    active now or whose record last changed after it (staff keep no status history, so a
+    leaver's or a leave-taker's last change is taken as the day they stopped working)."""
+    query = select(Branch.code, Branch.name, Staff.role, func.count(Staff.id)).join(
+        Branch, Branch.id == Staff.branch_id
     )
+    if on is None:
+        query = query.where(Staff.status == StaffStatus.ACTIVE)
+    else:
+        next_day = datetime.combine(on + timedelta(days=1), time.min, tzinfo=SHANGHAI)
+        query = query.where(
+            Staff.hired_on <= on,
+            or_(Staff.status == StaffStatus.ACTIVE, Staff.updated_at >= next_day.astimezone(UTC)),
+        )
+    query = query.group_by(Branch.code, Branch.name, Staff.role).order_by(Branch.code)
     return [
         (code, name, str(getattr(role, "value", role)), int(n))
         for code, name, role, n in session.execute(query)

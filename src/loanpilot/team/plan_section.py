@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.orm import Session
 
+from loanpilot.evaluation.plan_common import period_name
 from loanpilot.evaluation.plan_types import Chart, Column, Figure, Section, Series, Table, Value
 from loanpilot.kit.periods import Period
 from loanpilot.team import appraisal_explain as explain
@@ -24,7 +25,7 @@ from loanpilot.team import appraisal_report_sql as sql
 from loanpilot.team import appraisal_runs as runs
 from loanpilot.team import repository_appraisal as repo
 from loanpilot.team.appraisal_explain import BANDS
-from loanpilot.team.appraisal_rules import cents
+from loanpilot.team.appraisal_rules import CATALOGUE, QUALITATIVE_DEFAULTS, cents
 
 #: Roles shown as their own headcount column (the rest are summed as "other").
 SALES_ROLES = ("customer_manager", "senior_customer_manager", "sales_consultant")
@@ -51,9 +52,19 @@ def _role(role: str, lang: int = 0) -> str:
     return ROLE_NAMES.get(role, (role, role))[lang]
 
 
-def _people(session: Session, period: Period, as_of: date) -> tuple[list[Figure], Table]:
-    rows = sql.headcount(session)
-    src = f"team.headcount as_of={as_of.isoformat()}"
+def _indicator(code: str, name: str, lang: int) -> str:
+    """An indicator's name: the plan's own in Chinese, the catalogue's in English."""
+    if lang == 0:
+        return name
+    if code in CATALOGUE:
+        return CATALOGUE[code].name_en
+    return QUALITATIVE_DEFAULTS.get(code, (name, name))[1]
+
+
+def _people(session: Session, period: Period, as_of: date, lang: int) -> tuple[list[Figure], Table]:
+    on = min(as_of, period.last_day)  # staff on the books at the period's end (or as_of if earlier)
+    rows = sql.headcount(session, on)
+    src = f"team.headcount on={on.isoformat()} (hired by then; active now or changed after)"
     by_branch: dict[str, list[Value]] = {}
     for _code, name, role, n in rows:
         line = by_branch.setdefault(name, [name, 0, 0, 0, 0, 0])
@@ -72,7 +83,9 @@ def _people(session: Session, period: Period, as_of: date) -> tuple[list[Figure]
     expiring = sql.certificates_expiring(session, as_of, last)
     t_src = f"team.training period={period.label}"
     figures = [
-        Figure("period", "期间", "Period", period.label_zh(), "text", f"period={period.label}"),
+        Figure("period", "期间", "Period", period_name(period, ("zh", "en")[lang]),
+               "text", f"period={period.label}"),
+        Figure("on", "人员统计日", "Staff counted on", on.isoformat(), "text", src),
         Figure("headcount", "在岗员工", "Active staff", sum(n for *_x, n in rows), "count", src),
         Figure("sales_headcount", "营销人员", "Sales staff", sales, "count", src),
         Figure("training_hours", "培训总学时", "Training hours", cents(hours), "score", t_src),
@@ -86,7 +99,7 @@ def _people(session: Session, period: Period, as_of: date) -> tuple[list[Figure]
     return figures, table
 
 
-def _appraisal(session: Session, period: Period) -> tuple[list[Figure], list[Table], list[Chart]]:
+def _appraisal(session: Session, period: Period, lang: int) -> tuple[list[Figure], list[Table], list[Chart]]:  # fmt: skip
     found = repo.latest_runs_of_period(session, period.label)
     if not found:
         return [], [], []
@@ -106,12 +119,12 @@ def _appraisal(session: Session, period: Period) -> tuple[list[Figure], list[Tab
         series.append(Series(_role(role), _role(role, 1), tuple(dist.values())))
         for s in scores:
             if s.rank is not None and s.rank <= TOP:
-                top_rows.append((_role(role), labels[str(s.group_key)], s.rank, s.name,
+                top_rows.append((_role(role, lang), labels[str(s.group_key)], s.rank, s.name,
                                  s.employee_no, s.total))  # fmt: skip
         for line, ind, _staff in repo.run_lines(session, [run.id]):
             if line.missing or line.actual is None:
                 continue
-            key = (_role(role), ind.code, ind.name)
+            key = (_role(role, lang), ind.code, _indicator(ind.code, ind.name, lang))
             scored[key] += 1
             if Decimal(line.score) < _BELOW:
                 below[key] += 1
@@ -131,7 +144,8 @@ def _appraisal(session: Session, period: Period) -> tuple[list[Figure], list[Tab
                sources),
         Figure("below_80", "得分低于80人数", "Scored below 80", under_80, "count", sources),
         Figure("weakest_indicator", "未达标最多的指标", "Indicator most often below target",
-               f"{worst[0]}·{worst[1]}" if worst else "无", "text", sources),
+               (f"{worst[0]}·{worst[1]}" if lang == 0 else f"{worst[1]} for {worst[0].lower()}")
+               if worst else None, "text", sources),
         Figure("weakest_share", "其未达标比例", "Its share below target",
                worst[4] if worst else None, "pct", sources),
     ]  # fmt: skip
@@ -152,29 +166,35 @@ def _appraisal(session: Session, period: Period) -> tuple[list[Figure], list[Tab
     return figures, tables, [chart]
 
 
-def plan_section(session: Session, period: Period, as_of: date) -> Section:
-    """The team chapter for ``period``: people as of ``as_of``, training in the period, and the
-    newest appraisal run of each role's plan for the period."""
-    people, staff_table = _people(session, period, as_of)
-    results, tables, charts = _appraisal(session, period)
-    zh = ["截至报告日，全行在岗员工{headcount}人，其中营销人员{sales_headcount}人。{period}共开展培训"
+def plan_section(session: Session, period: Period, as_of: date, *, lang: str = "zh") -> Section:
+    """The team chapter for ``period``: people on staff at its end (or ``as_of`` if earlier),
+    training in the period, and the newest appraisal run of each role's plan for the period."""
+    i = 0 if lang == "zh" else 1
+    people, staff_table = _people(session, period, as_of, i)
+    results, tables, charts = _appraisal(session, period, i)
+    zh = ["截至{on}，全行在岗员工{headcount}人，其中营销人员{sales_headcount}人。{period}共开展培训"
           "{training_hours}学时，参训{trained_people}人，人均{hours_per_trained}学时；"
           "{certs_expiring}张资格证书将在{notice_days}内到期，需安排续证。"]  # fmt: skip
-    en = ["As of the report date the bank has {headcount} active staff, {sales_headcount} of them "
+    en = ["On {on} the bank had {headcount} active staff, {sales_headcount} of them "
           "in sales. In {period} they attended {training_hours} hours of training ({trained_people} "
           "people, {hours_per_trained} hours each); {certs_expiring} certificates expire within "
           "{notice_days} and need renewing."]  # fmt: skip
     notes: tuple[str, ...] = ()
+    weakest = any(f.key == "weakest_indicator" and f.value for f in results)
     if results:
-        zh.append("{period}绩效考核共{appraised}人参评，平均得分{mean_total}；{at_or_above_100}人"
-                  "得分不低于100，{below_80}人低于80。未达标比例最高的指标是{weakest_indicator}"
-                  "（{weakest_share}），下期辅导与培训应优先针对该项。")  # fmt: skip
+        zh.append("{period}绩效考核共{appraised}人参评，平均得分{mean_total}（各项指标恰好达到目标记100分）；"
+                  "{at_or_above_100}人得分不低于100，{below_80}人低于80。"
+                  + ("未达标比例最高的指标是{weakest_indicator}（{weakest_share}），下期辅导与培训应优先针对该项。"
+                     if weakest else ""))  # fmt: skip
         en.append("In {period}, {appraised} staff were appraised with a mean total of "
-                  "{mean_total}; {at_or_above_100} scored 100 or more and {below_80} below 80. "
-                  "The indicator most often below target is {weakest_indicator} "
-                  "({weakest_share}): coaching and training next period should start there.")  # fmt: skip
+                  "{mean_total} (100 = every target met); {at_or_above_100} scored 100 or more and "
+                  "{below_80} below 80."
+                  + (" The indicator most often below target is {weakest_indicator} "
+                     "({weakest_share}): coaching and training next period should start there."
+                     if weakest else ""))  # fmt: skip
     else:
-        notes = ("本期尚未运行绩效考核，考核结果从缺。",)
+        notes = ("本期尚未运行绩效考核，考核结果从缺。" if lang == "zh"
+                 else "No appraisal has been run for this period yet.",)  # fmt: skip
     return Section(
         key="team", title_zh="营销团队", title_en="Sales team",
         paragraphs_zh=tuple(zh), paragraphs_en=tuple(en),

@@ -4,6 +4,7 @@ the appendix lists every source, the CLI writes the page, and Chromium prints a 
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 import shutil
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from markupsafe import escape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from tests.conftest import DEMO_AS_OF, DemoBank
 from typer.testing import CliRunner
 
@@ -20,8 +23,9 @@ from loanpilot.cli import app
 from loanpilot.db.session import make_session_factory
 from loanpilot.evaluation import kpis, plan_store
 from loanpilot.evaluation.plan_pdf import cjk_fonts, html_to_pdf
-from loanpilot.evaluation.plan_render import all_sources, check_section, render_html
+from loanpilot.evaluation.plan_render import all_sources, check_section, format_value, render_html
 from loanpilot.evaluation.plan_types import Section
+from loanpilot.kit.money import format_wan
 from loanpilot.kit.periods import parse_period
 
 TODAY = date.fromisoformat(DEMO_AS_OF)
@@ -112,6 +116,66 @@ def test_the_page_links_every_number_and_lists_every_source(made: Made) -> None:
     assert "Appendix: data sources" in english
 
 
+#: Chinese characters and the full-width punctuation that only Chinese text uses.
+CJK = re.compile(r"[\u3400-\u9fff\u3001\u3002\uff08\uff09\uff0c\uff1a\uff1b]+")
+
+
+def proper_names(session: Session) -> list[str]:
+    """The names a plan may quote in Chinese in any language, being the bank's own words: the
+    bank and its branches, staff, partners, campaigns, improvement actions' titles, competitors
+    and their products (longest first, so a name inside another is not split)."""
+    from loanpilot.campaigns.models import Campaign
+    from loanpilot.channels.models import Partner
+    from loanpilot.evaluation.models import ImprovementAction
+    from loanpilot.market.models import Competitor, CompetitorProduct
+    from loanpilot.team.models import Branch, Staff
+
+    names: set[str] = set()
+    for column in (Branch.name, Staff.name, Partner.name, Campaign.name, ImprovementAction.title,
+                   Competitor.name, CompetitorProduct.name):  # fmt: skip
+        names |= {str(n) for n in session.scalars(select(column)) if n}
+    names |= {n.removesuffix("总行") for n in names if n.endswith("总行")}
+    return sorted(names, key=len, reverse=True)
+
+
+def chinese_outside_proper_names(page: str, names: list[str]) -> list[str]:
+    """Every run of Chinese characters in the page's visible text (charts included) that is not
+    one of ``names`` or a piece of one, with a little context."""
+    text = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+    for name in names:
+        text = text.replace(name, " ")
+    # what is left may be a piece of a name that a chart wrapped onto two lines or cut with "…"
+    return [text[max(0, m.start() - 30) : m.end() + 30] for m in CJK.finditer(text)
+            if not any(m.group() in name for name in names)]  # fmt: skip
+
+
+def test_rates_gaps_are_in_points_and_money_rounds_as_the_dashboard(made: Made) -> None:
+    products = {f.key: f for f in _part(made, "products").figures}
+    assert products["band"].unit == "pp"
+    assert format_value(products["band"].value, "pp", "zh") == "0.25个百分点"
+    if "gap_points" in products:  # a gap to the competitors' median is in percentage points
+        assert products["gap_points"].unit == "pp"
+        assert "个百分点" in made.generated.html
+    market = next((p for c in made.generated.document.chapters for p in c.parts
+                   if p.key == "market"), None)  # fmt: skip
+    if market is not None:
+        change = {f.key: f for f in market.figures}["share_change"]
+        assert change.unit == "pp"
+    kpi_table = _part(made, "kpis").tables[0]
+    for row in kpi_table.rows:
+        assert "pts" not in str(row[5])
+    fen = made.overall["disbursed_fen"].value
+    assert fen is not None
+    shown = format_value(fen, "fen", "zh")
+    assert shown == format_wan(int(fen)) + "元"  # the dashboards' 万 rounding, to the last digit
+    assert shown in made.generated.html
+    caveat = "增量净收入"  # campaign ROI is never quoted without how it is defined
+    assert all(
+        caveat in p for p in made.generated.document.summary.paragraphs_zh if "{campaign_roi}" in p
+    )
+
+
 def test_cli_writes_the_plan_without_storing(demo_bank: DemoBank, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     monkeypatch.setenv("LOANPILOT_DATABASE_URL", demo_bank.url)
@@ -137,6 +201,11 @@ def test_cli_writes_the_plan_without_storing(demo_bank: DemoBank, tmp_path: Path
     text = out.read_text(encoding="utf-8")
     assert "Personal-Loan Marketing Work Plan" in text
     assert 'data-chapter="risk" data-available="yes"' in text
+    # the English plan reads in English: Chinese is left only in the bank's own proper names
+    with Session(demo_bank.engine) as session:
+        left = chinese_outside_proper_names(text, proper_names(session))
+    assert left == [], left[:10]
+    assert ">2026 Q4<" in text  # the cover's period, not "2026年第4季度"
     bad = cli.invoke(
         app, ["plan", "report", "--period", "2026Q5", "--out", str(tmp_path / "x.html")]
     )

@@ -34,8 +34,23 @@ from loanpilot.kit.periods import parse_period
         (1234, "count", "zh", "1,234"),
         (12.5, "count", "zh", "12.5"),
         (Decimal("4.126"), "score", "en", "4.13"),
-        (3.25, "days", "zh", "3.2天"),
-        (3.25, "days", "en", "3.2 days"),
+        (3.25, "days", "zh", "3.3天"),  # half-up in Decimal, not a float's round-half-even
+        (3.25, "days", "en", "3.3 days"),
+        # money rounds half-up in Decimal, to the dashboard's last digit
+        (12_345_678, "fen", "zh", "12.35万元"),
+        (1_115_000, "fen", "zh", "1.12万元"),  # a float would show 1.11万元
+        (Decimal("1115000"), "fen", "zh", "1.12万元"),
+        (1_234_567_890_500, "fen", "zh", "123.46亿元"),
+        (-1_115_000, "fen", "zh", "-1.12万元"),
+        (1_115_000, "fen", "en", "¥11,150.00"),
+        (1_234_500_000, "fen", "en", "¥12.35 million"),
+        (-100, "fen", "en", "-¥1.00"),
+        (Decimal("0.001245"), "pct", "zh", "0.12%"),
+        (Decimal("0.00125"), "rate", "zh", "0.13%"),
+        # a gap between two rates is in percentage points, not per cent
+        (Decimal("0.0037"), "pp", "zh", "0.37个百分点"),
+        (Decimal("0.0037"), "pp", "en", "0.37 pp"),
+        (Decimal("-0.0215"), "pp", "en", "-2.15 pp"),
         (60, "days", "zh", "60天"),  # a whole number of days has no ".0"
         (60, "days", "en", "60 days"),
         ("青年白领", "text", "zh", "青年白领"),
@@ -45,6 +60,25 @@ from loanpilot.kit.periods import parse_period
 )
 def test_format_value(value: object, unit: str, lang: str, shown: str) -> None:
     assert format_value(value, unit, lang) == shown  # type: ignore[arg-type]
+
+
+def test_axis_labels_are_short_and_never_in_exponent_notation() -> None:
+    from loanpilot.evaluation.plan_render import axis_formatter
+
+    zh = axis_formatter("fen", "zh", [193_700_000_000.0, 3_074_000_000.0])
+    assert zh(193_700_000_000) == "19.37亿"
+    assert zh(50_000_000_000) == "5亿"
+    small = axis_formatter("fen", "zh", [85_680_000.0])
+    assert small(85_680_000) == "85.68万"
+    assert small(200_000_000) == "200万"
+    en = axis_formatter("fen", "en", [193_700_000_000.0])
+    assert en(193_700_000_000) == "¥1.94bn"
+    assert axis_formatter("fen", "en", [85_680_000.0])(85_680_000) == "¥856.8k"
+    pct = axis_formatter("pct", "zh")
+    assert pct(0.0006123) == "0.06%"
+    assert pct(0.5342) == "53.42%"
+    assert axis_formatter("count", "zh")(12_345) == "12,345"
+    assert "e+" not in zh(1e14)
 
 
 def _section() -> Section:

@@ -107,5 +107,12 @@ def test_long_category_labels_are_cut_to_their_slot() -> None:
     out = svg.bar_chart("t", names, [("s", list(range(10)))])
     room = svg.label_room((svg.X1 - svg.X0) / 10)
     assert room == 5
-    assert "很长很长…" in out
+    assert ">很长很长</tspan>" in out  # two lines of 4.8 CJK widths, the second cut with "…"
+    assert ">的客群…</tspan>" in out
     assert names[0] not in out
+
+
+def test_labels_wrap_at_a_separator_and_latin_letters_are_narrow() -> None:
+    assert svg.wrap_label("2025-12", 4) == ["2025-12"]  # months fit a twelfth of the width
+    assert svg.wrap_label("中年白领·中收入", 4) == ["中年白领", "中收入"]
+    assert svg.wrap_label("Young office workers", 6) == ["Young", "office wo…"]
