@@ -69,13 +69,14 @@ test: venv
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory typecheck
 	@# One recipe line, so the trap stops the server whatever pytest does (fail, crash, Ctrl-C).
+	@# Two xdist workers (one per CI core), whole files per worker; PYTEST_ARGS='-n 0' runs in-process.
 	@scripts/browser.sh || exit 1; \
 	export PG_STATE="$$(mktemp /tmp/loanpilot-pg-state.XXXXXXXX)"; \
 	trap 'scripts/pg.sh stop' EXIT; \
 	trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP; \
 	url="$$(scripts/pg.sh start)" || { echo "could not start PostgreSQL for the tests" >&2; exit 1; }; \
 	echo "LOANPILOT_TEST_POSTGRES_URL=$$url"; \
-	LOANPILOT_TEST_POSTGRES_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS); \
+	LOANPILOT_TEST_POSTGRES_URL="$$url" $(BIN)/pytest -n 2 --dist loadfile $(PYTEST_ARGS); \
 	status=$$?; \
 	exit $$status
 

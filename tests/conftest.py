@@ -7,6 +7,11 @@ where a missing server is an error rather than a silent skip.
 
 ``known_bank`` is a small dataset whose headline figures are worked out by hand, and ``serve``
 runs an app with Uvicorn on a loopback port: the headline API and page tests both use them.
+
+Databases are copied, not rebuilt: a run migrates one template database and builds one demo bank
+per backend, and each test (``migrated_engine``) or session fixture (``demo_bank``, ``site_bank``)
+gets a copy (see "templates" below). ``make test`` runs pytest-xdist workers; each has its own
+copies, so no test sees another worker's writes.
 """
 
 from __future__ import annotations
@@ -17,12 +22,13 @@ import os
 # per pool keeps runs fast under xdist and results reproducible.
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
+import shutil
 import socket
 import threading
 import time as clock
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -33,8 +39,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from hypothesis import settings as hypothesis_settings
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from tests import post_loan_site as site
@@ -67,9 +74,39 @@ MARKERS = {
 }
 
 
+#: Names this run's PostgreSQL templates: made by the controller, passed to the xdist workers.
+_RUN_ID = pytest.StashKey[str]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for name, description in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {description}")
+    worker_input = getattr(config, "workerinput", None)
+    if worker_input is not None:
+        # An xdist worker starts with COLUMNS=80 set; a module-level rich Console made while it is
+        # set keeps that width for good, whatever COLUMNS a CLI test sets: the CLI tables would
+        # then be cut. Without it, the consoles read COLUMNS when they print, as in a serial run.
+        os.environ.pop("COLUMNS", None)
+        os.environ.pop("LINES", None)
+    config.stash[_RUN_ID] = (
+        worker_input["loanpilot_run_id"] if worker_input is not None else uuid.uuid4().hex[:12]
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: object) -> None:
+    """(pytest-xdist, in the controller) Give each worker the run's id."""
+    node.workerinput["loanpilot_run_id"] = node.config.stash[_RUN_ID]  # type: ignore[attr-defined]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller (or a run without workers) drops the run's PostgreSQL templates."""
+    if hasattr(session.config, "workerinput"):
+        return
+    server_url = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    if server_url:
+        with suppress(OperationalError):  # the server is gone (the tests will have said so)
+            _drop_templates(server_url, _template_prefix(session.config))
 
 
 def _running_in_ci() -> bool:
@@ -91,25 +128,149 @@ def tmp_var(tmp_path: Path) -> Path:
     return var_dir
 
 
-def _postgres_database(server_url: str) -> Iterator[str]:
-    """Create a uniquely named database on the server, yield its URL, then drop it."""
+def _postgres_base(server_url: str) -> URL:
     base = make_url(server_url)
     if base.get_driver_name() in ("", "psycopg2"):
         base = base.set(drivername="postgresql+psycopg")
-    name = f"t_{uuid.uuid4().hex}"
+    return base
+
+
+@contextmanager
+def _postgres_admin(server_url: str) -> Iterator[Connection]:
+    """An autocommit connection to the server's ``postgres`` database (CREATE/DROP DATABASE)."""
     admin = create_engine(
-        base.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool
+        _postgres_base(server_url).set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
     )
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield base.set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            yield conn
     finally:
         admin.dispose()
+
+
+def _postgres_database(server_url: str, template: str | None = None) -> Iterator[str]:
+    """Create a uniquely named database on the server (a copy of ``template`` if given), yield its
+    URL, then drop it."""
+    name = f"t_{uuid.uuid4().hex}"
+    copy_of = f' TEMPLATE "{template}"' if template else ""
+    with _postgres_admin(server_url) as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"{copy_of}'))
+    try:
+        yield _postgres_base(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with _postgres_admin(server_url) as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _postgres_server() -> str:
+    """The test server's URL; skips (fails under CI) when ``LOANPILOT_TEST_POSTGRES_URL`` is unset."""
+    server_url = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    if not server_url:
+        reason = f"{POSTGRES_URL_ENV} is not set (make test starts a server and sets it)"
+        if _running_in_ci():
+            pytest.fail(f"CI is set but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return server_url
+
+
+# --- templates: migrate once and build the demo bank once per run, copy them for each user ----------
+#
+# A template is made by the first process of the run that needs it (the pytest process, or any
+# pytest-xdist worker) under a file lock in the run's shared temporary directory; the others wait
+# for it and copy it. SQLite: the database file (and the var dir beside it) is copied. PostgreSQL:
+# ``CREATE DATABASE ... TEMPLATE``; the template refuses connections once made, so that nothing can
+# change it or block a copy, and the controller drops it when the run ends.
+
+
+@dataclass(frozen=True)
+class _Template:
+    backend: str
+    var_dir: Path  # for SQLite it holds the database file, ``db_file``
+    db_file: str
+    pg_name: str = ""  # the PostgreSQL template database
+
+
+def _template_prefix(config: pytest.Config) -> str:
+    return f"lp_tpl_{config.stash[_RUN_ID]}_"
+
+
+def _shared_tmp(factory: pytest.TempPathFactory) -> Path:
+    """The temporary directory shared by all processes of the run (workers have one each below)."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    import fcntl  # POSIX, as are CI and make test
+
+    with path.open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _drop_templates(server_url: str, prefix: str) -> None:
+    with _postgres_admin(server_url) as conn:
+        names = conn.scalars(
+            text("SELECT datname FROM pg_database WHERE starts_with(datname, :prefix)"),
+            {"prefix": prefix},
+        ).all()
+        for name in names:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _template(
+    config: pytest.Config,
+    factory: pytest.TempPathFactory,
+    kind: str,
+    backend: str,
+    make: Callable[[str, Path], None],
+) -> _Template:
+    """The run's template ``kind`` on ``backend``, made (once per run) by ``make(url, var_dir)``."""
+    server_url = _postgres_server() if backend == "postgres" else ""
+    root = _shared_tmp(factory) / f"template-{kind}-{backend}"
+    template = _Template(
+        backend=backend,
+        var_dir=root / "var",
+        db_file=f"{kind}.db",
+        pg_name=f"{_template_prefix(config)}{kind}" if server_url else "",
+    )
+    root.mkdir(exist_ok=True)
+    with _file_lock(root.with_suffix(".lock")):
+        if (root / "ready").exists():
+            return template
+        shutil.rmtree(template.var_dir, ignore_errors=True)  # a failed attempt's leftovers
+        template.var_dir.mkdir()
+        if backend == "sqlite":
+            make(f"sqlite:///{(template.var_dir / template.db_file).as_posix()}", template.var_dir)
+        else:
+            with _postgres_admin(server_url) as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{template.pg_name}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{template.pg_name}"'))
+            url = _postgres_base(server_url).set(database=template.pg_name)
+            make(url.render_as_string(hide_password=False), template.var_dir)
+            with _postgres_admin(server_url) as conn:
+                conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = :name AND pid <> pg_backend_pid()"
+                    ),
+                    {"name": template.pg_name},
+                )
+                conn.execute(text(f'ALTER DATABASE "{template.pg_name}" ALLOW_CONNECTIONS false'))
+        (root / "ready").touch()
+    return template
+
+
+def _migrate(url: str, _var_dir: Path) -> None:
+    from loanpilot.db.migrate import upgrade  # imported here: only these tests need Alembic
+
+    upgrade(url)
 
 
 @pytest.fixture(
@@ -118,18 +279,29 @@ def _postgres_database(server_url: str) -> Iterator[str]:
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
     ]
 )
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL database per test."""
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL database per test.
+
+    When the test also uses ``migrated_engine``, the database is a copy of the run's migrated
+    template instead (the same as upgrading it to head, without running 13 migrations each time).
+    """
+    migrated = "migrated_engine" in request.fixturenames
+    template = (
+        _template(request.config, tmp_path_factory, "migrated", request.param, _migrate)
+        if migrated
+        else None
+    )
     if request.param == "sqlite":
-        yield f"sqlite:///{(tmp_path / 'test.db').as_posix()}"
+        path = tmp_path / "test.db"
+        if template is not None:
+            shutil.copyfile(template.var_dir / template.db_file, path)
+        yield f"sqlite:///{path.as_posix()}"
         return
-    server_url = os.environ.get(POSTGRES_URL_ENV, "").strip()
-    if not server_url:
-        reason = f"{POSTGRES_URL_ENV} is not set (make test starts a server and sets it)"
-        if _running_in_ci():
-            pytest.fail(f"CI is set but {reason}", pytrace=False)
-        pytest.skip(reason)
-    yield from _postgres_database(server_url)
+    yield from _postgres_database(
+        _postgres_server(), template=template.pg_name if template is not None else None
+    )
 
 
 @pytest.fixture
@@ -140,14 +312,30 @@ def settings(tmp_var: Path, database_url: str) -> Settings:
 @pytest.fixture
 def migrated_engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database upgraded to the head migration."""
-    from loanpilot.db.migrate import upgrade  # imported here: only these tests need Alembic
+    from loanpilot.db.migrate import current_revision, upgrade
 
-    upgrade(database_url)
+    if current_revision(database_url) is None:  # not a copy of the migrated template
+        upgrade(database_url)
     engine = make_engine(database_url)
     try:
         yield engine
     finally:
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[Path], str]:
+    """``migrated_sqlite(path)`` puts a SQLite database upgraded to head at ``path`` (a copy of
+    the run's migrated template) and returns its URL: for tests on a SQLite file of their own."""
+
+    def copy(path: Path) -> str:
+        template = _template(request.config, tmp_path_factory, "migrated", "sqlite", _migrate)
+        shutil.copyfile(template.var_dir / template.db_file, path)
+        return f"sqlite:///{path.as_posix()}"
+
+    return copy
 
 
 @pytest.fixture
@@ -175,35 +363,43 @@ _BACKENDS = [
 ]
 
 
-@contextmanager
-def _built_demo_bank(backend: str, var_dir: Path) -> Iterator[DemoBank]:
-    """A migrated database holding a 1,500-customer demo bank (seed 7, as of 2026-11-29)."""
+def _build_demo(url: str, var_dir: Path) -> None:
+    """Migrate ``url`` and build the 1,500-customer demo bank (seed 7, as of 2026-11-29) in it;
+    ``var_dir`` receives the development keys and the demo's truth files."""
     from loanpilot.db.migrate import upgrade
     from loanpilot.demo import builder
     from loanpilot.kit.crypto import FieldCipher
 
-    if backend == "sqlite":
-        urls: Iterator[str] = iter([f"sqlite:///{(var_dir / 'demo.db').as_posix()}"])
-    else:
-        server_url = os.environ.get(POSTGRES_URL_ENV, "").strip()
-        if not server_url:
-            reason = f"{POSTGRES_URL_ENV} is not set (make test starts a server and sets it)"
-            if _running_in_ci():
-                pytest.fail(f"CI is set but {reason}", pytrace=False)
-            pytest.skip(reason)
-        urls = _postgres_database(server_url)
-    url = next(urls)
     settings = get_settings(environment="test", var_dir=var_dir, database_url=url)
     upgrade(url)
     engine = make_engine(url)
-    builder.build(
-        engine,
-        n_customers=DEMO_CUSTOMERS,
-        seed=DEMO_SEED,
-        as_of=date.fromisoformat(DEMO_AS_OF),
-        cipher=FieldCipher(settings.data_key_bytes(), settings.data_key_id),
-        truth_dir=var_dir,
-    )
+    try:
+        builder.build(
+            engine,
+            n_customers=DEMO_CUSTOMERS,
+            seed=DEMO_SEED,
+            as_of=date.fromisoformat(DEMO_AS_OF),
+            cipher=FieldCipher(settings.data_key_bytes(), settings.data_key_id),
+            truth_dir=var_dir,
+        )
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _built_demo_bank(
+    config: pytest.Config, factory: pytest.TempPathFactory, backend: str, var_dir: Path
+) -> Iterator[DemoBank]:
+    """A copy of the run's demo bank: its database and its var dir (keys, truth files)."""
+    template = _template(config, factory, "demo", backend, _build_demo)
+    shutil.copytree(template.var_dir, var_dir, dirs_exist_ok=True)
+    if backend == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{(var_dir / template.db_file).as_posix()}"])
+    else:
+        urls = _postgres_database(_postgres_server(), template=template.pg_name)
+    url = next(urls)
+    settings = get_settings(environment="test", var_dir=var_dir, database_url=url)
+    engine = make_engine(url)
     try:
         yield DemoBank(url=url, settings=settings, engine=engine)
     finally:
@@ -217,7 +413,8 @@ def demo_bank(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DemoBank]:
     """The demo bank as built, for tests that only read it (nothing may write to it)."""
-    with _built_demo_bank(request.param, tmp_path_factory.mktemp(f"demo-{request.param}")) as bank:
+    var_dir = tmp_path_factory.mktemp(f"demo-{request.param}")
+    with _built_demo_bank(request.config, tmp_path_factory, request.param, var_dir) as bank:
         yield bank
 
 
@@ -227,7 +424,8 @@ def site_bank(
 ) -> Iterator[DemoBank]:
     """A second demo bank, served by ``demo_site``: web tests write to it (applications, logins,
     audit rows, product edits), so it is kept apart from the read-only ``demo_bank``."""
-    with _built_demo_bank(request.param, tmp_path_factory.mktemp(f"site-{request.param}")) as bank:
+    var_dir = tmp_path_factory.mktemp(f"site-{request.param}")
+    with _built_demo_bank(request.config, tmp_path_factory, request.param, var_dir) as bank:
         yield bank
 
 

@@ -218,7 +218,7 @@ def test_dashboard_api_returns_the_known_figures(
         known_bank.seed(session, today)
     token = staff_token(session_factory)
 
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         response = client.get("/api/v1/dashboard", headers=bearer(token))
         mobile = client.get(
             "/api/v1/dashboard", params={"channel": "mobile"}, headers=bearer(token)
@@ -277,7 +277,7 @@ def test_dashboard_api_needs_a_token_and_valid_filters(
         known_bank.seed(session, business_today(settings.tz))
     token = staff_token(session_factory)
 
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         anonymous = client.get("/api/v1/dashboard")
         forged = client.get("/api/v1/dashboard", headers=bearer("lp_not-a-real-token"))
         bad = client.get(
@@ -348,7 +348,7 @@ def test_a_role_without_the_permission_is_refused(
             )
         )
 
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         api = client.get("/api/v1/dashboard", headers=bearer(token))
         headline = client.get("/api/v1/headline", headers=bearer(token))
 

@@ -128,7 +128,7 @@ def test_headline_api_returns_the_known_figures(
         known_bank.seed(session, today)
     headers = staff_token(session_factory)
 
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         anonymous = client.get("/api/v1/headline")
         response = client.get("/api/v1/headline", headers=headers)
 
@@ -169,7 +169,7 @@ def test_headline_api_returns_the_known_figures(
 
 
 def test_healthz_and_openapi(settings: Settings, migrated_engine: Engine, serve) -> None:
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         health = client.get("/healthz")
         docs = client.get("/api/docs")
         spec = client.get("/api/openapi.json")
@@ -188,7 +188,7 @@ def test_empty_bank_over_http(
     settings: Settings, session_factory: sessionmaker[Session], serve
 ) -> None:
     headers = staff_token(session_factory)  # makes the head office, but no customer
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         body = client.get("/api/v1/headline", headers=headers).json()
 
     assert body["customers"] == 0
@@ -200,7 +200,7 @@ def test_empty_bank_over_http(
 def test_unmigrated_database_gives_the_error_shape(settings: Settings, serve) -> None:
     # Over HTTP the staff tables are missing too, so the caller cannot even be identified: the
     # answer is the one error shape; the service itself names the missing migration.
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         headline = client.get("/api/v1/headline")
         health = client.get("/healthz")
         missing = client.get("/api/v1/no-such-thing")
@@ -231,7 +231,10 @@ def test_unreachable_database_fails_the_health_check(tmp_var: Path, serve) -> No
     url = f"postgresql+psycopg://nobody@127.0.0.1:{closed_port}/nothing?connect_timeout=2"
     settings = get_settings(environment="test", var_dir=tmp_var, database_url=url)
 
-    with serve(create_app(settings)) as base_url, httpx.Client(base_url=base_url) as client:
+    with (
+        serve(create_app(settings)) as base_url,
+        httpx.Client(base_url=base_url, timeout=30) as client,
+    ):
         health = client.get("/healthz")
 
     assert health.status_code == 503
@@ -271,7 +274,7 @@ def test_the_request_owns_the_transaction(
             )
         return {"code": code}
 
-    with serve(app) as url, httpx.Client(base_url=url) as client:
+    with serve(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         kept = client.post("/api/test/branches/KEEP")
         dropped = client.post("/api/test/branches/DROP", params={"fail": "true"})
         bad_query = client.post("/api/test/branches/X", params={"fail": "maybe"})
@@ -321,7 +324,7 @@ def test_error_body_never_carries_the_value_given(
         raised.append(error)
         raise error
 
-    with serve(app) as url, httpx.Client(base_url=url) as client:
+    with serve(app) as url, httpx.Client(base_url=url, timeout=30) as client:
         response = client.post("/api/test/customers")
 
     assert response.status_code == 422

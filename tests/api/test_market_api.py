@@ -90,4 +90,4 @@ def test_reads(demo_site: DemoSite) -> None:
         assert api.post("/api/v1/market/sizes", json=BODY).status_code == 403
     with demo_site.client(headers=demo_site.bearer("approver")) as api:
         assert api.get("/api/v1/market/sizes").status_code == 403
-    assert httpx.get(f"{demo_site.url}/api/v1/market/sizes").status_code == 401
+    assert httpx.get(f"{demo_site.url}/api/v1/market/sizes", timeout=30).status_code == 401

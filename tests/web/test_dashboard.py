@@ -108,7 +108,7 @@ def test_dashboard_in_chinese_then_english(
         known_bank.seed(session, today)
     add_staff(session_factory)
 
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         anonymous = client.get("/console/")
         log_in(client)
         zh = client.get("/console/")
@@ -205,7 +205,7 @@ def test_filters_on_the_page(
         known_bank.seed(session, today)
     add_staff(session_factory)
 
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         log_in(client)
         mobile = client.get("/console/", params={"channel": "mobile"})
         month = client.get("/console/", params={"from": last_month, "to": last_month})
@@ -239,7 +239,7 @@ def test_empty_bank_says_how_to_build_the_demo(
     settings: Settings, session_factory: sessionmaker[Session], serve
 ) -> None:
     add_staff(session_factory)
-    with serve(create_app(settings)) as url, httpx.Client(base_url=url) as client:
+    with serve(create_app(settings)) as url, httpx.Client(base_url=url, timeout=30) as client:
         log_in(client)
         zh = client.get("/console/")
         en = client.get("/console/?lang=en")

@@ -524,7 +524,7 @@ def test_progress_needs_number_last_four_and_code(demo_site: DemoSite) -> None:
     assert [m.status_code for m in misses] == [404, 404, 404]
     bodies = {re.search(r'role="alert"[^>]*>([^<]+)<', m.text).group(1) for m in misses}  # type: ignore[union-attr]
     assert bodies == {"未找到符合这些信息的申请，请核对后重试。"}
-    en = httpx.Client(base_url=demo_site.url, cookies=dict(client.cookies))
+    en = httpx.Client(base_url=demo_site.url, cookies=dict(client.cookies), timeout=30)
     with en:
         page = en.post(
             "/progress?lang=en",

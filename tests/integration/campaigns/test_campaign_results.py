@@ -22,7 +22,6 @@ from loanpilot.campaigns.report import render_report
 from loanpilot.campaigns.results_rules import newcombe_interval
 from loanpilot.channels import attribution
 from loanpilot.channels.models import Lead
-from loanpilot.db.migrate import upgrade
 from loanpilot.db.session import make_engine
 from loanpilot.demo.builder import write
 from loanpilot.demo.campaign_arms import campaign_arms
@@ -31,11 +30,10 @@ from loanpilot.lending.models import Application
 
 
 @pytest.fixture(scope="module")
-def bank(tmp_path_factory):
+def bank(tmp_path_factory, migrated_sqlite):
     ctx = generate_before_arms(1_500, 7, date(2026, 11, 29))
     campaign_arms(ctx)
-    url = f"sqlite:///{tmp_path_factory.mktemp('results') / 'bank.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path_factory.mktemp("results") / "bank.db")
     engine = make_engine(url)
     write(engine, ctx)
     yield url, engine

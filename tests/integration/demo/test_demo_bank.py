@@ -217,13 +217,11 @@ def test_build_refuses_to_overwrite_without_reset(demo_bank) -> None:
 
 
 @pytest.fixture
-def small_demo(tmp_path):
+def small_demo(tmp_path, migrated_sqlite):
     """A 150-customer demo bank (seed 1) on a SQLite file of its own: (engine, cipher)."""
-    from loanpilot.db.migrate import upgrade
     from loanpilot.db.session import make_engine
 
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "demo.db")
     engine = make_engine(url)
     cipher = FieldCipher(bytes(64))
     builder.build(

@@ -15,7 +15,6 @@ from tests.results_bank import generate_before_arms
 
 from loanpilot.campaigns.models import Campaign, CampaignOffer, CampaignTarget
 from loanpilot.channels.models import Lead
-from loanpilot.db.migrate import upgrade
 from loanpilot.db.session import make_engine
 from loanpilot.demo.builder import write
 from loanpilot.demo.campaign_arms import AB_TESTS, ARM_B_EXTRA_LOGIT, campaign_arms
@@ -139,10 +138,9 @@ def test_the_step_is_deterministic() -> None:
             assert _same(values, b.tables[table][name]), f"{table}.{name}"
 
 
-def test_the_tables_write_to_a_migrated_database(built, tmp_path) -> None:
+def test_the_tables_write_to_a_migrated_database(built, tmp_path, migrated_sqlite) -> None:
     _, ctx = built
-    url = f"sqlite:///{tmp_path / 'arms.db'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "arms.db")
     engine = make_engine(url)
     try:
         write(engine, ctx)
