@@ -29,7 +29,7 @@ JSON: the baseline as in ``TwoModelUplift``, the effect encoder and each arm's c
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -259,5 +259,86 @@ class SparseEffectUplift(TwoModelUplift):
         cols = [expit(a) - expit(base) for a in arms]
         return np.column_stack(cols) if cols else np.zeros((len(X), 0))
 
+    def predict_uplift_factored(self, columns: Mapping[str, Factor], n_rows: int) -> FloatArray:
+        """``predict_uplift`` of the n_rows-row frame whose column ``name`` holds
+        ``values[index]`` for ``columns[name] = (values, index)``, without building that frame.
+
+        For a grid of customers × product types × channels most columns take a few distinct
+        values (a customer's column has one per customer, the channel four): the log-odds of
+        the logistic baseline and of the arms' effects are sums over the columns, so each
+        column's part is computed once per distinct value and gathered to the rows, and the
+        columns that share one ``index`` array (the customer's own) are added up on their
+        values first. Equal to ``predict_uplift`` up to the order of the additions; with a
+        baseline that is not logistic the frame is built and ``predict_uplift`` called."""
+        if not hasattr(self, "models_"):
+            raise RuntimeError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        control = self.models_[self.control_]
+        if self.base != "logistic" or control["kind"] != "logistic":
+            frame = pd.DataFrame(
+                {
+                    name: pd.Series(values).iloc[np.asarray(index)].reset_index(drop=True)
+                    for name, (values, index) in columns.items()
+                }
+            )
+            return self.predict_uplift(frame)
+        coef = np.asarray(control["coef"], dtype=float)
+        width = len(self.encoder_.columns())
+        effects = np.array([self.models_[t]["coef"] for t in self.treatments_], dtype=float)
+        effects = effects.reshape(len(self.treatments_), len(self.effect_encoder_.columns()))
+        z = _factored_sum(self.encoder_, coef[:width, None], columns, n_rows)[:, 0]
+        z = z + float(control["intercept"])
+        effect = _factored_sum(self.effect_encoder_, effects.T, columns, n_rows)
+        cols = [
+            expit(z + coef[width + j] + effect[:, j] + self.models_[t]["intercept"]) - expit(z)
+            for j, t in enumerate(self.treatments_)
+        ]
+        return np.column_stack(cols) if cols else np.zeros((n_rows, 0))
+
     def to_dict(self) -> dict[str, Any]:
         return super().to_dict() | {"effect_encoder": self.effect_encoder_.to_dict()}
+
+
+#: one column of a factored frame: its distinct values and, for each row, the position of the
+#: row's value among them (``SparseEffectUplift.predict_uplift_factored``)
+Factor = tuple[Any, npt.NDArray[np.int64]]
+
+
+def _factored_sum(
+    encoder: Encoder, weights: FloatArray, columns: Mapping[str, Factor], n_rows: int
+) -> FloatArray:
+    """n_rows × m: Σ over the encoder's columns of (the column encoded, standardised) @ its rows
+    of ``weights`` (k × m), each column encoded on its distinct values and gathered to the rows;
+    columns sharing an index array are summed before the gather."""
+    names = [*encoder.numeric, *encoder.categorical]
+    absent = [c for c in names if c not in columns]
+    if absent:
+        raise ValueError(f"the factored frame lacks the model's columns {absent}")
+    start = {name: i for i, name in enumerate(encoder.numeric)}
+    offset = len(encoder.numeric)
+    for name, cats in encoder.categorical.items():
+        start[name] = offset
+        offset += len(cats)
+    by_index: dict[tuple[int, int], tuple[npt.NDArray[np.int64], FloatArray]] = {}
+    for name in names:
+        values, index = columns[name]
+        if name in encoder.categorical:
+            cats = encoder.categorical[name]
+            spec: dict[str, Any] = {"numeric": [], "median": [], "scale": []}
+            spec["categorical"] = {name: cats}
+            block = weights[start[name] : start[name] + len(cats)]
+        else:
+            i = encoder.numeric.index(name)
+            spec = {"numeric": [name], "median": [encoder.median[i]], "scale": [encoder.scale[i]]}
+            spec["categorical"] = {}
+            block = weights[start[name] : start[name] + 1]
+        domain = pd.DataFrame({name: values})
+        part = Encoder(spec).encode(domain, standardise=True) @ block  # distinct values × m
+        key = (id(index), len(part))
+        if key in by_index:
+            by_index[key] = (index, by_index[key][1] + part)
+        else:
+            by_index[key] = (index, part)
+    out = np.zeros((n_rows, weights.shape[1]))
+    for index, part in by_index.values():
+        out += part[np.asarray(index)]
+    return out

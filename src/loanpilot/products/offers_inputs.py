@@ -325,20 +325,35 @@ def uplift_model(
     for cross in CROSS_FEATURES:
         name = cross.split("*")[0]
         if name in features.columns:
-            codes, uniques = pd.factorize(features[name].astype(str))
+            # a missing category gets a code of its own (its label "nan*<type>" is no column of
+            # the model, as in training) rather than the sentinel -1 that would pick another's
+            codes, uniques = pd.factorize(features[name].astype(str), use_na_sentinel=False)
             keys = range(len(uniques) * n_types)
             labels = np.array(
                 [f"{uniques[k // n_types]}*{types[k % n_types]}" for k in keys], dtype=object
             )
             crosses[cross] = (codes, labels)
 
+    # a learner that can score a factored grid (``predict_uplift_factored``: each column given
+    # as its distinct values and an index per row) never sees the grid's ~800,000-row frame
+    factored = getattr(learner, "predict_uplift_factored", None)
+
     def uplift(rows: Any, type_code: Any, channel_code: Any, p_take: Any) -> Any:
-        frame = features.iloc[rows].reset_index(drop=True)
-        frame["product_type"] = types[type_code]
-        frame["channel"] = chans[channel_code]
-        for cross, (codes, labels) in crosses.items():
-            frame[cross] = labels[codes[rows] * n_types + np.asarray(type_code)]
-        scores = np.asarray(learner.predict_uplift(frame), dtype=float)
+        if factored is not None:
+            rows, type_code = np.asarray(rows), np.asarray(type_code)
+            columns: dict[str, tuple[Any, Any]] = {n: (features[n], rows) for n in features.columns}
+            columns["product_type"] = (types, type_code)
+            columns["channel"] = (chans, np.asarray(channel_code))
+            for cross, (codes, labels) in crosses.items():
+                columns[cross] = (labels, codes[rows] * n_types + type_code)
+            scores = np.asarray(factored(columns, len(rows)), dtype=float)
+        else:
+            frame = features.iloc[rows].reset_index(drop=True)
+            frame["product_type"] = types[type_code]
+            frame["channel"] = chans[channel_code]
+            for cross, (codes, labels) in crosses.items():
+                frame[cross] = labels[codes[rows] * n_types + np.asarray(type_code)]
+            scores = np.asarray(learner.predict_uplift(frame), dtype=float)
         arm = col[channel_code]
         picked = scores[np.arange(len(rows)), np.maximum(arm, 0)] if scores.shape[1] else 0.0
         return np.where(arm >= 0, picked, p_take * rules.DEFAULT_INCREMENTAL_SHARE)

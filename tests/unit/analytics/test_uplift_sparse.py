@@ -6,6 +6,7 @@ errors, JSON round trip bit for bit."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -158,3 +159,84 @@ def test_data_errors() -> None:
         SparseEffectUplift().predict_uplift(X)
     with pytest.raises(ValueError, match="no control rows"):
         SparseEffectUplift().fit(X, np.full(len(y), "sms"), y)
+
+
+def _offer_experiment(
+    n: int = 6000, seed: int = 5
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, pd.DataFrame]:
+    """The experiment with the offer's context (product type, channel = the arm, or the channel
+    a control row's campaign would have used) and a customer × product-type cross, as the
+    contact-uplift model is fitted; some ages missing. Returns X, arms, y and the customers'
+    own columns (one row per customer, for the grid)."""
+    X, arm, y, _ = _experiment(n=n, seed=seed)
+    rng = np.random.default_rng(seed)
+    X["age"] = np.where(rng.random(n) < 0.05, np.nan, X["age"])
+    X["product_type"] = rng.choice(["consumer", "business", "mortgage"], n)
+    X["channel"] = np.where(arm == "control", rng.choice(["mobile", "branch", "sms"], n), arm)
+    X["seg*product_type"] = X["seg"] + "*" + X["product_type"]
+    customers = X[["age", "income", "seg", "noise1", "noise2", "city"]].iloc[:700].copy()
+    customers.loc[customers.index[:5], "city"] = "w"  # a city the model never saw
+    customers.loc[customers.index[5:8], "seg"] = np.nan  # a missing category
+    return X, arm, y, customers.reset_index(drop=True)
+
+
+def test_factored_grid_prediction_equals_the_frame() -> None:
+    X, arm, y, customers = _offer_experiment()
+    model = SparseEffectUplift(effect_features=["age", "city", "seg"]).fit(X, arm, y)
+    types = np.array(["consumer", "business", "mortgage"], dtype=object)
+    chans = np.array(["mobile", "branch", "sms", "call_center"], dtype=object)  # one with no arm
+    rng = np.random.default_rng(0)
+    rows = rng.integers(0, len(customers), 5000)
+    t, c = rng.integers(0, len(types), 5000), rng.integers(0, len(chans), 5000)
+    frame = customers.iloc[rows].reset_index(drop=True)
+    frame["product_type"], frame["channel"] = types[t], chans[c]
+    frame["seg*product_type"] = frame["seg"].astype(str) + "*" + frame["product_type"]
+    # as the offer adapter builds crosses: a missing category is a label the model never saw
+    codes, uniques = pd.factorize(customers["seg"].astype(str), use_na_sentinel=False)
+    labels = np.array([f"{u}*{p}" for u in uniques for p in types], dtype=object)
+    columns: dict[str, tuple[Any, Any]] = {n: (customers[n], rows) for n in customers.columns}
+    columns |= {"product_type": (types, t), "channel": (chans, c)}
+    columns["seg*product_type"] = (labels, codes[rows] * len(types) + t)
+    fast = model.predict_uplift_factored(columns, len(rows))
+    slow = model.predict_uplift(frame)
+    assert fast.shape == slow.shape == (5000, 3)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-15)
+    # a baseline that is not logistic builds the frame: the very same numbers
+    gbm = SparseEffectUplift(base="lightgbm", effect_features=["age"], n_estimators=20)
+    gbm.fit(X, arm, y)
+    np.testing.assert_array_equal(
+        gbm.predict_uplift_factored(columns, len(rows)), gbm.predict_uplift(frame)
+    )
+    with pytest.raises(ValueError, match=r"lacks the model's columns \['channel'\]"):
+        model.predict_uplift_factored({k: v for k, v in columns.items() if k != "channel"}, 1)
+
+
+def test_offer_grid_adapter_gives_the_frame_path_numbers() -> None:
+    """``offers_inputs.uplift_model`` over a customers × product types × channels grid: the
+    factored path (the sparse-effect learner) equals the frame path it replaced."""
+    from loanpilot.products import offers_inputs
+
+    X, arm, y, customers = _offer_experiment()
+    X = X.rename(columns={"seg": "occupation", "seg*product_type": "occupation*product_type"})
+    customers = customers.rename(columns={"seg": "occupation"})
+    model = SparseEffectUplift(effect_features=["age", "occupation"]).fit(X, arm, y)
+
+    class FramePath:  # the same learner without its factored prediction
+        treatments_ = model.treatments_
+        control_ = model.control_
+
+        def predict_uplift(self, frame: pd.DataFrame) -> np.ndarray:
+            return model.predict_uplift(frame)
+
+    types, chans = ("consumer", "business", "mortgage"), ("mobile", "branch", "sms", "call_center")
+    n = len(customers)
+    rows = np.repeat(np.arange(0, n, 2), len(types) * len(chans))  # every other customer
+    t = np.tile(np.repeat(np.arange(len(types)), len(chans)), n // 2)
+    c = np.tile(np.arange(len(chans)), (n // 2) * len(types))
+    p_take = np.random.default_rng(1).uniform(0, 0.2, rows.size)
+    fast = offers_inputs.uplift_model(model, customers, types, chans)(rows, t, c, p_take)
+    slow = offers_inputs.uplift_model(FramePath(), customers, types, chans)(rows, t, c, p_take)
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-15)
+    assert np.isfinite(fast).all()
+    no_arm = c == chans.index("call_center")  # no arm: the default share of p_take
+    np.testing.assert_array_equal(fast[no_arm], slow[no_arm])
