@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from loanpilot.kit.errors import FieldProblem, ValidationError
+from loanpilot.kit.errors import CodedProblem, ValidationError
 from loanpilot.kit.masking import mask, mask_series
 
 #: English texts of the problems; the pages translate ``planning.problem.<code>``.
@@ -69,27 +69,13 @@ _PAIR_SPLIT = re.compile(r"[,，;；\n]+")
 _PAIR = re.compile(r"^\s*([^=:：\s]+)\s*[=:：]\s*([^\s]+)\s*$")
 
 
-@dataclass(frozen=True)
-class Problem(FieldProblem):
-    """A field problem with a stable ``code`` (a key of :data:`PROBLEMS`) and the values its text
-    needs (``params``), so a page can show it in the reader's language."""
-
-    code: str = ""
-    params: tuple[tuple[str, str], ...] = ()
-
-    def public(self) -> dict[str, str | int | None]:
-        return {**super().public(), "code": self.code}
+class Problem(CodedProblem):
+    """A problem of campaign planning: its ``code`` is a key of :data:`PROBLEMS`."""
 
 
 def problem(field_name: str, code: str, /, **params: object) -> Problem:
     """The problem ``code`` of ``field_name``, its English text filled from ``params``."""
-    values = {k: str(v) for k, v in params.items()}
-    return Problem(
-        field_name,
-        PROBLEMS[code].format(**values),
-        code=code,
-        params=tuple(sorted(values.items())),
-    )
+    return Problem.of(PROBLEMS, field_name, code, params)
 
 
 def _got(raw: object) -> str:

@@ -19,7 +19,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from loanpilot.kit.errors import FieldProblem, ValidationError
+from loanpilot.kit.errors import CodedProblem, FieldProblem, ValidationError
 
 DIMENSIONS: Final = ("age", "income")
 MAX_BANDS: Final = 10
@@ -46,21 +46,13 @@ PROBLEMS: Final[dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Problem(FieldProblem):
-    """A field problem with a stable ``code`` (a key of ``PROBLEMS``) and its ``params``."""
-
-    code: str = ""
-    params: tuple[tuple[str, str], ...] = ()
-
-    def public(self) -> dict[str, str | int | None]:
-        return {**super().public(), "code": self.code}
+class Problem(CodedProblem):
+    """A problem of segmentation: its ``code`` is a key of :data:`PROBLEMS`."""
 
 
 def problem(where: str, code: str, /, **params: object) -> Problem:
-    values = {k: str(v) for k, v in params.items()}
-    return Problem(where, PROBLEMS[code].format(**values), code=code,
-                   params=tuple(sorted(values.items())))  # fmt: skip
+    """The problem ``code`` of ``where``, its English text filled from ``params``."""
+    return Problem.of(PROBLEMS, where, code, params)
 
 
 @dataclass(frozen=True)

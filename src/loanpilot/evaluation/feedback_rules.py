@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
-from loanpilot.kit.errors import ConflictError, FieldProblem, ValidationError
+from loanpilot.kit.errors import CodedProblem, ConflictError, ValidationError
 
 # --- problems --------------------------------------------------------------------------------------
 
@@ -41,23 +41,13 @@ PROBLEMS: Final[dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Problem(FieldProblem):
-    """A field problem with a stable ``code`` (a key of :data:`PROBLEMS`) and its ``params``."""
-
-    code: str = ""
-    params: tuple[tuple[str, str], ...] = ()
-
-    def public(self) -> dict[str, str | int | None]:
-        return {**super().public(), "code": self.code}
+class Problem(CodedProblem):
+    """A problem of feedback: its ``code`` is a key of :data:`PROBLEMS`."""
 
 
 def problem(field: str, code: str, /, **params: object) -> Problem:
     """The problem ``code`` of ``field``, its English text filled from ``params``."""
-    values = {k: str(v) for k, v in params.items()}
-    return Problem(
-        field, PROBLEMS[code].format(**values), code=code, params=tuple(sorted(values.items()))
-    )
+    return Problem.of(PROBLEMS, field, code, params)
 
 
 class MoveRefusedError(ConflictError):

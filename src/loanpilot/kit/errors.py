@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Self
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,46 @@ class FieldProblem:
             "row": self.row,
             "source": self.source,
         }
+
+
+@dataclass(frozen=True)
+class CodedProblem(FieldProblem):
+    """A field problem with a stable ``code`` (a key of its area's catalogue) and the values its
+    text needs (``params``, sorted by name), so a page can show it in the reader's language.
+
+    Each area subclasses it once (``class Problem(CodedProblem)``) so that its pages, which look a
+    code up under their own prefix (``campaigns.problem.<code>``), recognise only their own problems.
+    """
+
+    code: str = ""
+    params: tuple[tuple[str, str], ...] = ()
+
+    def public(self) -> dict[str, str | int | None]:
+        return {**super().public(), "code": self.code}
+
+    @classmethod
+    def of(
+        cls,
+        catalogue: Mapping[str, str],
+        field: str,
+        code: str,
+        params: Mapping[str, object],
+        /,
+        *,
+        row: int | None = None,
+        source: str | None = None,
+    ) -> Self:
+        """The problem ``code`` of ``field`` (at ``row`` of ``source``): its English text is
+        ``catalogue[code]`` filled from ``params``, each value as ``str``."""
+        values = {k: str(v) for k, v in params.items()}
+        return cls(
+            field,
+            catalogue[code].format(**values),
+            row,
+            source,
+            code=code,
+            params=tuple(sorted(values.items())),
+        )
 
 
 @dataclass

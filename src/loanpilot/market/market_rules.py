@@ -16,7 +16,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final, Literal
 
-from loanpilot.kit.errors import DomainError, FieldProblem
+from loanpilot.kit.errors import CodedProblem, DomainError
 from loanpilot.kit.money import parse_rate
 from loanpilot.kit.periods import Period, parse_period
 
@@ -111,26 +111,15 @@ PROBLEMS: Final[dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Problem(FieldProblem):
-    """A field problem with a stable ``code`` (a key of :data:`PROBLEMS`) and its ``params``."""
-
-    code: str = ""
-    params: tuple[tuple[str, str], ...] = ()
-
-    def public(self) -> dict[str, str | int | None]:
-        return {**super().public(), "code": self.code}
+class Problem(CodedProblem):
+    """A problem of market analysis: its ``code`` is a key of :data:`PROBLEMS`."""
 
 
 def problem(
     field: str, code: str, /, *, row: int | None = None, source: str | None = None, **params: object
 ) -> Problem:
-    """The problem ``code`` of ``field``, its English text filled from ``params``."""
-    values = {k: str(v) for k, v in params.items()}
-    return Problem(
-        field, PROBLEMS[code].format(**values), row, source,
-        code=code, params=tuple(sorted(values.items())),
-    )  # fmt: skip
+    """The problem ``code`` of ``field`` (at ``row`` of ``source``), its English text filled."""
+    return Problem.of(PROBLEMS, field, code, params, row=row, source=source)
 
 
 # --- cells ------------------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-from loanpilot.kit.errors import FieldProblem, ValidationError
+from loanpilot.kit.errors import CodedProblem, FieldProblem, ValidationError
 
 
 @dataclass(frozen=True)
@@ -257,23 +257,13 @@ MAX_TEXT: Final = 2000  # a contingency plan, an action taken, a reason to close
 MAX_NOTE: Final = 4000  # a task's note
 
 
-@dataclass(frozen=True)
-class Problem(FieldProblem):
-    """A field problem with a stable ``code`` (a key of ``PROBLEMS``) and the values its text
-    needs (``params``), so a page can show it in the reader's language."""
-
-    code: str = ""
-    params: tuple[tuple[str, str], ...] = ()
-
-    def public(self) -> dict[str, str | int | None]:
-        return {**super().public(), "code": self.code}
+class Problem(CodedProblem):
+    """A problem of early warning: its ``code`` is a key of :data:`PROBLEMS`."""
 
 
 def problem(field: str, code: str, /, **params: object) -> Problem:
     """The problem ``code`` of ``field``, its English text filled from ``params``."""
-    values = {k: str(v) for k, v in params.items()}
-    return Problem(field, PROBLEMS[code].format(**values), code=code,
-                   params=tuple(sorted(values.items())))  # fmt: skip
+    return Problem.of(PROBLEMS, field, code, params)
 
 
 def _got(raw: object) -> str:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
-from loanpilot.kit.errors import FieldProblem
+from loanpilot.kit.errors import CodedProblem
 
 KINDS: Final = ("csat", "nps", "general")
 TRIGGERS: Final = ("disbursed", "disbursed_30d", "settled", "complaint_closed", "manual")
@@ -71,22 +71,13 @@ PROBLEMS: Final[dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Problem(FieldProblem):
-    """A field problem with a stable ``code`` (a key of :data:`PROBLEMS`) and its ``params``."""
-
-    code: str = ""
-    params: tuple[tuple[str, str], ...] = ()
-
-    def public(self) -> dict[str, str | int | None]:
-        return {**super().public(), "code": self.code}
+class Problem(CodedProblem):
+    """A problem of surveys: its ``code`` is a key of :data:`PROBLEMS`."""
 
 
 def problem(field: str, code: str, /, **params: object) -> Problem:
     """The problem ``code`` of ``field``, its English text filled from ``params``."""
-    values = {k: str(v) for k, v in params.items()}
-    return Problem(field, PROBLEMS[code].format(**values), code=code,
-                   params=tuple(sorted(values.items())))  # fmt: skip
+    return Problem.of(PROBLEMS, field, code, params)
 
 
 # --- the survey --------------------------------------------------------------------------------------

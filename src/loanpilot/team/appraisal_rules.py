@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final, Literal, TypeVar
 
-from loanpilot.kit.errors import FieldProblem
+from loanpilot.kit.errors import CodedProblem
 
 QUANTITATIVE: Final = "quantitative"
 QUALITATIVE: Final = "qualitative"
@@ -123,22 +123,13 @@ PROBLEMS: Final[dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Problem(FieldProblem):
-    """A field problem with a stable ``code`` (a key of :data:`PROBLEMS`) and its ``params``."""
-
-    code: str = ""
-    params: tuple[tuple[str, str], ...] = ()
-
-    def public(self) -> dict[str, str | int | None]:
-        return {**super().public(), "code": self.code}
+class Problem(CodedProblem):
+    """A problem of appraisal: its ``code`` is a key of :data:`PROBLEMS`."""
 
 
 def problem(field: str, code: str, /, **params: object) -> Problem:
     """The problem ``code`` of ``field``, its English text filled from ``params``."""
-    values = {k: str(v) for k, v in params.items()}
-    return Problem(field, PROBLEMS[code].format(**values), code=code,
-                   params=tuple(sorted(values.items())))  # fmt: skip
+    return Problem.of(PROBLEMS, field, code, params)
 
 
 def cents(value: Decimal) -> Decimal:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from loanpilot.kit.errors import FieldProblem
+from loanpilot.kit.errors import CodedProblem
 
 #: Roles that look after customers: a portfolio may only be handed to one of them.
 CUSTOMER_FACING_ROLES: Final = frozenset(
@@ -68,25 +68,15 @@ PROBLEMS: Final[dict[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Problem(FieldProblem):
-    """A field problem with a stable ``code`` (a key of :data:`PROBLEMS`) and its ``params``."""
-
-    code: str = ""
-    params: tuple[tuple[str, str], ...] = ()
-
-    def public(self) -> dict[str, str | int | None]:
-        return {**super().public(), "code": self.code}
+class Problem(CodedProblem):
+    """A problem of people (staff, courses, certificates, training): its ``code`` is a key of :data:`PROBLEMS`."""
 
 
 def problem(
-    field: str, code: str, /, *, row: int | None = None, source: str | None = None,
-    **params: object,
-) -> Problem:  # fmt: skip
+    field: str, code: str, /, *, row: int | None = None, source: str | None = None, **params: object
+) -> Problem:
     """The problem ``code`` of ``field`` (at ``row`` of ``source``), its English text filled."""
-    values = {k: str(v) for k, v in params.items()}
-    return Problem(field, PROBLEMS[code].format(**values), row, source, code=code,
-                   params=tuple(sorted(values.items())))  # fmt: skip
+    return Problem.of(PROBLEMS, field, code, params, row=row, source=source)
 
 
 def text_problems(field: str, value: str, max_len: int) -> list[Problem]:

@@ -6,7 +6,7 @@ import traceback
 
 import pytest
 
-from loanpilot.kit.errors import FieldProblem, ProblemCollector, ValidationError
+from loanpilot.kit.errors import CodedProblem, FieldProblem, ProblemCollector, ValidationError
 
 ID_NUMBER = "11010519491231002X"
 PHONE = "13812345678"
@@ -44,3 +44,40 @@ def test_validation_error_does_not_show_the_values() -> None:
         assert PHONE not in text
     assert "customers.csv, row 2, column id_number" in str(error)
     assert [p.value for p in error.problems] == [ID_NUMBER, PHONE]
+
+
+CATALOGUE = {"too_long": "at most {max} characters, got {got}", "required": "is required"}
+
+
+def test_coded_problem_fills_its_text_and_keeps_the_params_sorted() -> None:
+    problem = CodedProblem.of(CATALOGUE, "name", "too_long", {"max": 40, "got": 41})
+    assert problem.message == "at most 40 characters, got 41"
+    assert problem.params == (("got", "41"), ("max", "40"))  # sorted, every value a str
+    assert (problem.row, problem.source, problem.value) == (None, None, None)
+    assert problem.public() == {
+        "field": "name",
+        "message": "at most 40 characters, got 41",
+        "row": None,
+        "source": None,
+        "code": "too_long",
+    }
+
+
+def test_coded_problem_with_row_and_source() -> None:
+    problem = CodedProblem.of(CATALOGUE, "name", "required", {}, row=7, source="staff.csv")
+    assert str(problem) == "staff.csv, row 7, column name: is required"
+    assert problem.public()["code"] == "required"
+    assert problem.public()["row"] == 7
+    assert problem.public()["source"] == "staff.csv"
+    assert problem.params == ()
+
+
+def test_coded_problem_of_builds_the_subclass_it_is_called_on() -> None:
+    class AreaProblem(CodedProblem):
+        pass
+
+    problem = AreaProblem.of(CATALOGUE, "name", "required", {})
+    assert type(problem) is AreaProblem
+    assert problem != CodedProblem.of(CATALOGUE, "name", "required", {})  # areas stay apart
+    with pytest.raises(KeyError):
+        CodedProblem.of(CATALOGUE, "name", "no_such_code", {})
