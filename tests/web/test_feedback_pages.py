@@ -131,3 +131,29 @@ def test_the_portal_form_gives_a_ticket_number(demo_site: DemoSite) -> None:
             None,
         )
         assert t.sla_due_at is not None
+
+
+def test_phone_and_id_typed_into_a_ticket_are_masked_on_screen(demo_site: DemoSite) -> None:
+    """A customer's phone or ID number in a complaint's text (JR/T 0171 C2) is shown masked."""
+    with demo_site.client() as c:
+        made = c.post(
+            "/api/v1/feedback/tickets",
+            json={
+                "channel": "phone", "type": "complaint", "subject": "回电13812345678",
+                "body": "我的身份证11010519491231002X，请打13912345678联系我。",
+            },
+            headers=demo_site.bearer("service"),
+        )  # fmt: skip
+        assert made.status_code == 201, made.text
+        ticket_id = made.json()["id"]
+    client = demo_site.login("service")
+    page = client.get(f"/console/feedback/tickets/{ticket_id}")
+    assert page.status_code == 200
+    for raw in ("13812345678", "13912345678", "11010519491231002X"):
+        assert raw not in page.text
+    assert "138****5678" in page.text
+    assert "139****5678" in page.text
+    assert "110***********002X" in page.text
+    listed = client.get("/console/feedback?status=open")
+    assert "13812345678" not in listed.text
+    client.close()

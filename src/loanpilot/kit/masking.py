@@ -8,6 +8,8 @@ shown (front first), so a short value is never shown whole and never more than h
 
 from __future__ import annotations
 
+import re
+from functools import partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -51,6 +53,43 @@ def mask_name(value: str) -> str:
 def mask_account(value: str, keep_head: int = 4, keep_tail: int = 4) -> str:
     """``6222021234567890123`` → ``6222***********0123``."""
     return mask(value, keep_head, keep_tail)
+
+
+#: What a customer may type into free text, each with the part shown (JR/T 0171 defaults): a
+#: resident ID (18 characters, the last a digit or X; 3 + 4), a bank card or account number (16–19
+#: digits, single spaces or dashes allowed between them; 4 + 4), a mainland mobile number (11 digits
+#: from 13x–19x, optionally written 3-4-4 and after +86, which is kept; 3 + 4).
+_IN_TEXT: tuple[tuple[re.Pattern[str], int, int], ...] = (
+    (re.compile(r"(?<![0-9A-Za-z])(?P<num>\d{17}[\dXx])(?![0-9A-Za-z])"), 3, 4),
+    (re.compile(r"(?<![0-9A-Za-z])(?P<num>\d(?:[ -]?\d){15,18})(?![0-9A-Za-z])"), 4, 4),
+    (
+        re.compile(r"(?<![0-9A-Za-z])(?:\+?86[ -]?)?(?P<num>1[3-9]\d[ -]?\d{4}[ -]?\d{4})(?!\d)"),
+        3,
+        4,
+    ),
+)
+
+
+def _masked_digits(match: re.Match[str], keep_head: int, keep_tail: int) -> str:
+    text, start = match.group("num"), match.start("num") - match.start()
+    digits = [i for i, ch in enumerate(text) if ch.isalnum()]
+    head, tail = kept(len(digits), keep_head, keep_tail)
+    hidden = set(digits[head : len(digits) - tail])
+    masked = "".join("*" if i in hidden else ch for i, ch in enumerate(text))
+    whole = match.group(0)
+    return whole[:start] + masked + whole[start + len(text) :]
+
+
+def mask_in_text(text: str) -> str:
+    """``text`` with every resident ID, card or account number and mobile number in it masked
+    (JR/T 0171 C2 data a customer typed into a comment or a complaint), separators kept.
+
+    ``请致电13812345678`` → ``请致电138****5678``; other digits (amounts, dates, ticket numbers
+    of up to 15 digits) are left alone.
+    """
+    for pattern, keep_head, keep_tail in _IN_TEXT:
+        text = pattern.sub(partial(_masked_digits, keep_head=keep_head, keep_tail=keep_tail), text)
+    return text
 
 
 def mask_series(series: pd.Series, keep_head: int, keep_tail: int, fill: str = "*") -> pd.Series:

@@ -24,6 +24,7 @@ from fastapi.templating import Jinja2Templates
 from loanpilot.access.rules import Permission, Principal
 from loanpilot.config import Environment, Settings
 from loanpilot.kit import money
+from loanpilot.kit.masking import mask_in_text
 from loanpilot.web.i18n import (
     HTML_LANG,
     LANG_COOKIE,
@@ -135,6 +136,12 @@ def short_month(month: str, lang: Lang) -> str:
     return f"{number}月" if lang == "zh" else EN_MONTHS[number - 1]
 
 
+def _pii_text_filter(value: str | None) -> str:
+    """Free text a customer wrote (a complaint, a survey comment) with IDs, card numbers and
+    phone numbers in it masked; None → a dash."""
+    return "—" if value is None else mask_in_text(value)
+
+
 def make_templates() -> Jinja2Templates:
     """The page templates: autoescaped, and an undefined variable is an error, not a blank."""
     env = jinja2.Environment(
@@ -149,6 +156,7 @@ def make_templates() -> Jinja2Templates:
         yuan_exact=format_yuan_exact,
         wan=_wan_filter,
         rate=format_rate,
+        pii_text=_pii_text_filter,
     )
     return Jinja2Templates(env=env)
 

@@ -12,6 +12,7 @@ from loanpilot.kit.masking import (
     mask,
     mask_account,
     mask_id,
+    mask_in_text,
     mask_name,
     mask_phone,
     mask_series,
@@ -92,3 +93,40 @@ def test_mask_series_matches_mask(values: list[str | None], head: int) -> None:
     assert result.index.tolist() == series.index.tolist()
     expected = [None if v is None else mask(v, head, 4) for v in values]
     assert [None if pd.isna(v) else v for v in result.tolist()] == expected
+
+
+# --- personal data typed into free text -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("请致电13812345678", "请致电138****5678"),
+        ("电话：138-1234-5678。", "电话：138-****-5678。"),
+        ("+86 139 1234 5678", "+86 139 **** 5678"),
+        ("身份证11010519491231002X号", "身份证110***********002X号"),
+        ("身份证11010519491231002x", "身份证110***********002x"),
+        ("卡号6222 0212 3456 7890 123", "卡号6222 **** **** ***0 123"),
+        ("账号6222021234567890", "账号6222********7890"),
+        (
+            "金额120000元，2026-11-30，工单FB20261130000123",
+            "金额120000元，2026-11-30，工单FB20261130000123",
+        ),
+        ("", ""),
+    ],
+)
+def test_mask_in_text_hides_ids_cards_and_phones_only(text: str, shown: str) -> None:
+    assert mask_in_text(text) == shown
+
+
+@given(
+    st.text(alphabet="，。请致电客户经理的号码是：", max_size=12),
+    st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
+    st.text(alphabet="，。谢谢尽快回复", max_size=12),
+)
+def test_a_mobile_number_in_chinese_text_never_shows_whole(
+    before: str, phone: str, after: str
+) -> None:
+    shown = mask_in_text(before + phone + after)
+    assert phone not in shown
+    assert shown == before + phone[:3] + "****" + phone[-4:] + after
