@@ -94,12 +94,13 @@ class Span:
     branch: str
     started_at: datetime
     ended_at: datetime
-    hours: Decimal
+    hours: Decimal  # as shown: rounded to the hundredth
     target_hours: Decimal
+    seconds: float  # the exact span, which decides a breach
 
     @property
     def breached(self) -> bool:
-        return rules.breached(self.hours, self.target_hours)
+        return rules.breached(self.seconds, self.target_hours)
 
 
 @dataclass(frozen=True)
@@ -145,12 +146,13 @@ def measure(session: Session, period: Period, scope: repo.Scope | None = None) -
             target = targets.target(stage, ptype, day)
             if target is None:
                 continue
-            hours = rules.hours_between((ended - began).total_seconds())
+            seconds = (ended - began).total_seconds()
+            hours = rules.hours_between(seconds)
             spans.append(
                 Span(
                     row.application_id, row.application_no, stage, row.product_id, name_zh, ptype,
                     row.branch_id, branches.get(row.branch_id, "—") if row.branch_id else "—",
-                    began, ended, hours, target,
+                    began, ended, hours, target, seconds,
                 )
             )  # fmt: skip
     return SlaReport(period, spans, _tally(spans, "stage", None), _tally(spans, "branch", branches))

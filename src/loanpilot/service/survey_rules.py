@@ -285,9 +285,10 @@ def hours_between(seconds: float) -> Decimal:
     return (Decimal(str(seconds)) / 3600).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
-def breached(hours: Decimal, target_hours: Decimal) -> bool:
-    """A stage taking exactly its target is on time; only longer is a breach."""
-    return hours > target_hours
+def breached(seconds: float, target_hours: Decimal) -> bool:
+    """A stage taking exactly its target is on time; only longer, by any second, is a breach (the
+    exact span is compared, not the hours as shown, which are rounded to the hundredth)."""
+    return Decimal(str(seconds)) > target_hours * 3600
 
 
 # --- quality reviews ---------------------------------------------------------------------------------

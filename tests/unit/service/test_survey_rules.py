@@ -102,8 +102,10 @@ def test_bad_answers_are_each_named() -> None:
 
 
 def test_a_stage_exactly_at_its_target_is_on_time() -> None:
-    assert not rules.breached(Decimal("24.00"), Decimal("24"))
-    assert rules.breached(Decimal("24.01"), Decimal("24"))
+    assert not rules.breached(24 * 3600, Decimal("24"))
+    assert rules.breached(24 * 3600 + 1, Decimal("24"))
+    assert rules.breached(24 * 3600 + 17, Decimal("24"))  # shown as 24.00 h, still a breach
+    assert not rules.breached(1.5 * 3600, Decimal("1.5"))
     assert rules.hours_between(24 * 3600) == Decimal("24.00")
     assert rules.hours_between(24 * 3600 + 18) == Decimal("24.01")
 
